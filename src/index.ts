@@ -1,0 +1,4 @@
+/** The library surface of buildbot-marathon (what `import … from 'buildbot-marathon'` gives). */
+export { BbmError, ExitCode, UsageError, OperationFailedError, UnreachableError, ValidationError } from './errors.js';
+export type { Problem } from './errors.js';
+export type { Reporter } from './reporter.js';

@@ -1,0 +1,96 @@
+/**
+ * Gates for tests that need a real component (Docker engine, registry, Buildbot, HAProxy, git).
+ * Without the component a suite is skipped, and says so; with BBM_REQUIRE_INTEGRATION=1 (set by
+ * .ci/run) a missing component fails the suite instead, so CI can never pass by skipping.
+ */
+import { execFile } from 'node:child_process';
+import { access, constants } from 'node:fs/promises';
+import { request } from 'node:http';
+import { describe, it } from 'vitest';
+
+export const REGISTRY = process.env.BBM_TEST_REGISTRY ?? '127.0.0.1:5000';
+export const BASE_IMAGE = process.env.BBM_TEST_BASE_IMAGE ?? 'bbm-test/busybox:latest';
+export const DOCKER_SOCKET = process.env.BBM_TEST_DOCKER_SOCKET ?? '/var/run/docker.sock';
+
+export type Component = { name: string; fix: string; probe: () => Promise<boolean> };
+
+function httpOk(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = request(url, { timeout: 2000, socketPath: undefined }, (res) => {
+      res.resume();
+      resolve((res.statusCode ?? 500) < 500);
+    });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => {
+      req.destroy();
+      resolve(false);
+    });
+    req.end();
+  });
+}
+
+function dockerPing(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = request({ socketPath: DOCKER_SOCKET, path: '/_ping', timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => {
+      req.destroy();
+      resolve(false);
+    });
+    req.end();
+  });
+}
+
+function commandOk(file: string, args: string[]): Promise<boolean> {
+  return new Promise((resolve) => execFile(file, args, { timeout: 10_000 }, (err) => resolve(!err)));
+}
+
+const setup = 'run `bash scripts/setup.sh` (as root) first';
+
+export const components = {
+  docker: { name: 'Docker engine', fix: setup, probe: dockerPing },
+  registry: { name: `registry at ${REGISTRY}`, fix: setup, probe: () => httpOk(`http://${REGISTRY}/v2/`) },
+  baseImage: {
+    name: `base image ${BASE_IMAGE}`,
+    fix: setup,
+    probe: async () => (await dockerPing()) && commandOk('docker', ['image', 'inspect', BASE_IMAGE]),
+  },
+  git: { name: 'git', fix: 'apt-get install git', probe: () => commandOk('git', ['--version']) },
+  haproxy: { name: 'HAProxy', fix: 'apt-get install haproxy', probe: () => commandOk('haproxy', ['-v']) },
+  buildbot: {
+    name: 'Buildbot master and worker (Debian packages)',
+    fix: 'apt-get install buildbot buildbot-worker',
+    probe: async () =>
+      (await access('/usr/bin/buildbot', constants.X_OK).then(() => true, () => false)) &&
+      (await access('/usr/bin/buildbot-worker', constants.X_OK).then(() => true, () => false)),
+  },
+} satisfies Record<string, Component>;
+
+export const integrationRequired = process.env.BBM_REQUIRE_INTEGRATION === '1';
+
+/**
+ * `const d = await describeWith([components.docker]); d('suite', () => …)`.
+ * Returns vitest's describe when everything is there, describe.skip otherwise, or, when
+ * integration is required, a describe whose only test fails naming what is missing and the fix.
+ */
+export type Suite = (name: string, body: () => void) => void;
+
+export async function describeWith(needed: Component[]): Promise<Suite> {
+  const missing: Component[] = [];
+  for (const c of needed) if (!(await c.probe())) missing.push(c);
+  if (missing.length === 0) return (name, body) => describe(name, body);
+  const why = missing.map((c) => `${c.name} is not available (${c.fix})`).join('; ');
+  if (!integrationRequired) {
+    process.stderr.write(`skipping integration suite: ${why}\n`);
+    return (name, body) => describe.skip(name, body);
+  }
+  return (name) =>
+    describe(name, () => {
+      it('has the real components it needs', () => {
+        throw new Error(`BBM_REQUIRE_INTEGRATION=1 and ${why}`);
+      });
+    });
+}
