@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { RunContext } from './context.js';
 import { streamReporter } from './reporter.js';
 
@@ -8,7 +9,7 @@ export function cliContext(cwd?: string): RunContext {
   process.once('SIGINT', abort);
   process.once('SIGTERM', abort);
   return {
-    cwd: cwd ?? process.cwd(),
+    cwd: path.resolve(cwd ?? '.'),
     env: process.env,
     reporter: streamReporter(process.stderr),
     stdout: (line) => process.stdout.write(`${line}\n`),

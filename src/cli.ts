@@ -6,13 +6,17 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { commands } from './commands/index.js';
+import { applyEnvOptions } from './commands/env-options.js';
 import { BbmError, ExitCode, UsageError } from './errors.js';
 
 async function main(argv: string[]): Promise<number> {
   let parser = yargs(argv)
     .scriptName('bbm')
     .usage('$0 <command> [options]\n\nContinuous delivery for Buildbot and Marathon. Every option can also be set\nas an environment variable BBM_<OPTION> (e.g. --marathon-url → BBM_MARATHON_URL).')
-    .env('BBM')
+    // BBM_<OPTION> for the running command's own options only (see env-options.ts for why not .env()).
+    .middleware(((args: Record<string, unknown>, y: unknown) => {
+      applyEnvOptions(args, (y as { getOptions(): Parameters<typeof applyEnvOptions>[1] }).getOptions(), argv, process.env);
+    }) as never, true)
     .strict()
     .strictCommands()
     .demandCommand(1, 'Name a command; `bbm --help` lists them.')

@@ -1,8 +1,9 @@
 import type { CommandModule } from 'yargs';
+import { tagCommand } from './tag.js';
 
 /**
  * Every subcommand, one module each. A module only declares options; its handler imports the
  * library code it needs, so `bbm tag` never loads ts-morph, ejs or dockerode.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [];
+export const commands: CommandModule<any, any>[] = [tagCommand];

@@ -9,7 +9,7 @@ describe('bbm entry', () => {
   it('exits 2 with the fix on an unknown command', () => {
     const r = run('no-such-command');
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/Unknown argument: no-such-command/);
+    expect(r.stderr).toMatch(/Unknown (argument|command): no-such-command/);
     expect(r.stderr).toMatch(/bbm --help/);
   });
 
