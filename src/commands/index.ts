@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { devclusterCommand } from './devcluster.js';
 import { tagCommand } from './tag.js';
 
 /**
@@ -6,4 +7,4 @@ import { tagCommand } from './tag.js';
  * library code it needs, so `bbm tag` never loads ts-morph, ejs or dockerode.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [tagCommand];
+export const commands: CommandModule<any, any>[] = [tagCommand, devclusterCommand];

@@ -1,0 +1,161 @@
+/**
+ * The devcluster's one adapter to the Docker engine (dockerode): run a task's container, list the
+ * containers of one cluster (by label), stop and remove them. Nothing else talks to Docker.
+ */
+import Docker from 'dockerode';
+
+export const LABEL_CLUSTER = 'bbm.devcluster.name';
+export const LABEL_APP = 'bbm.devcluster.app';
+export const LABEL_TASK = 'bbm.devcluster.task';
+export const LABEL_VERSION = 'bbm.devcluster.version';
+export const LABEL_CONFIG = 'bbm.devcluster.config';
+export const LABEL_PORTS = 'bbm.devcluster.ports';
+export const LABEL_STAGED = 'bbm.devcluster.staged';
+
+export interface PortBinding {
+  containerPort: number;
+  hostPort: number;
+  protocol: 'tcp' | 'udp';
+}
+
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  forcePull: boolean;
+  entrypoint?: string[];
+  cmd?: string[];
+  env: Record<string, string>;
+  labels: Record<string, string>;
+  network: 'host' | 'bridge';
+  bindAddress: string;
+  ports: PortBinding[];
+  cpus: number;
+  memMiB: number;
+  user?: string;
+  privileged: boolean;
+}
+
+export interface ContainerSummary {
+  id: string;
+  labels: Record<string, string>;
+  running: boolean;
+}
+
+export interface ContainerDetails {
+  running: boolean;
+  exitCode: number;
+  startedAt: string;
+  ipAddress: string | undefined;
+  error: string;
+}
+
+export class DockerRuntime {
+  private readonly docker: Docker;
+
+  constructor(socketPath = '/var/run/docker.sock') {
+    this.docker = new Docker({ socketPath });
+  }
+
+  async ping(): Promise<void> {
+    await this.docker.ping();
+  }
+
+  async list(cluster: string): Promise<ContainerSummary[]> {
+    const all = await this.docker.listContainers({ all: true, filters: { label: [`${LABEL_CLUSTER}=${cluster}`] } });
+    return all.map((c) => ({ id: c.Id, labels: c.Labels ?? {}, running: c.State === 'running' }));
+  }
+
+  async inspect(id: string): Promise<ContainerDetails> {
+    const info = await this.docker.getContainer(id).inspect();
+    const nets = Object.values(info.NetworkSettings?.Networks ?? {});
+    const ip = nets.map((n) => n.IPAddress).find((a) => a);
+    return {
+      running: info.State.Running,
+      exitCode: info.State.ExitCode,
+      startedAt: info.State.StartedAt,
+      ipAddress: ip || undefined,
+      error: info.State.Error ?? '',
+    };
+  }
+
+  private async ensureImage(image: string, force: boolean): Promise<void> {
+    if (!force) {
+      try {
+        await this.docker.getImage(image).inspect();
+        return;
+      } catch {
+        /* not present: pull it */
+      }
+    }
+    const stream = await this.docker.pull(image);
+    await new Promise<void>((resolve, reject) =>
+      this.docker.modem.followProgress(stream, (err: Error | null, output: { error?: string }[]) => {
+        const failed = err ?? output.find((o) => o.error);
+        if (failed) reject(failed instanceof Error ? failed : new Error(String(failed.error)));
+        else resolve();
+      }),
+    );
+  }
+
+  /** Creates and starts the container; returns its id. */
+  async run(spec: ContainerSpec): Promise<string> {
+    await this.ensureImage(spec.image, spec.forcePull);
+    const exposed: Record<string, object> = {};
+    const bindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+    if (spec.network === 'bridge')
+      for (const p of spec.ports) {
+        const key = `${p.containerPort}/${p.protocol}`;
+        exposed[key] = {};
+        (bindings[key] ??= []).push({ HostIp: spec.bindAddress, HostPort: String(p.hostPort) });
+      }
+    const container = await this.docker.createContainer({
+      name: spec.name,
+      Image: spec.image,
+      ...(spec.entrypoint ? { Entrypoint: spec.entrypoint } : {}),
+      ...(spec.cmd ? { Cmd: spec.cmd } : {}),
+      Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+      Labels: spec.labels,
+      ...(spec.user ? { User: spec.user } : {}),
+      ExposedPorts: exposed,
+      HostConfig: {
+        NetworkMode: spec.network,
+        PortBindings: bindings,
+        Init: true,
+        Privileged: spec.privileged,
+        ...(spec.cpus > 0 ? { NanoCpus: Math.round(spec.cpus * 1e9) } : {}),
+        // Docker refuses limits below 6 MiB; Marathon's mem is MiB.
+        ...(spec.memMiB > 0 ? { Memory: Math.max(6, Math.round(spec.memMiB)) * 1024 * 1024 } : {}),
+      },
+    });
+    try {
+      await container.start();
+    } catch (e) {
+      await container.remove({ force: true }).catch(() => undefined);
+      throw e;
+    }
+    return container.id;
+  }
+
+  async stop(id: string, graceSeconds: number): Promise<void> {
+    try {
+      await this.docker.getContainer(id).stop({ t: graceSeconds });
+    } catch (e) {
+      if (!isGone(e) && !isNotModified(e)) throw e;
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).remove({ force: true });
+    } catch (e) {
+      if (!isGone(e) && !String((e as Error).message).includes('already in progress')) throw e;
+    }
+  }
+}
+
+function isGone(e: unknown): boolean {
+  return (e as { statusCode?: number }).statusCode === 404;
+}
+function isNotModified(e: unknown): boolean {
+  return (e as { statusCode?: number }).statusCode === 304;
+}

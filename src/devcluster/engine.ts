@@ -1,0 +1,894 @@
+/**
+ * The devcluster's scheduler: apps, versions and deployments (persisted by StateStore), tasks as
+ * Docker containers (DockerRuntime), health checks, and one reconcile loop that drives every
+ * deployment with Marathon's replacement arithmetic (replace.ts). Every state change is published
+ * on the EventBus in Marathon 1.10's event shapes.
+ */
+import { randomUUID } from 'node:crypto';
+import net from 'node:net';
+import type { MarathonEvent, TaskState } from '../marathon/types.js';
+import type { Reporter } from '../reporter.js';
+import type { ResolvedApp, ResolvedHealthCheck } from './app.js';
+import { hostPortCount, isBridge, isHostNetworking, sameConfig, servicePortsOf } from './app.js';
+import type { ContainerSpec, DockerRuntime, PortBinding } from './docker.js';
+import { LABEL_APP, LABEL_CLUSTER, LABEL_CONFIG, LABEL_PORTS, LABEL_STAGED, LABEL_TASK, LABEL_VERSION } from './docker.js';
+import type { EventBus } from './events.js';
+import { isoNow } from './events.js';
+import { probe } from './health.js';
+import { canonicalId, idProblems, safeAppId } from './ids.js';
+import { resolveApp } from './normalize.js';
+import { planReplacement } from './replace.js';
+import type { ActionName, AppRecord, DeploymentRecord, StateStore } from './store.js';
+import { MAX_VERSIONS } from './store.js';
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {
+    super(typeof body === 'object' && body && 'message' in body ? String((body as { message: unknown }).message) : `HTTP ${status}`);
+  }
+}
+
+export interface EngineOptions {
+  name: string;
+  runtime: DockerRuntime;
+  store: StateStore;
+  bus: EventBus;
+  reporter: Reporter;
+  hostPortRange: [number, number];
+  servicePortRange: [number, number];
+  /** Address published ports bind to (127.0.0.1). */
+  bindAddress: string;
+  /** What tasks report as their host ($HOST, task.host). */
+  advertiseHost: string;
+  /** Image for apps without a container (Marathon would run them on the agent itself). */
+  defaultImage: string;
+  tickMs: number;
+  killGraceSeconds: number;
+}
+
+interface HealthState {
+  alive: boolean | null;
+  consecutiveFailures: number;
+  firstSuccess: string | null;
+  lastSuccess: string | null;
+  lastFailure: string | null;
+  lastFailureCause: string | null;
+  nextAt: number;
+  inFlight: boolean;
+}
+
+interface TaskRecord {
+  id: string;
+  instanceId: string;
+  appId: string;
+  version: string;
+  config: string;
+  /** The definition the task was launched with. */
+  app: ResolvedApp;
+  containerId?: string;
+  hostPorts: number[];
+  state: TaskState;
+  stagedAt: string;
+  startedAt?: string;
+  startedMs: number;
+  killing: boolean;
+  ip?: string;
+  health: HealthState[];
+}
+
+export interface UpsertOptions {
+  force: boolean;
+  partial: boolean;
+  create: 'upsert' | 'create-only';
+  clientIp: string;
+  uri: string;
+}
+
+const LOCKED_MESSAGE =
+  "App is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/<DEPLOYMENT_ID>'.";
+
+export class Engine {
+  private readonly tasks = new Map<string, TaskRecord>();
+  private readonly reservedPorts = new Set<number>();
+  private readonly backoff = new Map<string, { delayMs: number; nextAt: number }>();
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> = Promise.resolve();
+  private stopped = false;
+  private lastVersionMs = 0;
+  readonly agentId: string;
+
+  constructor(private readonly o: EngineOptions) {
+    this.agentId = `bbm-devcluster-${o.name}-S0`;
+  }
+
+  private get state() {
+    return this.o.store.state;
+  }
+
+  async start(): Promise<void> {
+    await this.o.store.load();
+    await this.o.runtime.ping();
+    await this.sync();
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.ticking;
+    await this.o.store.flush();
+  }
+
+  /* ------------------------------------------------------------------ versions and ids */
+
+  private newVersion(): string {
+    const ms = Math.max(Date.now(), this.lastVersionMs + 1);
+    this.lastVersionMs = ms;
+    return isoNow(ms);
+  }
+
+  static pathId(raw: string): string {
+    const problems = idProblems(raw);
+    if (problems.length > 0) throw new HttpError(422, { message: 'Object is not valid', details: [{ path: '/id', errors: problems }] });
+    return canonicalId(raw);
+  }
+
+  /* ------------------------------------------------------------------ read side */
+
+  appIds(): string[] {
+    return Object.keys(this.state.apps).sort();
+  }
+
+  hasApp(id: string): boolean {
+    return id in this.state.apps;
+  }
+
+  private appRecord(id: string): AppRecord {
+    const rec = this.state.apps[id];
+    if (!rec) throw new HttpError(404, { message: `App '${id}' does not exist` });
+    return rec;
+  }
+
+  appInfo(id: string, embed: { tasks: boolean; lastTaskFailure: boolean }): Record<string, unknown> {
+    const rec = this.appRecord(id);
+    const tasks = this.tasksOf(id);
+    const running = tasks.filter((t) => t.state === 'TASK_RUNNING' && !t.killing);
+    const hasChecks = (t: TaskRecord) => t.app.healthChecks.length > 0;
+    const info: Record<string, unknown> = {
+      ...rec.current,
+      tasksStaged: tasks.filter((t) => t.state === 'TASK_STAGING').length,
+      tasksRunning: running.length,
+      tasksHealthy: running.filter((t) => hasChecks(t) && t.health.every((h) => h.alive === true)).length,
+      tasksUnhealthy: running.filter((t) => hasChecks(t) && t.health.some((h) => h.alive === false)).length,
+      deployments: this.deploymentsOf(id).map((d) => ({ id: d.id })),
+    };
+    if (embed.tasks) info.tasks = tasks.map((t) => this.taskJson(t));
+    if (embed.lastTaskFailure && rec.lastTaskFailure) info.lastTaskFailure = rec.lastTaskFailure;
+    return info;
+  }
+
+  versions(id: string): string[] {
+    return this.appRecord(id).versions.map((v) => v.version).reverse();
+  }
+
+  version(id: string, version: string): ResolvedApp {
+    const found = this.appRecord(id).versions.find((v) => v.version === version);
+    if (!found) throw new HttpError(404, { message: `App '${id}' does not exist in version ${version}` });
+    return found;
+  }
+
+  private tasksOf(appId: string): TaskRecord[] {
+    return [...this.tasks.values()].filter((t) => t.appId === appId).sort((a, b) => a.stagedAt.localeCompare(b.stagedAt) || a.id.localeCompare(b.id));
+  }
+
+  appTasks(id: string): Record<string, unknown>[] {
+    this.appRecord(id);
+    return this.tasksOf(id).map((t) => this.taskJson(t));
+  }
+
+  allTasks(states?: Set<string>): Record<string, unknown>[] {
+    return [...this.tasks.values()]
+      .filter((t) => t.appId in this.state.apps)
+      .filter((t) => !states || states.has(t.state.replace(/^TASK_/, '').toLowerCase()))
+      .sort((a, b) => a.appId.localeCompare(b.appId) || a.stagedAt.localeCompare(b.stagedAt))
+      .map((t) => this.taskJson(t));
+  }
+
+  /** For text/plain /v2/tasks: every app with its service ports and its tasks' host:port pairs. */
+  endpoints(): { id: string; servicePorts: number[]; tasks: { host: string; ports: number[] }[] }[] {
+    return this.appIds().map((id) => {
+      const rec = this.appRecord(id);
+      return {
+        id,
+        servicePorts: servicePortsOf(rec.current),
+        tasks: this.tasksOf(id)
+          .filter((t) => t.state === 'TASK_RUNNING' && !t.killing)
+          .map((t) => ({ host: this.o.advertiseHost, ports: t.hostPorts })),
+      };
+    });
+  }
+
+  private taskJson(t: TaskRecord): Record<string, unknown> {
+    const json: Record<string, unknown> = { appId: t.appId };
+    if (t.app.healthChecks.length > 0)
+      json.healthCheckResults = t.health
+        .filter((h) => h.alive !== null)
+        .map((h) => ({
+          alive: h.alive,
+          consecutiveFailures: h.consecutiveFailures,
+          firstSuccess: h.firstSuccess,
+          lastSuccess: h.lastSuccess,
+          lastFailure: h.lastFailure,
+          lastFailureCause: h.lastFailureCause,
+          instanceId: t.instanceId,
+        }));
+    Object.assign(json, {
+      host: this.o.advertiseHost,
+      id: t.id,
+      ipAddresses: [{ ipAddress: t.ip ?? this.o.advertiseHost, protocol: 'IPv4' }],
+      ports: t.hostPorts,
+      servicePorts: servicePortsOf(t.app),
+      slaveId: this.agentId,
+      state: t.killing ? 'TASK_KILLING' : t.state,
+      stagedAt: t.stagedAt,
+      ...(t.startedAt ? { startedAt: t.startedAt } : {}),
+      version: t.version,
+      localVolumes: [],
+      role: t.app.role,
+    });
+    return json;
+  }
+
+  /* ------------------------------------------------------------------ deployments (read) */
+
+  private deploymentsOf(appId: string): DeploymentRecord[] {
+    return this.state.deployments.filter((d) => d.appId === appId);
+  }
+
+  private plan(d: DeploymentRecord) {
+    const actions = [{ action: d.action, app: d.appId }];
+    return { id: d.id, steps: [{ actions }], version: d.version };
+  }
+
+  deploymentJson(d: DeploymentRecord): Record<string, unknown> {
+    return {
+      id: d.id,
+      version: d.version,
+      affectedApps: [d.appId],
+      affectedPods: [],
+      steps: [{ actions: [{ action: d.action, app: d.appId }] }],
+      currentActions: [{ action: d.action, app: d.appId, readinessCheckResults: [] }],
+      currentStep: 1,
+      totalSteps: 1,
+    };
+  }
+
+  deployments(): Record<string, unknown>[] {
+    return this.state.deployments.map((d) => this.deploymentJson(d));
+  }
+
+  /* ------------------------------------------------------------------ write side */
+
+  private lockCheck(appId: string, force: boolean): void {
+    const locks = this.deploymentsOf(appId);
+    if (locks.length === 0) return;
+    if (!force) throw new HttpError(409, { message: LOCKED_MESSAGE, deployments: locks.map((d) => ({ id: d.id })) });
+    for (const d of locks) this.dropDeployment(d, 'The upgrade has been cancelled');
+  }
+
+  private dropDeployment(d: DeploymentRecord, reason: string): void {
+    this.state.deployments = this.state.deployments.filter((x) => x !== d);
+    this.o.bus.publish('deployment_failed', { id: d.id, plan: this.plan(d), reason });
+  }
+
+  private startDeployment(appId: string, action: ActionName, original: ResolvedApp | null, target: ResolvedApp | null, version: string): DeploymentRecord {
+    const d: DeploymentRecord = { id: randomUUID(), version, appId, action, original, target };
+    this.state.deployments.push(d);
+    this.o.bus.publish('group_change_success', { groupId: '/', version });
+    this.o.bus.publish('deployment_info', { plan: this.plan(d), currentStep: { actions: [{ action, app: appId }] } });
+    this.kick();
+    return d;
+  }
+
+  /** PUT/POST /v2/apps/{id}. */
+  async upsert(rawId: string, body: unknown, opts: UpsertOptions): Promise<{ created: boolean; deployment: DeploymentRecord; app: ResolvedApp }> {
+    const id = Engine.pathId(rawId);
+    const existing = this.state.apps[id];
+    if (opts.create === 'create-only' && existing) throw new HttpError(409, { message: `An app with id [${id}] already exists.` });
+
+    let next: ResolvedApp;
+    if (body !== null && typeof body === 'object' && !Array.isArray(body) && 'version' in body && opts.create === 'upsert') {
+      const extra = Object.keys(body).filter((k) => k !== 'version' && k !== 'id');
+      if (extra.length > 0)
+        throw new HttpError(422, { message: 'Object is not valid', details: [{ path: '/', errors: ["The 'version' field may only be combined with the 'id' field."] }] });
+      if (!existing) throw new HttpError(404, { message: `App '${id}' does not exist` });
+      const wanted = (body as { version: unknown }).version;
+      const stored = existing.versions.find((v) => v.version === wanted);
+      if (!stored) throw new HttpError(404, { message: `App '${id}' does not exist in version ${String(wanted)}` });
+      next = structuredClone(stored);
+    } else {
+      const resolved = resolveApp(body, { id, ...(existing ? { previous: existing.current } : {}), partial: opts.partial });
+      if (!resolved.ok) throw new HttpError(resolved.status, resolved.body);
+      next = resolved.app;
+    }
+    this.lockCheck(id, opts.force);
+    this.assignServicePorts(next, existing?.current);
+    const version = this.newVersion();
+    const changed = !existing || !sameConfig(existing.current, next);
+    next.version = version;
+    next.versionInfo = {
+      lastScalingAt: version,
+      lastConfigChangeAt: changed ? version : existing.current.versionInfo.lastConfigChangeAt,
+    };
+    const action: ActionName = !existing ? 'StartApplication' : changed ? 'RestartApplication' : 'ScaleApplication';
+    const original = existing ? existing.current : null;
+    const record: AppRecord = existing ?? { current: next, versions: [] };
+    record.current = next;
+    record.versions = [...record.versions, next].slice(-MAX_VERSIONS);
+    this.state.apps[id] = record;
+    this.o.bus.publish('api_post_event', { clientIp: opts.clientIp, uri: opts.uri, appDefinition: next });
+    const deployment = this.startDeployment(id, action, original, next, version);
+    await this.o.store.save();
+    return { created: !existing, deployment, app: next };
+  }
+
+  /** POST /v2/apps/{id}/restart. */
+  async restart(rawId: string, force: boolean): Promise<DeploymentRecord> {
+    const id = Engine.pathId(rawId);
+    const rec = this.appRecord(id);
+    this.lockCheck(id, force);
+    const original = rec.current;
+    const version = this.newVersion();
+    const next: ResolvedApp = { ...structuredClone(original), version, versionInfo: { lastScalingAt: version, lastConfigChangeAt: version } };
+    rec.current = next;
+    rec.versions = [...rec.versions, next].slice(-MAX_VERSIONS);
+    const d = this.startDeployment(id, 'RestartApplication', original, next, version);
+    await this.o.store.save();
+    return d;
+  }
+
+  /** DELETE /v2/apps/{id}. */
+  async deleteApp(rawId: string, force: boolean): Promise<DeploymentRecord> {
+    const id = Engine.pathId(rawId);
+    const rec = this.appRecord(id);
+    this.lockCheck(id, force);
+    delete this.state.apps[id];
+    const d = this.startDeployment(id, 'StopApplication', rec.current, null, this.newVersion());
+    await this.o.store.save();
+    return d;
+  }
+
+  /** DELETE /v2/deployments/{id}: cancel; without force, roll back in a new deployment. */
+  async cancelDeployment(depId: string, force: boolean): Promise<DeploymentRecord | undefined> {
+    const d = this.state.deployments.find((x) => x.id === depId);
+    if (!d) throw new HttpError(404, { message: `DeploymentPlan ${depId} does not exist` });
+    this.dropDeployment(d, 'The upgrade has been cancelled');
+    if (force) {
+      await this.o.store.save();
+      return undefined;
+    }
+    const back = d.original;
+    const from = d.target;
+    let rollback: DeploymentRecord;
+    const version = back ? back.version : this.newVersion();
+    if (!back) {
+      delete this.state.apps[d.appId];
+      rollback = this.startDeployment(d.appId, 'StopApplication', from, null, version);
+    } else {
+      const rec = this.state.apps[d.appId] ?? { current: back, versions: [back] };
+      rec.current = back;
+      this.state.apps[d.appId] = rec;
+      const action: ActionName = !from ? 'StartApplication' : sameConfig(from, back) ? 'ScaleApplication' : 'RestartApplication';
+      rollback = this.startDeployment(d.appId, action, from, back, version);
+    }
+    await this.o.store.save();
+    return rollback;
+  }
+
+  /* ------------------------------------------------------------------ ports */
+
+  private assignServicePorts(app: ResolvedApp, previous: ResolvedApp | undefined): void {
+    const used = new Set<number>();
+    for (const [id, rec] of Object.entries(this.state.apps)) if (id !== app.id) for (const p of servicePortsOf(rec.current)) used.add(p);
+    for (const p of servicePortsOf(app)) if (p !== 0) used.add(p);
+    const before = previous ? servicePortsOf(previous) : [];
+    const [lo, hi] = this.o.servicePortRange;
+    const pick = (i: number): number => {
+      const keep = before[i];
+      if (keep !== undefined && keep !== 0 && !used.has(keep)) {
+        used.add(keep);
+        return keep;
+      }
+      for (let p = lo; p <= hi; p++)
+        if (!used.has(p)) {
+          used.add(p);
+          return p;
+        }
+      throw new HttpError(422, { message: 'Object is not valid', details: [{ path: '/', errors: [`no free service port left in ${lo}-${hi}`] }] });
+    };
+    if (isHostNetworking(app)) app.portDefinitions?.forEach((d, i) => d.port === 0 && (d.port = pick(i)));
+    else app.container?.portMappings?.forEach((m, i) => m.servicePort === 0 && (m.servicePort = pick(i)));
+  }
+
+  private hostPortsInUse(): Set<number> {
+    const s = new Set(this.reservedPorts);
+    for (const t of this.tasks.values()) for (const p of t.hostPorts) s.add(p);
+    return s;
+  }
+
+  private async allocateHostPorts(count: number): Promise<number[]> {
+    const [lo, hi] = this.o.hostPortRange;
+    const inUse = this.hostPortsInUse();
+    const out: number[] = [];
+    for (let attempt = 0; out.length < count && attempt < 200; attempt++) {
+      const p = lo + Math.floor(Math.random() * (hi - lo + 1));
+      if (inUse.has(p) || out.includes(p)) continue;
+      this.reservedPorts.add(p);
+      if (await portFree(p)) out.push(p);
+      else this.reservedPorts.delete(p);
+    }
+    if (out.length < count) {
+      for (const p of out) this.reservedPorts.delete(p);
+      throw new Error(`no free host port in ${lo}-${hi}`);
+    }
+    return out;
+  }
+
+  /* ------------------------------------------------------------------ reconcile loop */
+
+  /** Runs a tick soon (after an API change) instead of waiting for the timer. */
+  private kick(): void {
+    this.schedule(20);
+  }
+
+  /** Ticks never overlap: each one is chained after the previous. */
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.ticking = this.ticking
+        .then(() => (this.stopped ? undefined : this.tick()))
+        .catch((e: unknown) => this.o.reporter.warn(`devcluster: reconcile: ${(e as Error).message}`))
+        .finally(() => {
+          if (!this.stopped && !this.timer) this.schedule(this.o.tickMs);
+        });
+    }, delayMs);
+  }
+
+  private async tick(): Promise<void> {
+    await this.sync();
+    let changed = false;
+    for (const d of [...this.state.deployments]) if (this.stepDeployment(d)) changed = true;
+    for (const id of this.appIds()) {
+      if (this.deploymentsOf(id).length === 0) this.keepScale(this.appRecord(id).current);
+    }
+    for (const t of this.tasks.values())
+      if (!(t.appId in this.state.apps) && this.deploymentsOf(t.appId).length === 0) this.kill(t, 'app no longer exists');
+    this.runHealthChecks();
+    if (changed) await this.o.store.save();
+  }
+
+  private ready(t: TaskRecord): boolean {
+    return t.state === 'TASK_RUNNING' && !t.killing && t.health.every((h) => h.alive === true);
+  }
+
+  /** One step of a deployment; true when it finished. */
+  private stepDeployment(d: DeploymentRecord): boolean {
+    const all = this.tasksOf(d.appId);
+    const active = all.filter((t) => !t.killing);
+    if (!d.target) {
+      for (const t of active) this.kill(t, 'app deleted');
+      if (all.length > 0) return false;
+      this.finish(d);
+      this.o.bus.publish('app_terminated_event', { appId: d.appId });
+      return true;
+    }
+    const target = d.target;
+    const decision = planReplacement({
+      instances: target.instances,
+      minimumHealthCapacity: target.upgradeStrategy.minimumHealthCapacity,
+      maximumOverCapacity: target.upgradeStrategy.maximumOverCapacity,
+      killSelection: target.killSelection,
+      tasks: active.map((t) => ({
+        id: t.id,
+        current: t.config === target.versionInfo.lastConfigChangeAt,
+        ready: this.ready(t),
+        stagedAt: Date.parse(t.stagedAt),
+      })),
+    });
+    for (const id of decision.kill) {
+      const t = this.tasks.get(id);
+      if (t) this.kill(t, 'replaced by the deployment');
+    }
+    this.launch(target, decision.launch);
+    if (decision.done && all.length === active.length) {
+      this.finish(d);
+      return true;
+    }
+    return false;
+  }
+
+  private finish(d: DeploymentRecord): void {
+    this.state.deployments = this.state.deployments.filter((x) => x !== d);
+    const plan = this.plan(d);
+    this.o.bus.publish('deployment_step_success', { plan, currentStep: { actions: plan.steps[0]?.actions ?? [] } });
+    this.o.bus.publish('deployment_success', { id: d.id, plan });
+  }
+
+  /** Without a deployment: replace lost tasks and drop extras, like Marathon's scale check. */
+  private keepScale(app: ResolvedApp): void {
+    const active = this.tasksOf(app.id).filter((t) => !t.killing);
+    if (active.length < app.instances) this.launch(app, app.instances - active.length);
+    else if (active.length > app.instances) {
+      const order = [...active].sort((a, b) => {
+        if (this.ready(a) !== this.ready(b)) return this.ready(a) ? 1 : -1;
+        return app.killSelection === 'YOUNGEST_FIRST' ? b.stagedAt.localeCompare(a.stagedAt) : a.stagedAt.localeCompare(b.stagedAt);
+      });
+      for (const t of order.slice(0, active.length - app.instances)) this.kill(t, 'scaled down');
+    }
+  }
+
+  /* ------------------------------------------------------------------ tasks */
+
+  private statusUpdate(t: TaskRecord, status: TaskState, message = ''): void {
+    this.o.bus.publish('status_update_event', {
+      slaveId: this.agentId,
+      taskId: t.id,
+      taskStatus: status,
+      message,
+      appId: t.appId,
+      host: this.o.advertiseHost,
+      ipAddresses: [{ ipAddress: t.ip ?? this.o.advertiseHost, protocol: 'IPv4' }],
+      ports: t.hostPorts,
+      version: t.version,
+    });
+    const condition: Record<string, string> = {
+      TASK_STAGING: 'Staging', TASK_RUNNING: 'Running', TASK_KILLING: 'Killing', TASK_KILLED: 'Killed',
+      TASK_FAILED: 'Failed', TASK_FINISHED: 'Finished', TASK_LOST: 'Unreachable', TASK_ERROR: 'Error',
+    };
+    this.o.bus.publish('instance_changed_event', {
+      instanceId: t.instanceId,
+      condition: condition[status] ?? 'Unknown',
+      runSpecId: t.appId,
+      agentId: this.agentId,
+      host: this.o.advertiseHost,
+      runSpecVersion: t.version,
+    });
+  }
+
+  private launch(app: ResolvedApp, count: number): void {
+    if (count <= 0) return;
+    const b = this.backoff.get(app.id);
+    if (b && Date.now() < b.nextAt) return;
+    for (let i = 0; i < count; i++) {
+      const uuid = randomUUID();
+      const instanceId = `${safeAppId(app.id)}.instance-${uuid}`;
+      const t: TaskRecord = {
+        id: `${instanceId}._app.1`,
+        instanceId,
+        appId: app.id,
+        version: app.version,
+        config: app.versionInfo.lastConfigChangeAt,
+        app,
+        hostPorts: [],
+        state: 'TASK_STAGING',
+        stagedAt: isoNow(),
+        startedMs: 0,
+        killing: false,
+        health: app.healthChecks.map(() => freshHealth()),
+      };
+      this.tasks.set(t.id, t);
+      void this.runTask(t).catch((e: unknown) => this.taskFailed(t, `launch failed: ${(e as Error).message}`));
+    }
+  }
+
+  private async runTask(t: TaskRecord): Promise<void> {
+    const app = t.app;
+    t.hostPorts = await this.allocateHostPorts(hostPortCount(app));
+    const spec = this.containerSpec(t);
+    const id = await this.o.runtime.run(spec);
+    for (const p of t.hostPorts) this.reservedPorts.delete(p);
+    t.containerId = id;
+    const details = await this.o.runtime.inspect(id).catch(() => undefined);
+    if (details?.ipAddress) t.ip = details.ipAddress;
+    t.state = 'TASK_RUNNING';
+    t.startedAt = isoNow();
+    t.startedMs = Date.now();
+    for (const h of t.health) h.nextAt = Date.now() + 300;
+    this.statusUpdate(t, 'TASK_RUNNING');
+    if (t.killing) await this.finishKill(t);
+    else this.kick();
+  }
+
+  private containerSpec(t: TaskRecord): ContainerSpec {
+    const app = t.app;
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(app.env ?? {})) if (typeof v === 'string') env[k] = v;
+    const bridge = isBridge(app);
+    const names = bridge ? (app.container?.portMappings ?? []).map((m) => m.name) : (app.portDefinitions ?? []).map((d) => d.name);
+    t.hostPorts.forEach((p, i) => {
+      env[`PORT${i}`] = String(p);
+      const name = names[i];
+      if (name) env[`PORT_${name.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}`] = String(p);
+    });
+    if (t.hostPorts.length > 0) {
+      env.PORT = String(t.hostPorts[0]);
+      env.PORTS = t.hostPorts.join(',');
+    }
+    const servicePorts = servicePortsOf(app);
+    if (isHostNetworking(app) && app.requirePorts) servicePorts.forEach((p, i) => (env[`PORT${i}`] = String(p)));
+    Object.assign(env, {
+      HOST: this.o.advertiseHost,
+      MARATHON_APP_ID: app.id,
+      MARATHON_APP_VERSION: app.version,
+      MARATHON_APP_DOCKER_IMAGE: app.container?.docker?.image ?? '',
+      MARATHON_APP_RESOURCE_CPUS: String(app.cpus),
+      MARATHON_APP_RESOURCE_MEM: String(app.mem),
+      MESOS_TASK_ID: t.id,
+    });
+    for (const [k, v] of Object.entries(app.labels)) {
+      const key = `MARATHON_APP_LABEL_${k.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}`;
+      if (key.length < 200 && !/[\0\n=]/.test(v)) env[key] = v;
+    }
+    const ports: PortBinding[] = [];
+    if (bridge)
+      (app.container?.portMappings ?? []).forEach((m, i) => {
+        const hostPort = t.hostPorts[i];
+        if (hostPort === undefined) return;
+        const containerPort = m.containerPort === 0 ? hostPort : m.containerPort;
+        for (const proto of m.protocol.split(',')) ports.push({ containerPort, hostPort, protocol: proto === 'udp' ? 'udp' : 'tcp' });
+      });
+    const labels: Record<string, string> = {
+      [LABEL_CLUSTER]: this.o.name,
+      [LABEL_APP]: app.id,
+      [LABEL_TASK]: t.id,
+      [LABEL_VERSION]: app.version,
+      [LABEL_CONFIG]: app.versionInfo.lastConfigChangeAt,
+      [LABEL_PORTS]: JSON.stringify(t.hostPorts),
+      [LABEL_STAGED]: t.stagedAt,
+    };
+    const spec: ContainerSpec = {
+      name: `bbm-dc-${this.o.name}-${t.instanceId}`.slice(0, 250),
+      image: app.container?.docker?.image ?? this.o.defaultImage,
+      forcePull: app.container?.docker?.forcePullImage ?? false,
+      env,
+      labels,
+      network: bridge ? 'bridge' : 'host',
+      bindAddress: this.o.bindAddress,
+      ports,
+      cpus: app.cpus,
+      memMiB: app.mem,
+      privileged: app.container?.docker?.privileged ?? false,
+    };
+    // Mesos runs `cmd` through a shell (overriding the entrypoint) and `args` as the image's command.
+    if (app.cmd !== undefined) {
+      spec.entrypoint = ['/bin/sh', '-c'];
+      spec.cmd = [app.cmd];
+    } else if (app.args && app.args.length > 0) spec.cmd = app.args;
+    if (app.user) spec.user = app.user;
+    return spec;
+  }
+
+  private bumpBackoff(app: ResolvedApp): void {
+    const prev = this.backoff.get(app.id);
+    const delayMs = prev ? Math.min(prev.delayMs * app.backoffFactor, app.maxLaunchDelaySeconds * 1000) : app.backoffSeconds * 1000;
+    this.backoff.set(app.id, { delayMs, nextAt: Date.now() + delayMs });
+  }
+
+  private taskFailed(t: TaskRecord, message: string, status: TaskState = 'TASK_FAILED'): void {
+    if (!this.tasks.has(t.id)) return;
+    for (const p of t.hostPorts) this.reservedPorts.delete(p);
+    this.tasks.delete(t.id);
+    this.o.reporter.warn(`devcluster: task ${t.id} ${status}: ${message}`);
+    this.statusUpdate(t, status, message);
+    const rec = this.state.apps[t.appId];
+    if (rec && status !== 'TASK_FINISHED') {
+      rec.lastTaskFailure = {
+        appId: t.appId,
+        host: this.o.advertiseHost,
+        message,
+        state: status,
+        taskId: t.id,
+        timestamp: isoNow(),
+        version: t.version,
+        slaveId: this.agentId,
+      };
+      void this.o.store.save();
+    }
+    this.bumpBackoff(t.app);
+    if (t.containerId) void this.o.runtime.remove(t.containerId).catch(() => undefined);
+  }
+
+  private kill(t: TaskRecord, reason: string): void {
+    if (t.killing) return;
+    t.killing = true;
+    this.o.reporter.info(`devcluster: killing ${t.id} (${reason})`);
+    if (t.containerId) {
+      this.statusUpdate(t, 'TASK_KILLING');
+      void this.finishKill(t);
+    }
+  }
+
+  private async finishKill(t: TaskRecord): Promise<void> {
+    try {
+      if (t.containerId) {
+        await this.o.runtime.stop(t.containerId, this.o.killGraceSeconds);
+        await this.o.runtime.remove(t.containerId);
+      }
+    } catch (e) {
+      this.o.reporter.warn(`devcluster: could not stop ${t.id}: ${(e as Error).message}; will retry`);
+      t.killing = false;
+      return;
+    }
+    if (!this.tasks.has(t.id)) return;
+    this.tasks.delete(t.id);
+    this.statusUpdate(t, 'TASK_KILLED');
+    this.kick();
+  }
+
+  /** Matches the engine's tasks with the containers labelled for this cluster; adopts strays. */
+  private async sync(): Promise<void> {
+    const containers = await this.o.runtime.list(this.o.name);
+    const byTask = new Map(containers.map((c) => [c.labels[LABEL_TASK] ?? '', c]));
+    for (const t of [...this.tasks.values()]) {
+      if (!t.containerId || t.killing) continue;
+      const c = byTask.get(t.id);
+      if (!c) this.taskFailed(t, 'container disappeared', 'TASK_LOST');
+      else if (!c.running) {
+        const d = await this.o.runtime.inspect(c.id).catch(() => undefined);
+        const code = d?.exitCode ?? -1;
+        this.taskFailed(t, `container exited with status ${code}${d?.error ? `: ${d.error}` : ''}`, code === 0 ? 'TASK_FINISHED' : 'TASK_FAILED');
+      }
+    }
+    for (const c of containers) {
+      const taskId = c.labels[LABEL_TASK] ?? '';
+      if (this.tasks.has(taskId)) continue;
+      const appId = c.labels[LABEL_APP] ?? '';
+      const app = this.definitionFor(appId, c.labels[LABEL_VERSION] ?? '');
+      if (!c.running || !app) {
+        if (c.running) await this.o.runtime.stop(c.id, this.o.killGraceSeconds).catch(() => undefined);
+        await this.o.runtime.remove(c.id).catch(() => undefined);
+        continue;
+      }
+      const d = await this.o.runtime.inspect(c.id).catch(() => undefined);
+      if (!d?.running) continue;
+      let hostPorts: number[] = [];
+      try {
+        hostPorts = JSON.parse(c.labels[LABEL_PORTS] ?? '[]') as number[];
+      } catch {
+        /* a foreign label value: adopt without ports */
+      }
+      const t: TaskRecord = {
+        id: taskId,
+        instanceId: taskId.replace(/\._app\.\d+$/, ''),
+        appId,
+        version: app.version,
+        config: c.labels[LABEL_CONFIG] ?? app.versionInfo.lastConfigChangeAt,
+        app,
+        containerId: c.id,
+        hostPorts,
+        state: 'TASK_RUNNING',
+        stagedAt: c.labels[LABEL_STAGED] ?? d.startedAt,
+        startedAt: new Date(d.startedAt).toISOString(),
+        startedMs: Date.parse(d.startedAt),
+        killing: false,
+        ...(d.ipAddress ? { ip: d.ipAddress } : {}),
+        health: app.healthChecks.map(() => freshHealth()),
+      };
+      this.tasks.set(t.id, t);
+      this.o.reporter.info(`devcluster: adopted running task ${t.id}`);
+    }
+  }
+
+  private definitionFor(appId: string, version: string): ResolvedApp | undefined {
+    const rec = this.state.apps[appId];
+    const inDeployments = this.state.deployments.filter((d) => d.appId === appId).flatMap((d) => [d.original, d.target]);
+    const candidates = [...(rec?.versions ?? []), ...(rec ? [rec.current] : []), ...inDeployments].filter((a): a is ResolvedApp => !!a);
+    return candidates.find((a) => a.version === version) ?? rec?.current ?? inDeployments.find((a): a is ResolvedApp => !!a);
+  }
+
+  /* ------------------------------------------------------------------ health */
+
+  private runHealthChecks(): void {
+    const now = Date.now();
+    for (const t of this.tasks.values()) {
+      if (t.state !== 'TASK_RUNNING' || t.killing) continue;
+      t.app.healthChecks.forEach((hc, i) => {
+        const h = t.health[i];
+        if (!h || h.inFlight || now < h.nextAt) return;
+        const target = this.probeTarget(t, hc);
+        h.inFlight = true;
+        h.nextAt = now + hc.intervalSeconds * 1000;
+        const run = target ? probe(target) : Promise.resolve('no port to check');
+        void run.then((failure) => {
+          h.inFlight = false;
+          if (this.tasks.get(t.id) === t && !t.killing) this.healthResult(t, hc, h, failure);
+        });
+      });
+    }
+  }
+
+  private probeTarget(t: TaskRecord, hc: ResolvedHealthCheck) {
+    const mesos = hc.protocol.startsWith('MESOS_');
+    const timeoutMs = hc.timeoutSeconds * 1000;
+    const base = { protocol: hc.protocol, timeoutMs, ...(hc.path !== undefined ? { path: hc.path } : {}), ...(hc.ignoreHttp1xx ? { ignoreHttp1xx: true } : {}) };
+    if (hc.port !== undefined) return { ...base, host: this.o.bindAddress, port: hc.port };
+    const i = hc.portIndex ?? 0;
+    if (mesos && isBridge(t.app) && t.ip) {
+      const m = t.app.container?.portMappings?.[i];
+      const port = m ? (m.containerPort === 0 ? t.hostPorts[i] : m.containerPort) : undefined;
+      return port === undefined ? undefined : { ...base, host: t.ip, port };
+    }
+    const port = t.hostPorts[i];
+    return port === undefined ? undefined : { ...base, host: this.o.bindAddress, port };
+  }
+
+  private healthResult(t: TaskRecord, hc: ResolvedHealthCheck, h: HealthState, failure: string | undefined): void {
+    const now = isoNow();
+    const changed = (alive: boolean) => {
+      this.o.bus.publish('health_status_changed_event', { appId: t.appId, instanceId: t.instanceId, version: t.version, alive });
+      this.o.bus.publish('instance_health_changed_event', { instanceId: t.instanceId, runSpecId: t.appId, healthy: alive, runSpecVersion: t.version });
+    };
+    if (failure === undefined) {
+      h.consecutiveFailures = 0;
+      h.lastSuccess = now;
+      h.firstSuccess ??= now;
+      if (h.alive !== true) {
+        h.alive = true;
+        changed(true);
+        this.backoff.delete(t.appId);
+        this.kick();
+      }
+      return;
+    }
+    h.lastFailure = now;
+    h.lastFailureCause = failure;
+    const mesos = hc.protocol.startsWith('MESOS_');
+    const graceMs = (hc.gracePeriodSeconds + (mesos ? 0 : 0)) * 1000;
+    if (h.firstSuccess === null && Date.now() - t.startedMs < graceMs) return; // failures in the grace period do not count
+    h.consecutiveFailures += 1;
+    this.o.bus.publish('failed_health_check_event', { appId: t.appId, taskId: t.instanceId, instanceId: t.instanceId, healthCheck: hc });
+    if (h.alive !== false) {
+      h.alive = false;
+      changed(false);
+    }
+    const limit = hc.maxConsecutiveFailures;
+    const killNow = mesos ? h.consecutiveFailures > limit || limit === 0 : limit > 0 && h.consecutiveFailures >= limit;
+    if (killNow) {
+      this.o.bus.publish('unhealthy_instance_kill_event', {
+        appId: t.appId,
+        taskId: t.id,
+        instanceId: t.instanceId,
+        version: t.version,
+        reason: failure,
+        host: this.o.advertiseHost,
+        slaveId: this.agentId,
+      });
+      const rec = this.state.apps[t.appId];
+      if (rec)
+        rec.lastTaskFailure = { appId: t.appId, host: this.o.advertiseHost, message: `unhealthy: ${failure}`, state: 'TASK_KILLED', taskId: t.id, timestamp: now, version: t.version, slaveId: this.agentId };
+      this.bumpBackoff(t.app);
+      this.kill(t, `unhealthy: ${failure}`);
+    }
+  }
+
+  /** Events for the SSE layer. */
+  subscribe(listener: (e: MarathonEvent) => void): () => void {
+    return this.o.bus.subscribe(listener);
+  }
+}
+
+function freshHealth(): HealthState {
+  return { alive: null, consecutiveFailures: 0, firstSuccess: null, lastSuccess: null, lastFailure: null, lastFailureCause: null, nextAt: Date.now() + 300, inFlight: false };
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.once('error', () => resolve(false));
+    s.listen({ port, host: '0.0.0.0', exclusive: true }, () => s.close(() => resolve(true)));
+  });
+}

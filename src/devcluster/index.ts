@@ -1,0 +1,127 @@
+/**
+ * `bbm devcluster` as a library: starts the engine on a state folder and serves Marathon's /v2
+ * subset over HTTP. `close()` stops serving and scheduling; the task containers keep running (as
+ * Marathon's tasks do when the scheduler restarts) and are adopted by the next start.
+ */
+import { createServer } from 'node:http';
+import type { ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UsageError } from '../errors.js';
+import type { Reporter } from '../reporter.js';
+import { silentReporter } from '../reporter.js';
+import { DockerRuntime } from './docker.js';
+import { Engine } from './engine.js';
+import { EventBus } from './events.js';
+import { createHandler } from './server.js';
+import { StateStore } from './store.js';
+
+export interface DevclusterOptions {
+  host?: string;
+  port?: number;
+  stateDir: string;
+  /** Names this cluster's containers (label bbm.devcluster.name); default `default`. */
+  name?: string;
+  hostPortRange?: [number, number];
+  servicePortRange?: [number, number];
+  /** What tasks report as their host and get as $HOST; default 127.0.0.1. */
+  advertiseHost?: string;
+  dockerSocket?: string;
+  /** Image for apps that have no container; default bbm-test/busybox:latest. */
+  defaultImage?: string;
+  reporter?: Reporter;
+  /** Reconcile period (ms); default 250. */
+  tickMs?: number;
+  heartbeatMs?: number;
+}
+
+export interface Devcluster {
+  url: string;
+  close(): Promise<void>;
+}
+
+export const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
+
+function packageVersion(): string {
+  try {
+    const here = path.dirname(fileURLToPath(import.meta.url));
+    return (JSON.parse(readFileSync(path.join(here, '../../package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
+
+export async function startDevcluster(opts: DevclusterOptions): Promise<Devcluster> {
+  const name = opts.name ?? 'default';
+  if (!NAME_PATTERN.test(name)) throw new UsageError(`--name ${JSON.stringify(name)} is not a valid cluster name`, { hint: 'use letters, digits, ".", "_" and "-" (it becomes part of container names)' });
+  const hostPortRange = opts.hostPortRange ?? [31000, 32000];
+  const servicePortRange = opts.servicePortRange ?? [10000, 20000];
+  for (const [what, [lo, hi]] of [['--host-port-range', hostPortRange], ['service port range', servicePortRange]] as const)
+    if (!(Number.isInteger(lo) && Number.isInteger(hi) && lo >= 1 && hi <= 65535 && lo <= hi))
+      throw new UsageError(`${what} ${lo}-${hi} is not a valid port range`, { hint: 'give it as LOW-HIGH, e.g. 31000-32000' });
+  const host = opts.host ?? '127.0.0.1';
+  const reporter = opts.reporter ?? silentReporter;
+  const bus = new EventBus();
+  const engine = new Engine({
+    name,
+    runtime: new DockerRuntime(opts.dockerSocket),
+    store: new StateStore(opts.stateDir),
+    bus,
+    reporter,
+    hostPortRange,
+    servicePortRange,
+    bindAddress: '127.0.0.1',
+    advertiseHost: opts.advertiseHost ?? '127.0.0.1',
+    defaultImage: opts.defaultImage ?? 'bbm-test/busybox:latest',
+    tickMs: opts.tickMs ?? 250,
+    killGraceSeconds: 3,
+  });
+  await engine.start();
+
+  const streams = new Set<ServerResponse>();
+  const sockets = new Set<Socket>();
+  let hostPort = `${host}:${opts.port ?? 8080}`;
+  const handler = createHandler(
+    engine,
+    { name, version: packageVersion(), hostPort: () => hostPort, hostPortRange, servicePortRange, heartbeatMs: opts.heartbeatMs ?? 10_000 },
+    streams,
+  );
+  const server = createServer((req, res) => {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://devcluster');
+    } catch {
+      res.writeHead(400).end();
+      return;
+    }
+    void handler(req, res, url);
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.port ?? 8080, host, () => resolve());
+    });
+  } catch (e) {
+    await engine.stop();
+    throw e;
+  }
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  hostPort = `${shownHost}:${address.port}`;
+  return {
+    url: `http://${hostPort}`,
+    async close() {
+      for (const r of streams) r.end();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const s of sockets) s.destroy();
+      await closed;
+      await engine.stop();
+    },
+  };
+}

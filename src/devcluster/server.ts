@@ -1,0 +1,314 @@
+/**
+ * The devcluster's HTTP face: Marathon's /v2 routes, status codes, headers and error bodies
+ * (API-NOTES §1–§4, §11) on top of the Engine. Routing and body parsing only; behaviour lives in
+ * the engine.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { MarathonEvent } from '../marathon/types.js';
+import type { Engine } from './engine.js';
+import { HttpError } from './engine.js';
+import { isoNow, SSE_HEARTBEAT, sseFrame } from './events.js';
+import { endpointsText } from './tasks-text.js';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface ServerInfo {
+  name: string;
+  version: string;
+  hostPort: () => string;
+  hostPortRange: [number, number];
+  servicePortRange: [number, number];
+  heartbeatMs: number;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
+
+export function createHandler(engine: Engine, info: ServerInfo, streams: Set<ServerResponse>): Handler {
+  return async (req, res, url) => {
+    res.setHeader('X-Marathon-Leader', `http://${info.hostPort()}`);
+    try {
+      await route(engine, info, streams, req, res, url);
+    } catch (e) {
+      if (e instanceof HttpError) return sendJson(res, e.status, e.body);
+      sendJson(res, 500, { message: `bbm devcluster internal error: ${(e as Error).message}` });
+    }
+  };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+function flag(url: URL, name: string, dflt: boolean): boolean {
+  const v = url.searchParams.get(name);
+  if (v === null) return dflt;
+  return v === '' || v.toLowerCase() === 'true';
+}
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) {
+      req.resume();
+      throw new HttpError(413, { message: `Request body is larger than ${MAX_BODY_BYTES} bytes` });
+    }
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') throw new HttpError(400, { message: 'Please specify data in JSON format', details: 'The request body is empty' });
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new HttpError(400, { message: 'Invalid JSON', details: (e as Error).message });
+  }
+}
+
+function methodNotAllowed(): never {
+  throw new HttpError(405, { message: 'HTTP 405 Method Not Allowed' });
+}
+
+async function route(engine: Engine, info: ServerInfo, streams: Set<ServerResponse>, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  const method = req.method ?? 'GET';
+  const path = url.pathname.replace(/\/+$/, '') || '/';
+  const clientIp = req.socket.remoteAddress ?? '';
+  const uri = url.pathname;
+
+  if (path === '/ping') {
+    if (method !== 'GET' && method !== 'HEAD') methodNotAllowed();
+    return ping(req, res);
+  }
+  if (path === '/v2/info') {
+    if (method !== 'GET') methodNotAllowed();
+    return sendJson(res, 200, infoBody(engine, info));
+  }
+  if (path === '/v2/leader') {
+    if (method !== 'GET') methodNotAllowed();
+    return sendJson(res, 200, { leader: info.hostPort() });
+  }
+  if (path === '/v2/events') {
+    if (method !== 'GET') methodNotAllowed();
+    return events(engine, info, streams, req, res, url);
+  }
+  if (path === '/v2/deployments') {
+    if (method !== 'GET') methodNotAllowed();
+    return sendJson(res, 200, engine.deployments());
+  }
+  if (path.startsWith('/v2/deployments/')) {
+    const id = decodeURIComponent(path.slice('/v2/deployments/'.length));
+    if (method === 'GET') {
+      const d = engine.deployments().find((x) => x.id === id);
+      if (!d) throw new HttpError(404, { message: `DeploymentPlan ${id} does not exist` });
+      return sendJson(res, 200, d);
+    }
+    if (method !== 'DELETE') methodNotAllowed();
+    const rollback = await engine.cancelDeployment(id, flag(url, 'force', false));
+    if (!rollback) {
+      res.writeHead(202);
+      res.end();
+      return;
+    }
+    return sendJson(res, 200, { deploymentId: rollback.id, version: rollback.version }, { 'Marathon-Deployment-Id': rollback.id });
+  }
+  if (path === '/v2/tasks') {
+    if (method !== 'GET') methodNotAllowed();
+    return tasks(engine, req, res, url);
+  }
+  if (path === '/v2/apps') {
+    if (method === 'GET') return sendJson(res, 200, { apps: listApps(engine, url) });
+    if (method === 'POST') {
+      const body = await readBody(req);
+      const rawId = body && typeof body === 'object' && !Array.isArray(body) && typeof (body as { id?: unknown }).id === 'string' ? (body as { id: string }).id : '';
+      if (rawId === '' && body && typeof body === 'object' && !Array.isArray(body) && (body as { id?: unknown }).id === undefined)
+        throw new HttpError(422, { message: 'Invalid JSON', details: [{ path: '/id', errors: ['error.path.missing'] }] });
+      const r = await engine.upsert(rawId, body, { force: flag(url, 'force', false), partial: false, create: 'create-only', clientIp, uri });
+      const app = engine.appInfo(r.app.id, { tasks: false, lastTaskFailure: false });
+      return sendJson(res, 201, app, { Location: `/v2/apps${r.app.id}`, 'Marathon-Deployment-Id': r.deployment.id });
+    }
+    methodNotAllowed();
+  }
+  if (path.startsWith('/v2/apps/')) {
+    const rest = decodeURIComponent(path.slice('/v2/apps'.length));
+    let m: RegExpMatchArray | null;
+    if ((m = rest.match(/^(.*)\/versions\/([^/]+)$/))) {
+      if (method !== 'GET') methodNotAllowed();
+      return sendJson(res, 200, engine.version(appId(m[1]), m[2] ?? ''));
+    }
+    if ((m = rest.match(/^(.*)\/versions$/))) {
+      if (method !== 'GET') methodNotAllowed();
+      return sendJson(res, 200, { versions: engine.versions(appId(m[1])) });
+    }
+    if ((m = rest.match(/^(.*)\/tasks$/))) {
+      if (method !== 'GET') methodNotAllowed();
+      const id = appId(m[1]);
+      if (wantsText(req)) {
+        const one = engine.endpoints().filter((e) => e.id === id);
+        if (one.length === 0) throw new HttpError(404, { message: `App '${id}' does not exist` });
+        return sendText(res, endpointsText(one));
+      }
+      return sendJson(res, 200, { tasks: engine.appTasks(id) });
+    }
+    if ((m = rest.match(/^(.*)\/restart$/))) {
+      if (method !== 'POST') methodNotAllowed();
+      const d = await engine.restart(m[1] ?? '', flag(url, 'force', false));
+      return sendJson(res, 200, { deploymentId: d.id, version: d.version }, { 'Marathon-Deployment-Id': d.id });
+    }
+    if (method === 'GET') {
+      const id = appId(rest);
+      if (!engine.hasApp(id)) throw new HttpError(404, { message: `App '${id}' does not exist` });
+      return sendJson(res, 200, { app: engine.appInfo(id, { tasks: true, lastTaskFailure: true }) });
+    }
+    if (method === 'PUT') {
+      const body = await readBody(req);
+      const r = await engine.upsert(rest, body, {
+        force: flag(url, 'force', false),
+        partial: flag(url, 'partialUpdate', true),
+        create: 'upsert',
+        clientIp,
+        uri,
+      });
+      const headers: Record<string, string> = { 'Marathon-Deployment-Id': r.deployment.id };
+      if (r.created) headers.Location = `/v2/apps${r.app.id}`;
+      return sendJson(res, r.created ? 201 : 200, { deploymentId: r.deployment.id, version: r.deployment.version }, headers);
+    }
+    if (method === 'DELETE') {
+      const d = await engine.deleteApp(rest, flag(url, 'force', true));
+      return sendJson(res, 200, { deploymentId: d.id, version: d.version }, { 'Marathon-Deployment-Id': d.id });
+    }
+    methodNotAllowed();
+  }
+  throw new HttpError(404, { message: `No such resource: ${method} ${url.pathname} (bbm devcluster serves a subset of Marathon's /v2 API; see docs/devcluster.md)` });
+}
+
+function appId(raw: string | undefined): string {
+  const s = (raw ?? '').replace(/^\/+/, '');
+  return `/${s}`.replace(/\/+$/, '') || '/';
+}
+
+function listApps(engine: Engine, url: URL): Record<string, unknown>[] {
+  const embed = new Set(url.searchParams.getAll('embed'));
+  const idFilter = url.searchParams.get('id')?.toLowerCase();
+  const cmdFilter = url.searchParams.get('cmd');
+  const label = url.searchParams.get('label');
+  return engine
+    .appIds()
+    .map((id) => engine.appInfo(id, { tasks: embed.has('apps.tasks'), lastTaskFailure: embed.has('apps.lastTaskFailure') }))
+    .filter((a) => !idFilter || String(a.id).toLowerCase().includes(idFilter))
+    .filter((a) => !cmdFilter || (typeof a.cmd === 'string' && a.cmd.includes(cmdFilter)))
+    .filter((a) => !label || matchesLabels((a.labels ?? {}) as Record<string, string>, label));
+}
+
+/** Marathon's label selector: `k`, `k==v`, `k!=v`, `k in (a,b)`, `k notin (a,b)`, comma-separated. */
+export function matchesLabels(labels: Record<string, string>, selector: string): boolean {
+  const parts = selector.match(/[^,(]+(\([^)]*\))?/g) ?? [];
+  return parts.every((raw) => {
+    const p = raw.trim();
+    let m: RegExpMatchArray | null;
+    if ((m = p.match(/^(.+?)\s*==\s*(.*)$/))) return labels[m[1]!.trim()] === m[2]!.trim();
+    if ((m = p.match(/^(.+?)\s*!=\s*(.*)$/))) return labels[m[1]!.trim()] !== m[2]!.trim();
+    if ((m = p.match(/^(.+?)\s+notin\s*\((.*)\)$/))) return !m[2]!.split(',').map((s) => s.trim()).includes(labels[m[1]!.trim()] ?? '\u0000');
+    if ((m = p.match(/^(.+?)\s+in\s*\((.*)\)$/))) return m[2]!.split(',').map((s) => s.trim()).includes(labels[m[1]!.trim()] ?? '\u0000');
+    return p === '' || p in labels;
+  });
+}
+
+function wantsText(req: IncomingMessage): boolean {
+  const accept = (req.headers.accept ?? '').toLowerCase();
+  return accept.includes('text/plain') && !accept.includes('application/json');
+}
+
+function sendText(res: ServerResponse, text: string): void {
+  res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function tasks(engine: Engine, req: IncomingMessage, res: ServerResponse, url: URL): void {
+  if (wantsText(req)) return sendText(res, endpointsText(engine.endpoints()));
+  const wanted = [...url.searchParams.getAll('status'), ...url.searchParams.getAll('status[]')].map((s) => s.toLowerCase());
+  sendJson(res, 200, { tasks: engine.allTasks(wanted.length > 0 ? new Set(wanted) : undefined) });
+}
+
+function ping(req: IncomingMessage, res: ServerResponse): void {
+  const accept = (req.headers.accept ?? '*/*').toLowerCase();
+  const types = accept.split(',').map((s) => s.split(';')[0]!.trim());
+  if (types.some((t) => t === 'text/plain' || t === 'text/*' || t === '*/*' || t === '')) {
+    res.writeHead(200, { 'Content-Type': 'text/plain', 'Cache-Control': 'must-revalidate,no-cache,no-store', 'Content-Length': 4 });
+    res.end('pong');
+  } else if (types.includes('application/json') || types.includes('application/*')) {
+    sendJson(res, 200, 'pong');
+  } else {
+    res.writeHead(204);
+    res.end();
+  }
+}
+
+function infoBody(engine: Engine, info: ServerInfo): Record<string, unknown> {
+  const [host, port] = info.hostPort().split(/:(?=\d+$)/);
+  return {
+    name: 'bbm devcluster',
+    version: info.version,
+    buildref: 'bbm-devcluster',
+    elected: true,
+    leader: info.hostPort(),
+    frameworkId: engine.agentId.replace(/-S0$/, '-0000'),
+    marathon_config: {
+      description: 'bbm devcluster: a single-machine engine that speaks a subset of the Marathon /v2 API and runs tasks as local Docker containers. It is not Marathon.',
+      name: info.name,
+      hostname: host,
+      features: [],
+      local_port_min: info.servicePortRange[0],
+      local_port_max: info.servicePortRange[1],
+      host_port_min: info.hostPortRange[0],
+      host_port_max: info.hostPortRange[1],
+      master: 'none (tasks are local Docker containers)',
+      framework_name: 'bbm-devcluster',
+      ha: false,
+      webui_url: `http://${info.hostPort()}`,
+    },
+    zookeeper_config: {},
+    http_config: { http_port: Number(port) },
+  };
+}
+
+const SSE_405 =
+  '<html>\n<head>\n<meta http-equiv="Content-Type" content="text/html;charset=utf-8"/>\n<title>Error 405 HTTP method GET is not supported by this URL</title>\n</head>\n<body><h2>HTTP ERROR 405</h2>\n<p>Problem accessing /v2/events. Reason:\n<pre>    HTTP method GET is not supported by this URL</pre></p>\n</body>\n</html>\n';
+
+function events(engine: Engine, info: ServerInfo, streams: Set<ServerResponse>, req: IncomingMessage, res: ServerResponse, url: URL): void {
+  // Jetty's EventSourceServlet: some Accept header must be exactly text/event-stream.
+  const accepts = req.headersDistinct.accept ?? [];
+  if (!accepts.some((a) => a.trim() === 'text/event-stream')) {
+    res.writeHead(405, { 'Content-Type': 'text/html;charset=utf-8', 'Content-Length': Buffer.byteLength(SSE_405) });
+    res.end(SSE_405);
+    return;
+  }
+  const filter = new Set(url.searchParams.getAll('event_type'));
+  // Jetty answers with Connection: close and no chunking: the stream ends when the socket does.
+  res.setHeader('Content-Type', 'text/event-stream;charset=utf-8');
+  res.setHeader('Connection', 'close');
+  res.setHeader('Cache-Control', 'no-cache');
+  res.removeHeader('Transfer-Encoding');
+  res.writeHead(200);
+  res.flushHeaders();
+  streams.add(res);
+  const remoteAddress = req.socket.remoteAddress ?? '';
+  const send = (e: MarathonEvent) => {
+    if (filter.size === 0 || filter.has(e.eventType)) res.write(sseFrame(e));
+  };
+  send({ remoteAddress, eventType: 'event_stream_attached', timestamp: isoNow() });
+  const unsubscribe = engine.subscribe(send);
+  const heartbeat = setInterval(() => res.write(SSE_HEARTBEAT), info.heartbeatMs);
+  const close = () => {
+    clearInterval(heartbeat);
+    unsubscribe();
+    streams.delete(res);
+  };
+  req.socket.once('close', close);
+  res.once('close', close);
+}

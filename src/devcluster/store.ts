@@ -1,0 +1,75 @@
+/**
+ * The devcluster's persistent state: apps (current definition and every stored version),
+ * running deployments and the last task failure of each app, in one JSON file written atomically
+ * (temp file + rename), so a restart picks up exactly where the engine stopped.
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ResolvedApp } from './app.js';
+
+export type ActionName = 'StartApplication' | 'StopApplication' | 'ScaleApplication' | 'RestartApplication';
+
+export interface DeploymentRecord {
+  id: string;
+  version: string;
+  appId: string;
+  action: ActionName;
+  /** The app before the deployment (null when it creates the app). */
+  original: ResolvedApp | null;
+  /** The app the deployment converges to (null when it deletes the app). */
+  target: ResolvedApp | null;
+}
+
+export interface AppRecord {
+  current: ResolvedApp;
+  /** Every stored version, oldest first (at most MAX_VERSIONS). */
+  versions: ResolvedApp[];
+  lastTaskFailure?: Record<string, unknown>;
+}
+
+export interface State {
+  format: 1;
+  apps: Record<string, AppRecord>;
+  deployments: DeploymentRecord[];
+}
+
+export const MAX_VERSIONS = 50;
+
+export class StateStore {
+  private readonly file: string;
+  private writing: Promise<void> = Promise.resolve();
+  state: State = { format: 1, apps: {}, deployments: [] };
+
+  constructor(dir: string) {
+    this.file = path.join(dir, 'state.json');
+  }
+
+  async load(): Promise<void> {
+    await mkdir(path.dirname(this.file), { recursive: true });
+    let text: string;
+    try {
+      text = await readFile(this.file, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw e;
+    }
+    const parsed = JSON.parse(text) as State;
+    if (parsed.format !== 1) throw new Error(`${this.file}: unknown state format ${String(parsed.format)}`);
+    this.state = parsed;
+  }
+
+  /** Queues a write of the current state; resolves when it is on disk. */
+  save(): Promise<void> {
+    const snapshot = JSON.stringify(this.state);
+    this.writing = this.writing.then(async () => {
+      const tmp = `${this.file}.${process.pid}.tmp`;
+      await writeFile(tmp, snapshot);
+      await rename(tmp, this.file);
+    });
+    return this.writing;
+  }
+
+  async flush(): Promise<void> {
+    await this.writing;
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * A real `bbm devcluster` for tests: runs `node dist/cli.js devcluster` as a child process on a
+ * temporary state folder and a unique cluster name (which labels every container it starts).
+ *
+ *   const dc = await startTestDevcluster();      // dc.url → http://127.0.0.1:<port>
+ *   await dc.restart();                          // same state, containers adopted; url may change
+ *   await dc.destroy();                          // stop, remove its containers and state folder
+ *
+ * Needs `npm run build` first (npm test does it) and a Docker engine.
+ */
+import { execFile, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+
+export interface TestDevcluster {
+  url: string;
+  stateDir: string;
+  name: string;
+  /** Everything the process printed on stderr so far (for failure messages). */
+  log(): string;
+  stop(): Promise<void>;
+  restart(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+const CLI = path.resolve(import.meta.dirname, '../../dist/cli.js');
+const READY = /^devcluster listening on (http:\/\/\S+)$/;
+
+export async function startTestDevcluster(opts: { name?: string; env?: Record<string, string> } = {}): Promise<TestDevcluster> {
+  const name = opts.name ?? `t-${randomBytes(4).toString('hex')}`;
+  const stateDir = await mkdtemp(path.join(os.tmpdir(), `bbm-devcluster-${name}-`));
+  let child: ChildProcess | undefined;
+  let stderr = '';
+
+  const launch = async (): Promise<string> => {
+    const p = spawn(process.execPath, [CLI, 'devcluster', '--host', '127.0.0.1', '--port', '0', '--state-dir', stateDir, '--name', name], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...opts.env },
+    });
+    child = p;
+    p.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+      if (stderr.length > 200_000) stderr = stderr.slice(-100_000);
+    });
+    return await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => fail(new Error('bbm devcluster did not print its ready line within 60 s')), 60_000);
+      const lines = createInterface({ input: p.stdout! });
+      function fail(e: Error) {
+        clearTimeout(timer);
+        p.kill('SIGKILL');
+        reject(new Error(`${e.message}\n--- stderr ---\n${stderr}`));
+      }
+      lines.on('line', (line) => {
+        const m = READY.exec(line);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]!);
+        }
+      });
+      p.once('exit', (code, signal) => fail(new Error(`bbm devcluster exited early (code ${code}, signal ${signal})`)));
+    });
+  };
+
+  const stop = async () => {
+    const p = child;
+    child = undefined;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => p.once('exit', () => resolve()));
+    p.kill('SIGTERM');
+    const timer = setTimeout(() => p.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+  };
+
+  const dc: TestDevcluster = {
+    url: await launch(),
+    stateDir,
+    name,
+    log: () => stderr,
+    stop,
+    async restart() {
+      await stop();
+      dc.url = await launch();
+    },
+    async destroy() {
+      await stop();
+      await removeClusterContainers(name);
+      await rm(stateDir, { recursive: true, force: true });
+    },
+  };
+  return dc;
+}
+
+function docker(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile('docker', args, { timeout: 60_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout))),
+  );
+}
+
+/** Removes every container labelled with this cluster name (running or not). */
+export async function removeClusterContainers(name: string): Promise<void> {
+  const ids = (await docker(['ps', '-aq', '--filter', `label=bbm.devcluster.name=${name}`])).split('\n').filter(Boolean);
+  if (ids.length > 0) await docker(['rm', '-f', ...ids]);
+}
