@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { UsageError } from '../errors.js';
+import { withEnv } from './env-options.js';
 
 interface Args {
   host: string;
@@ -23,14 +24,14 @@ export const devclusterCommand: CommandModule<object, Args> = {
   describe: 'Run a single-machine engine that speaks the Marathon /v2 subset and runs tasks as local Docker containers',
   builder: (y) =>
     y
-      .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on' })
-      .option('port', { type: 'number', default: 8080, describe: 'port to listen on (0: any free port)' })
-      .option('state-dir', { type: 'string', default: '.bbm-devcluster', describe: 'folder for apps, versions and deployments' })
-      .option('name', { type: 'string', default: 'default', describe: "cluster name: labels this cluster's containers" })
-      .option('host-port-range', { type: 'string', default: '31000-32000', describe: 'host ports handed to tasks' })
-      .option('advertise-host', { type: 'string', default: '127.0.0.1', describe: 'host tasks report ($HOST)' })
-      .option('docker-socket', { type: 'string', default: '/var/run/docker.sock', describe: 'Docker engine socket' })
-      .option('default-image', { type: 'string', default: 'bbm-test/busybox:latest', describe: 'image for apps without a container' }),
+      .option('host', withEnv('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on' }))
+      .option('port', withEnv('port', { type: 'number', default: 8080, describe: 'port to listen on (0: any free port)' }))
+      .option('state-dir', withEnv('state-dir', { type: 'string', default: '.bbm-devcluster', describe: 'folder for apps, versions and deployments' }))
+      .option('name', withEnv('name', { type: 'string', default: 'default', describe: "cluster name: labels this cluster's containers" }))
+      .option('host-port-range', withEnv('host-port-range', { type: 'string', default: '31000-32000', describe: 'host ports handed to tasks' }))
+      .option('advertise-host', withEnv('advertise-host', { type: 'string', default: '127.0.0.1', describe: 'host tasks report ($HOST)' }))
+      .option('docker-socket', withEnv('docker-socket', { type: 'string', default: '/var/run/docker.sock', describe: 'Docker engine socket' }))
+      .option('default-image', withEnv('default-image', { type: 'string', default: 'bbm-test/busybox:latest', describe: 'image for apps without a container' })),
   handler: async (argv) => {
     const { runDevcluster } = await import('../devcluster/run.js');
     const { cliContext } = await import('../cli-context.js');

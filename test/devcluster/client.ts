@@ -1,7 +1,4 @@
 /** Small HTTP helpers for the devcluster suites (plain fetch, no bbm client code). */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import Ajv from 'ajv-draft-04';
 
 export interface Reply {
   status: number;
@@ -49,21 +46,8 @@ export async function deploymentGone(base: string, id: string, timeoutMs = 120_0
   }, timeoutMs);
 }
 
-export const SHARED = path.resolve(import.meta.dirname, '../../../shared/marathon');
-
-export function shared(file: string): string {
-  return readFileSync(path.join(SHARED, file), 'utf8');
-}
-
-let validator: ((x: unknown) => boolean) & { errors?: unknown } | undefined;
-/** Validates an app definition against Marathon's own draft-04 AppDefinition.json. */
-export function schemaErrors(app: unknown): unknown {
-  if (!validator) {
-    const ajv = new Ajv({ allErrors: true, strict: false });
-    validator = ajv.compile(JSON.parse(shared('schema/AppDefinition.json')) as object) as typeof validator;
-  }
-  return validator!(app) ? null : validator!.errors;
-}
+export { sharedText as shared, sharedJson } from '../support/shared.js';
+export { appDefinitionErrors } from '../support/schema.js';
 
 /** An SSE reader that collects parsed events until stopped. */
 export function collectEvents(base: string, query = ''): { events: { event: string; data: any }[]; raw: () => string; stop: () => void } { // eslint-disable-line @typescript-eslint/no-explicit-any
