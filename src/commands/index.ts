@@ -1,5 +1,8 @@
 import type { CommandModule } from 'yargs';
+import { deployCommand } from './deploy.js';
 import { devclusterCommand } from './devcluster.js';
+import { rollbackCommand } from './rollback.js';
+import { statusCommand } from './status.js';
 import { tagCommand } from './tag.js';
 
 /**
@@ -7,4 +10,4 @@ import { tagCommand } from './tag.js';
  * library code it needs, so `bbm tag` never loads ts-morph, ejs or dockerode.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [tagCommand, devclusterCommand];
+export const commands: CommandModule<any, any>[] = [tagCommand, devclusterCommand, deployCommand, rollbackCommand, statusCommand];

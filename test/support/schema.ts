@@ -3,7 +3,7 @@ import AjvModule from 'ajv-draft-04';
 import { sharedJson } from './shared.js';
 
 const Ajv = AjvModule.default;
-const ajv = new Ajv({ allErrors: true, strict: false });
+const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
 const validate = ajv.compile(sharedJson('marathon', 'schema', 'AppDefinition.json'));
 
 /** Every schema error as `path message`; empty when the definition is valid. */

@@ -1,0 +1,204 @@
+/**
+ * Performs a DeployPlan: subscribe, PUT, follow, confirm, and on failure cancel so Marathon rolls
+ * back. Everything it decides from is in the plan; everything it does goes through the client.
+ */
+import { OperationFailedError } from '../errors.js';
+import type { MarathonClient } from '../marathon/client.js';
+import { marathonHttpError } from '../marathon/http-error.js';
+import type { AppInfo, MarathonEvent } from '../marathon/types.js';
+import type { Reporter } from '../reporter.js';
+import { sleep } from '../marathon/transport.js';
+import { EventHub } from './event-hub.js';
+import { countVersion, Progress, touchesApp, waitForDeployment, type DeploymentOutcome } from './follow.js';
+import type { DeployPlan } from './plan.js';
+
+export type FollowMode = 'auto' | 'events' | 'poll';
+
+export interface ExecuteOptions {
+  client: MarathonClient;
+  reporter: Reporter;
+  /** ms since the epoch; the whole deploy (waiting for locks included) must end before it. */
+  deadline: number;
+  /** After a failure, how long the rollback may take (default 120 s). */
+  rollbackTimeoutMs?: number;
+  /** `poll` skips the event stream (the benchmark's baseline, and for proxies that break SSE). */
+  follow?: FollowMode;
+  signal?: AbortSignal;
+  /** How long a "success" may take to show in the app's tasks (default 20 s). */
+  confirmTimeoutMs?: number;
+}
+
+export interface DeployResult {
+  appId: string;
+  deploymentId: string;
+  version: string;
+  created: boolean;
+  /** Whether the deployment was followed by events or by polling. */
+  followedBy: 'events' | 'polling';
+}
+
+const EVENT_TYPES = [
+  'deployment_success',
+  'deployment_failed',
+  'deployment_step_success',
+  'deployment_step_failure',
+  'status_update_event',
+  'health_status_changed_event',
+  'instance_health_changed_event',
+  'failed_health_check_event',
+  'unhealthy_instance_kill_event',
+];
+
+export async function executeDeploy(plan: DeployPlan, opts: ExecuteOptions): Promise<DeployResult> {
+  const { client, reporter, deadline } = opts;
+  const appId = plan.appId;
+  const failures: string[] = [];
+  let hub: EventHub | undefined;
+  if (opts.follow !== 'poll') {
+    hub = new EventHub({ url: client.url, auth: client.auth, caFile: client.caFile, reporter, eventTypes: EVENT_TYPES });
+    const ok = await hub.start();
+    if (ok) reporter.info(`subscribed to ${client.url}/v2/events`);
+  } else reporter.info('following the deployment by polling /v2/deployments once a second (--follow poll)');
+  const progress = new Progress(client, reporter, appId, '');
+  hub?.onEvent((e) => {
+    noteFailure(e, appId, failures);
+    if (touchesApp(e, appId)) void progress.refresh();
+  });
+
+  try {
+    // 1. PUT, waiting out other deployments that hold the app (409) within the deadline
+    let put: Awaited<ReturnType<MarathonClient['putApp']>>;
+    for (;;) {
+      try {
+        put = await client.putApp(plan.definition, { force: plan.options.force, partialUpdate: false });
+        break;
+      } catch (error) {
+        const http = marathonHttpError(error);
+        if (http?.status !== 409 || !http.body.deployments?.length) throw error;
+        const ids = http.body.deployments.map((d) => d.id);
+        const left = Math.round((deadline - Date.now()) / 1000);
+        if (left <= 0) throw error;
+        reporter.info(`${appId} is locked by deployment ${ids.join(', ')}; waiting for it to finish (up to ${left} s more; --force would cancel it)`);
+        for (const id of ids) {
+          const outcome = await waitForDeployment({ client, hub, deploymentId: id, deadline, signal: opts.signal });
+          if (outcome.kind === 'timeout')
+            throw new OperationFailedError(`${appId} stayed locked by deployment ${id} until the timeout; nothing was deployed`, {
+              hint: `check it with \`bbm status --app-id ${appId}\`; rerun with a longer --timeout, or with --force to cancel it`,
+            });
+        }
+        reporter.info(`deployment ${ids.join(', ')} finished; sending the definition again`);
+      }
+    }
+    const created = put.status === 201;
+    reporter.info(`${created ? 'created' : 'updated'} ${appId}: deployment ${put.deploymentId}, version ${put.version}`);
+    progress.setVersion(put.version);
+    void progress.refresh(true);
+
+    // 2. follow it
+    const outcome = await waitForDeployment({
+      client,
+      hub,
+      deploymentId: put.deploymentId,
+      deadline,
+      signal: opts.signal,
+      onPoll: () => progress.refresh(),
+    });
+    const followedBy: DeployResult['followedBy'] = outcome.kind !== 'timeout' && outcome.via === 'event' ? 'events' : 'polling';
+
+    if (outcome.kind === 'success' || outcome.kind === 'gone') {
+      // 3. a green build means the new version serves: every instance on it, running and healthy
+      const app = await confirm(client, appId, put.version, Math.min(deadline, Date.now() + (opts.confirmTimeoutMs ?? 20_000)), opts.signal);
+      const c = countVersion(app.app, put.version);
+      if (!app.ok && outcome.kind === 'success' && Date.parse(app.app.version) > Date.parse(put.version)) {
+        // Marathon reported our deployment done; a newer one (another build) has replaced it since.
+        reporter.info(`deployment ${put.deploymentId} succeeded (deployment_success); ${appId} has since moved on to version ${app.app.version}`);
+        return { appId, deploymentId: put.deploymentId, version: put.version, created, followedBy };
+      }
+      if (app.ok) {
+        reporter.info(`${appId}: all ${c.instances} instances run version ${put.version} and are healthy`);
+        reporter.info(`deployment ${put.deploymentId} succeeded (${outcome.kind === 'success' ? 'deployment_success' : 'finished'}, followed by ${followedBy})`);
+        return { appId, deploymentId: put.deploymentId, version: put.version, created, followedBy };
+      }
+      if (outcome.kind === 'gone' && app.app.version !== put.version)
+        throw new OperationFailedError(summary(appId, put, 'the deployment ended but the app no longer runs the new version (it was cancelled or replaced by someone else)', app.app, failures), {
+          hint: `see \`bbm status --app-id ${appId}\``,
+        });
+      throw new OperationFailedError(
+        summary(appId, put, `Marathon finished the deployment but only ${c.healthy} of ${c.instances} instances of the new version are healthy (${c.old} of older versions)`, app.app, failures),
+        { hint: `see \`bbm status --app-id ${appId}\`` },
+      );
+    }
+    if (outcome.kind === 'failed') {
+      const app = await client.getApp(appId).catch(() => null);
+      throw new OperationFailedError(summary(appId, put, `deployment ${put.deploymentId} failed${outcome.reason ? `: ${outcome.reason}` : ''}`, app, failures), {
+        hint: 'another client (or --force from another deploy) cancelled or replaced it; Marathon rolled it back',
+      });
+    }
+
+    // 4. timeout: cancel so Marathon rolls back, unless told not to
+    const why = `the deployment did not finish within ${plan.options.timeoutSeconds} s`;
+    if (!plan.options.rollback) {
+      const app = await client.getApp(appId).catch(() => null);
+      throw new OperationFailedError(`${summary(appId, put, why, app, failures)}\n  the deployment is left running (--no-rollback)`, {
+        hint: `cancel it with: curl -X DELETE ${client.url}/v2/deployments/${put.deploymentId}  (or rerun bbm deploy with --force)`,
+      });
+    }
+    reporter.warn(`${why}; cancelling deployment ${put.deploymentId} so Marathon rolls back`);
+    const rollbackDeadline = Date.now() + (opts.rollbackTimeoutMs ?? 120_000);
+    client.setDeadline(rollbackDeadline);
+    const rollback = await client.cancelDeployment(put.deploymentId);
+    let rolledBack = 'the deployment had already ended when it was cancelled';
+    if (rollback) {
+      reporter.info(`rollback deployment ${rollback.deploymentId} started`);
+      const r: DeploymentOutcome = await waitForDeployment({ client, hub, deploymentId: rollback.deploymentId, deadline: rollbackDeadline, signal: opts.signal, onPoll: () => progress.refresh() });
+      rolledBack =
+        r.kind === 'timeout'
+          ? `the rollback deployment ${rollback.deploymentId} did not finish within ${Math.round((opts.rollbackTimeoutMs ?? 120_000) / 1000)} s`
+          : r.kind === 'failed'
+            ? `the rollback deployment ${rollback.deploymentId} failed`
+            : `rolled back (deployment ${rollback.deploymentId} finished)`;
+    }
+    const app = await client.getApp(appId).catch(() => null);
+    throw new OperationFailedError(`${summary(appId, put, why, app, failures)}\n  ${rolledBack}`, {
+      hint: `the old version keeps serving; see \`bbm status --app-id ${appId}\` and the task failures above, then fix and rebuild`,
+    });
+  } finally {
+    await hub?.close();
+  }
+}
+
+/** Waits until every instance runs `version` and is healthy, or the deadline passes. */
+async function confirm(client: MarathonClient, appId: string, version: string, deadline: number, signal?: AbortSignal): Promise<{ ok: boolean; app: AppInfo }> {
+  for (;;) {
+    const app = await client.getApp(appId);
+    if (!app) throw new OperationFailedError(`${appId} vanished from Marathon right after its deployment`);
+    const c = countVersion(app, version);
+    if (c.healthy >= c.instances && c.old === 0 && app.version === version) return { ok: true, app };
+    if (Date.parse(app.version) > Date.parse(version)) return { ok: false, app }; // replaced since: waiting cannot help
+    if (Date.now() >= deadline) return { ok: false, app };
+    await sleep(500, signal);
+  }
+}
+
+function noteFailure(e: MarathonEvent, appId: string, failures: string[]): void {
+  if (failures.length >= 20) return;
+  if (e.eventType === 'status_update_event' && e.appId === appId && ['TASK_FAILED', 'TASK_ERROR', 'TASK_LOST'].includes(String(e.taskStatus)))
+    failures.push(`task ${String(e.taskId)} ${String(e.taskStatus)}${e.message ? `: ${String(e.message)}` : ''}`);
+  else if (e.eventType === 'unhealthy_instance_kill_event' && e.appId === appId)
+    failures.push(`instance ${String(e.instanceId ?? e.taskId)} killed as unhealthy${e.reason ? `: ${String(e.reason)}` : ''}`);
+  else if (e.eventType === 'failed_health_check_event' && e.appId === appId) failures.push(`health check failed for ${String(e.taskId)}`);
+}
+
+function summary(appId: string, put: { deploymentId: string; version: string }, why: string, app: AppInfo | null, failures: string[]): string {
+  const lines = [`deploy of ${appId} (deployment ${put.deploymentId}, version ${put.version}) failed: ${why}`];
+  if (app) {
+    const c = countVersion(app, put.version);
+    const serving = countVersion(app, app.version);
+    lines.push(`  now: app version ${app.version}${app.version === put.version ? ' (the new one)' : ' (the previous one)'}, ${serving.running} running, ${serving.healthy} healthy of ${serving.instances}`);
+    if (app.version !== put.version) lines.push(`  new version ${put.version}: ${c.running} running, ${c.healthy} healthy`);
+    const ltf = app.lastTaskFailure as { message?: string; state?: string; version?: string } | undefined;
+    if (ltf?.message) lines.push(`  last task failure: ${ltf.state ?? ''} ${ltf.message}`.trimEnd());
+  } else lines.push('  now: the app does not exist (a first deploy is rolled back by removing it)');
+  if (failures.length) lines.push(`  seen while deploying:\n${failures.slice(-8).map((f) => `    ${f}`).join('\n')}`);
+  return lines.join('\n');
+}

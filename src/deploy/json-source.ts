@@ -1,0 +1,112 @@
+/**
+ * Reads a JSON document and remembers on which line every value starts, so problems can be reported
+ * as `marathon.json:31 /healthChecks(0)/path`. Paths use Marathon's own notation (API-NOTES §11):
+ * `/a/b` for fields and `(i)` for array indexes.
+ */
+import { UsageError } from '../errors.js';
+
+export interface JsonSource {
+  file: string;
+  value: unknown;
+  /** Line (1-based) of the value at a Marathon-style path, or of its nearest parent that exists. */
+  lineOf(path: string): number | undefined;
+  /** `file:line` for a path. */
+  where(path: string): string;
+}
+
+export function marathonPath(parent: string, key: string | number): string {
+  if (typeof key === 'number') return `${parent === '/' ? '' : parent}(${key})`;
+  return `${parent === '/' ? '' : parent}/${key}`;
+}
+
+export function parseJsonSource(text: string, file: string): JsonSource {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const pos = /position (\d+)/.exec(message)?.[1];
+    const { line, col } = pos === undefined ? { line: 0, col: 0 } : lineCol(text, Number(pos));
+    const trailingComma = pos !== undefined && /,\s*$/.test(text.slice(0, Number(pos)));
+    throw new UsageError(`${file}${line ? `:${line}:${col}` : ''}: not valid JSON (${message.replace(/ in JSON at position \d+.*$/, '')})`, {
+      hint: trailingComma
+        ? 'remove the trailing comma before the closing bracket (Marathon would answer 400 "Invalid JSON")'
+        : 'fix the JSON syntax; `node -e "JSON.parse(require(\'fs\').readFileSync(0))" < FILE` shows the same error',
+    });
+  }
+  const lines = new Map<string, number>();
+  try {
+    indexLines(text, lines);
+  } catch {
+    // the index is a convenience; JSON.parse above is the judge of validity
+  }
+  const lineOf = (path: string): number | undefined => {
+    for (let p = path; ; ) {
+      const l = lines.get(p);
+      if (l !== undefined) return l;
+      if (p === '/' || p === '') return undefined;
+      const cut = Math.max(p.lastIndexOf('/'), p.lastIndexOf('('));
+      p = cut <= 0 ? '/' : p.slice(0, cut);
+    }
+  };
+  return { file, value, lineOf, where: (path) => `${file}${lineOf(path) ? `:${lineOf(path)}` : ''}` };
+}
+
+function lineCol(text: string, pos: number): { line: number; col: number } {
+  const before = text.slice(0, pos);
+  const line = before.split('\n').length;
+  return { line, col: pos - before.lastIndexOf('\n') };
+}
+
+/** A small recursive scanner over already-valid JSON that records each value's starting line. */
+function indexLines(text: string, out: Map<string, number>): void {
+  let i = 0;
+  let line = 1;
+  const ws = () => {
+    while (i < text.length) {
+      const c = text[i];
+      if (c === '\n') line++;
+      else if (c !== ' ' && c !== '\t' && c !== '\r' && c !== '\uFEFF') break;
+      i++;
+    }
+  };
+  const str = (): string => {
+    const start = i;
+    i++;
+    while (text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+    i++;
+    return JSON.parse(text.slice(start, i)) as string;
+  };
+  const value = (path: string): void => {
+    ws();
+    out.set(path, line);
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      ws();
+      if (text[i] === '}') return void i++;
+      for (;;) {
+        ws();
+        const key = str();
+        ws();
+        i++; // :
+        value(marathonPath(path, key));
+        ws();
+        if (text[i++] === '}') return;
+      }
+    }
+    if (c === '[') {
+      i++;
+      ws();
+      if (text[i] === ']') return void i++;
+      for (let n = 0; ; n++) {
+        value(marathonPath(path, n));
+        ws();
+        if (text[i++] === ']') return;
+      }
+    }
+    if (c === '"') return void str();
+    while (i < text.length && !/[\s,\]}]/.test(text[i] ?? '')) i++;
+  };
+  value('/');
+}

@@ -1,0 +1,75 @@
+/**
+ * `bbm rollback`: put a stored version back (the previous configuration by default) through a
+ * normal deployment, followed and health-gated like a deploy.
+ */
+import { OperationFailedError, UsageError } from '../errors.js';
+import type { RunContext } from '../context.js';
+import { normalizeAppId } from '../marathon/app-id.js';
+import { makeClient, type MarathonConnection } from './run.js';
+import { EventHub } from './event-hub.js';
+import { countVersion, waitForDeployment } from './follow.js';
+import { sleep } from '../marathon/transport.js';
+
+export interface RollbackOptions {
+  appId: string;
+  to?: string;
+  marathon: MarathonConnection;
+  timeoutSeconds: number;
+  force: boolean;
+}
+
+/** The version to go back to: --to (which must exist), or the newest one older than the current configuration. */
+export function pickRollbackVersion(versions: readonly string[], current: string, to: string | undefined, appId: string): string {
+  if (to !== undefined) {
+    const match = versions.find((v) => v === to || Date.parse(v) === Date.parse(to));
+    if (!match)
+      throw new UsageError(`--to ${to}: ${appId} has no such version`, {
+        hint: `Marathon keeps: ${versions.slice(-5).join(', ') || '(none)'}${versions.length > 5 ? ` and ${versions.length - 5} older` : ''}`,
+      });
+    return match;
+  }
+  const older = versions.filter((v) => Date.parse(v) < Date.parse(current));
+  const previous = older[older.length - 1];
+  if (!previous) throw new OperationFailedError(`${appId} has no version older than its current configuration ${current}; nothing to roll back to`);
+  return previous;
+}
+
+export async function runRollback(opts: RollbackOptions, ctx: RunContext): Promise<void> {
+  const appId = normalizeAppId(opts.appId, '--app-id');
+  const deadline = Date.now() + opts.timeoutSeconds * 1000;
+  const client = await makeClient(opts.marathon, ctx, deadline);
+  let hub: EventHub | undefined;
+  try {
+    const app = await client.getApp(appId);
+    if (!app) throw new UsageError(`${appId} does not exist on ${client.url}`, { hint: 'check the id with `bbm status --app-id ID` or Marathon’s UI' });
+    const current = app.versionInfo?.lastConfigChangeAt ?? app.version;
+    const versions = await client.getVersions(appId);
+    const target = pickRollbackVersion(versions, current, opts.to, appId);
+    ctx.reporter.info(`${appId}: rolling back from configuration ${current} to ${target}`);
+    hub = new EventHub({ url: client.url, auth: client.auth, caFile: client.caFile, reporter: ctx.reporter, eventTypes: ['deployment_success', 'deployment_failed'] });
+    await hub.start();
+    const r = await client.rollbackApp(appId, target, { force: opts.force });
+    ctx.reporter.info(`deployment ${r.deploymentId}, new version ${r.version}`);
+    const outcome = await waitForDeployment({ client, hub, deploymentId: r.deploymentId, deadline, signal: ctx.signal });
+    if (outcome.kind === 'timeout')
+      throw new OperationFailedError(`the rollback deployment ${r.deploymentId} of ${appId} did not finish within ${opts.timeoutSeconds} s; it is left running`, {
+        hint: `see \`bbm status --app-id ${appId}\`; cancel it with DELETE ${client.url}/v2/deployments/${r.deploymentId}`,
+      });
+    if (outcome.kind === 'failed') throw new OperationFailedError(`the rollback deployment ${r.deploymentId} of ${appId} failed${outcome.reason ? `: ${outcome.reason}` : ''}`);
+    for (;;) {
+      const now = await client.getApp(appId);
+      const c = now ? countVersion(now, r.version) : undefined;
+      if (now && c && c.healthy >= c.instances && c.old === 0) {
+        ctx.reporter.info(`${appId}: all ${c.instances} instances run version ${r.version} (the configuration of ${target}) and are healthy`);
+        ctx.stdout(`${appId} ${r.version}`);
+        return;
+      }
+      if (Date.now() >= deadline)
+        throw new OperationFailedError(`${appId}: the rollback finished but ${c?.healthy ?? 0} of ${c?.instances ?? '?'} instances are healthy`);
+      await sleep(500, ctx.signal);
+    }
+  } finally {
+    await hub?.close();
+    await client.close();
+  }
+}
