@@ -1,8 +1,7 @@
 import type { CommandModule } from 'yargs';
-import { deployCommand } from './deploy.js';
+import { buildCommand } from './build.js';
 import { devclusterCommand } from './devcluster.js';
-import { rollbackCommand } from './rollback.js';
-import { statusCommand } from './status.js';
+import { pushCommand } from './push.js';
 import { tagCommand } from './tag.js';
 
 /**
@@ -10,4 +9,4 @@ import { tagCommand } from './tag.js';
  * library code it needs, so `bbm tag` never loads ts-morph, ejs or dockerode.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [tagCommand, devclusterCommand, deployCommand, rollbackCommand, statusCommand];
+export const commands: CommandModule<any, any>[] = [tagCommand, buildCommand, pushCommand, devclusterCommand];

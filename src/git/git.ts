@@ -92,3 +92,25 @@ export async function headFacts(options: GitOptions): Promise<HeadFacts> {
   const describe = parseDescribe(await git(['describe', '--tags', '--long', '--always', 'HEAD'], options));
   return { commit, shallow, describe };
 }
+
+/** Commit and origin URL of a checkout, for image labels; undefined parts when not a checkout. */
+export async function sourceFacts(options: GitOptions): Promise<{ commit?: string; originUrl?: string }> {
+  const facts: { commit?: string; originUrl?: string } = {};
+  try {
+    facts.commit = (await git(['rev-parse', '--verify', 'HEAD^{commit}'], options)).trim();
+  } catch {
+    return facts;
+  }
+  try {
+    const url = (await git(['config', '--get', 'remote.origin.url'], options)).trim();
+    if (url) facts.originUrl = withoutCredentials(url);
+  } catch {
+    // No origin: the source label is simply unknown.
+  }
+  return facts;
+}
+
+/** `https://user:token@host/x.git` → `https://host/x.git`: an origin URL may carry a secret. */
+export function withoutCredentials(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1');
+}

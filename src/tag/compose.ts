@@ -8,10 +8,12 @@
  * hash of the full branch name, so two long branches with the same prefix never share a tag.
  */
 import { createHash } from 'node:crypto';
+import { REGISTRY_PATTERN, REPOSITORY_PATTERN, TAG_PATTERN } from '../docker/reference.js';
 import { UsageError } from '../errors.js';
 
+export { REGISTRY_PATTERN, REPOSITORY_PATTERN, TAG_PATTERN };
+
 export const MAX_TAG_LENGTH = 128;
-export const TAG_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 /** Length of the branch hash added when the branch part had to be shortened or was unrepresentable. */
 export const BRANCH_HASH_LENGTH = 8;
 
@@ -104,16 +106,6 @@ export function normalizeBuildNumber(text: string): string | undefined {
   if (!/^\d{1,15}$/.test(t)) return undefined;
   return String(Number(t));
 }
-
-/**
- * Docker repository path (the part between registry and tag): lowercase components
- * `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*` separated by `/`.
- */
-export const REPOSITORY_PATTERN = /^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$/;
-
-/** Registry host with optional port: a DNS name, an IPv4 address or a bracketed IPv6 address. */
-export const REGISTRY_PATTERN =
-  /^(?:(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)(?:\.(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?))*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/;
 
 export interface ImageNameOptions {
   project: string;
