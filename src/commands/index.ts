@@ -1,7 +1,10 @@
 import type { CommandModule } from 'yargs';
 import { buildCommand } from './build.js';
-import { devclusterCommand } from './devcluster.js';
 import { pushCommand } from './push.js';
+import { deployCommand } from './deploy.js';
+import { devclusterCommand } from './devcluster.js';
+import { rollbackCommand } from './rollback.js';
+import { statusCommand } from './status.js';
 import { tagCommand } from './tag.js';
 
 /**
@@ -9,4 +12,4 @@ import { tagCommand } from './tag.js';
  * library code it needs, so `bbm tag` never loads ts-morph, ejs or dockerode.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [tagCommand, buildCommand, pushCommand, devclusterCommand];
+export const commands: CommandModule<any, any>[] = [tagCommand, buildCommand, pushCommand, devclusterCommand, deployCommand, rollbackCommand, statusCommand];
