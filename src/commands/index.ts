@@ -2,7 +2,9 @@ import type { CommandModule } from 'yargs';
 import { buildCommand } from './build.js';
 import { pushCommand } from './push.js';
 import { deployCommand } from './deploy.js';
+import { detectCommand } from './detect.js';
 import { devclusterCommand } from './devcluster.js';
+import { generateCommand } from './generate.js';
 import { rollbackCommand } from './rollback.js';
 import { statusCommand } from './status.js';
 import { tagCommand } from './tag.js';
@@ -12,4 +14,4 @@ import { tagCommand } from './tag.js';
  * library code it needs, so `bbm tag` never loads ts-morph, ejs or dockerode.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [tagCommand, buildCommand, pushCommand, devclusterCommand, deployCommand, rollbackCommand, statusCommand];
+export const commands: CommandModule<any, any>[] = [tagCommand, buildCommand, pushCommand, devclusterCommand, deployCommand, rollbackCommand, statusCommand, generateCommand, detectCommand];

@@ -1,0 +1,395 @@
+/**
+ * Written config → resolved config. One pass reads every field of an untrusted value (a JSON file
+ * has not been type-checked), fills every default (the only place defaults live) and collects every
+ * problem with its path; a second pass checks what spans fields (duplicates, deploy branches that
+ * are not built, projects no worker can build). Pure: no I/O.
+ */
+import { ValidationError, type Problem } from '../errors.js';
+import {
+  BUILD_ARG_NAME,
+  CONTROL,
+  DOCKER_REPOSITORY,
+  HOST_ADDRESS,
+  REGISTRY_HOST,
+  SIMPLE_NAME,
+  branchProblem,
+  fixDockerRepository,
+  fixMarathonAppId,
+  fixSimpleName,
+  isMarathonAppId,
+} from './names.js';
+import { ALL_PROJECT_TYPES, type ProjectType, type ResolvedConfig, type ResolvedProject, type ResolvedWorker } from './types.js';
+
+type Obj = Record<string, unknown>;
+
+export const DEFAULTS = {
+  branches: ['master'],
+  deployApp: 'marathon.json',
+  dockerfile: 'Dockerfile',
+  projectType: 'auto' as ProjectType,
+  maxBuilds: 1,
+  wwwAddress: '127.0.0.1',
+  wwwPort: 8010,
+  allowRoles: ['admins'],
+  workerAddress: '127.0.0.1',
+  workerPort: 9989,
+  secretsDir: 'secrets',
+  db: 'sqlite:///state.sqlite',
+  bbm: ['bbm'],
+  pollInterval: 60,
+  title: 'buildbot-marathon',
+} as const;
+
+class Reader {
+  readonly problems: Problem[] = [];
+
+  problem(path: string, message: string): void {
+    this.problems.push({ path, message });
+  }
+
+  object(value: unknown, path: string, keys: readonly string[]): Obj | undefined {
+    if (value === undefined) return undefined;
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      this.problem(path, `must be an object, got ${describe(value)}`);
+      return undefined;
+    }
+    for (const key of Object.keys(value)) {
+      if (!keys.includes(key)) this.problem(join(path, key), `unknown key; known keys here: ${keys.join(', ')}`);
+    }
+    return value as Obj;
+  }
+
+  required(obj: Obj | undefined, key: string, path: string): unknown {
+    const v = obj?.[key];
+    if (obj && v === undefined) this.problem(join(path, key), 'is required');
+    return v;
+  }
+
+  string(value: unknown, path: string, opts: { allowControl?: boolean; pattern?: RegExp; patternText?: string } = {}): string | undefined {
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string') {
+      this.problem(path, `must be a string, got ${describe(value)}`);
+      return undefined;
+    }
+    if (value === '') {
+      this.problem(path, 'must not be empty');
+      return undefined;
+    }
+    if (!opts.allowControl && CONTROL.test(value)) {
+      this.problem(path, `must not contain control characters (newline, NUL…): ${JSON.stringify(value)}`);
+      return undefined;
+    }
+    if (opts.pattern && !opts.pattern.test(value)) {
+      this.problem(path, `${JSON.stringify(value)} is not valid: ${opts.patternText}`);
+      return undefined;
+    }
+    return value;
+  }
+
+  int(value: unknown, path: string, min: number, max: number): number | undefined {
+    if (value === undefined) return undefined;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+      this.problem(path, `must be a whole number from ${min} to ${max}, got ${describe(value)}`);
+      return undefined;
+    }
+    return value;
+  }
+
+  bool(value: unknown, path: string): boolean | undefined {
+    if (value === undefined) return undefined;
+    if (typeof value !== 'boolean') {
+      this.problem(path, `must be true or false, got ${describe(value)}`);
+      return undefined;
+    }
+    return value;
+  }
+
+  array<T>(value: unknown, path: string, item: (v: unknown, p: string) => T | undefined, opts: { nonEmpty?: boolean } = {}): T[] | undefined {
+    if (value === undefined) return undefined;
+    if (!Array.isArray(value)) {
+      this.problem(path, `must be a list, got ${describe(value)}`);
+      return undefined;
+    }
+    if (opts.nonEmpty && value.length === 0) this.problem(path, 'must not be empty');
+    const out: T[] = [];
+    value.forEach((v, i) => {
+      const r = item(v, `${path}[${i}]`);
+      if (r !== undefined) out.push(r);
+    });
+    return out;
+  }
+
+  secret(value: unknown, path: string): string | undefined {
+    return this.string(value, path, { pattern: SIMPLE_NAME, patternText: 'a secret is named by its file name in the secrets directory: letters, digits, `.`, `_`, `-`' });
+  }
+
+  url(value: unknown, path: string): string | undefined {
+    const s = this.string(value, path);
+    if (s === undefined) return undefined;
+    let u: URL;
+    try {
+      u = new URL(s);
+    } catch {
+      this.problem(path, `${JSON.stringify(s)} is not a URL; write it like http://host:port`);
+      return undefined;
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+      this.problem(path, `${JSON.stringify(s)} must be an http:// or https:// URL`);
+      return undefined;
+    }
+    if (u.username || u.password) {
+      this.problem(path, 'must not contain credentials; name a secret instead (nothing secret goes into master.cfg)');
+      return undefined;
+    }
+    return s;
+  }
+}
+
+const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}…` : v);
+  if (typeof v === 'object') return 'an object';
+  return `${typeof v} ${String(v)}`;
+}
+
+const BRANCH = (r: Reader) => (v: unknown, p: string) => {
+  const s = r.string(v, p);
+  if (s === undefined) return undefined;
+  const why = branchProblem(s);
+  if (why) {
+    r.problem(p, `branch ${JSON.stringify(s)} ${why}`);
+    return undefined;
+  }
+  return s;
+};
+
+function projectType(r: Reader, v: unknown, p: string): ProjectType | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v === 'string' && (ALL_PROJECT_TYPES as readonly string[]).includes(v)) return v as ProjectType;
+  r.problem(p, `unknown project type ${describe(v)}; use one of ${ALL_PROJECT_TYPES.join(', ')}`);
+  return undefined;
+}
+
+function resolveWorker(r: Reader, v: unknown, p: string): ResolvedWorker | undefined {
+  const o = r.object(v, p, ['name', 'maxBuilds', 'types', 'passwordSecret']);
+  if (!o) {
+    if (v === undefined) r.problem(p, 'is required');
+    return undefined;
+  }
+  const name = r.string(r.required(o, 'name', p), join(p, 'name'), { pattern: SIMPLE_NAME, patternText: 'letters, digits, `.`, `_`, `-`, starting with a letter or digit' });
+  const maxBuilds = r.int(o.maxBuilds, join(p, 'maxBuilds'), 1, 1000) ?? DEFAULTS.maxBuilds;
+  const types = r.array(o.types, join(p, 'types'), (t, tp) => projectType(r, t, tp)) ?? [...ALL_PROJECT_TYPES];
+  if (Array.isArray(o.types) && o.types.length === 0) r.problem(join(p, 'types'), 'this worker can build no project type; list at least one or leave `types` out (all types)');
+  const passwordSecret = r.secret(o.passwordSecret, join(p, 'passwordSecret')) ?? (name ? `worker-${name}` : undefined);
+  if (!name || !passwordSecret) return undefined;
+  return { name, maxBuilds, types: [...new Set(types)], passwordSecret };
+}
+
+function resolveProject(r: Reader, v: unknown, p: string): ResolvedProject | undefined {
+  const o = r.object(v, p, ['name', 'repo', 'type', 'branches', 'deploy', 'dockerfile', 'repository', 'buildArgs']);
+  if (!o) {
+    if (v === undefined || v === null) r.problem(p, 'must be a project object');
+    return undefined;
+  }
+  const rawName = r.required(o, 'name', p);
+  let name = r.string(rawName, join(p, 'name'));
+  if (name !== undefined && !SIMPLE_NAME.test(name)) {
+    r.problem(join(p, 'name'), `${JSON.stringify(name)} is not a valid project name (letters, digits, \`.\`, \`_\`, \`-\`, starting with a letter or digit); use ${JSON.stringify(fixSimpleName(name))}`);
+    name = undefined;
+  }
+  const repo = r.string(r.required(o, 'repo', p), join(p, 'repo'));
+  const type = projectType(r, o.type, join(p, 'type')) ?? DEFAULTS.projectType;
+  const branches = r.array(o.branches, join(p, 'branches'), BRANCH(r), { nonEmpty: true }) ?? [...DEFAULTS.branches];
+  const dockerfile = r.string(o.dockerfile, join(p, 'dockerfile')) ?? DEFAULTS.dockerfile;
+
+  let repository: string | undefined;
+  if (o.repository !== undefined) {
+    const s = r.string(o.repository, join(p, 'repository'));
+    if (s !== undefined && !DOCKER_REPOSITORY.test(s)) {
+      r.problem(join(p, 'repository'), `${JSON.stringify(s)} is not a valid Docker repository name (lowercase letters, digits, separators . _ -, components joined by /); use ${JSON.stringify(fixDockerRepository(s))}`);
+    } else repository = s;
+  } else if (name !== undefined) {
+    repository = name.toLowerCase();
+    if (!DOCKER_REPOSITORY.test(repository)) {
+      r.problem(join(p, 'repository'), `the default registry repository ${JSON.stringify(repository)} (the lowercased project name) is not a valid Docker repository name; set repository: ${JSON.stringify(fixDockerRepository(repository))}`);
+      repository = undefined;
+    }
+  }
+
+  const buildArgs: [string, string][] = [];
+  const ba = r.object(o.buildArgs, join(p, 'buildArgs'), Object.keys((o.buildArgs as Obj | undefined) ?? {}));
+  if (ba) {
+    for (const [k, val] of Object.entries(ba)) {
+      if (!BUILD_ARG_NAME.test(k)) r.problem(join(join(p, 'buildArgs'), k), `build argument name ${JSON.stringify(k)} must be letters, digits and _ (not starting with a digit)`);
+      else if (typeof val !== 'string') r.problem(join(join(p, 'buildArgs'), k), `must be a string, got ${describe(val)}`);
+      else buildArgs.push([k, val]);
+    }
+  }
+
+  let deploy: ResolvedProject['deploy'] = null;
+  if (o.deploy !== undefined && o.deploy !== false) {
+    const dp = join(p, 'deploy');
+    const d = r.object(o.deploy, dp, ['branches', 'app', 'appId']);
+    if (d) {
+      const dBranches = r.array(d.branches, join(dp, 'branches'), BRANCH(r), { nonEmpty: true }) ?? branches.slice(0, 1);
+      for (const b of dBranches) {
+        if (!branches.includes(b)) r.problem(join(dp, 'branches'), `deploy branch ${JSON.stringify(b)} is not built; add it to ${join(p, 'branches')} (built: ${branches.join(', ')})`);
+      }
+      const app = r.string(d.app, join(dp, 'app')) ?? DEFAULTS.deployApp;
+      let appId: string | undefined;
+      if (d.appId !== undefined) {
+        const s = r.string(d.appId, join(dp, 'appId'));
+        if (s !== undefined && !isMarathonAppId(s)) r.problem(join(dp, 'appId'), `${JSON.stringify(s)} is not a valid Marathon app id (lowercase letters, digits, - and . in /-separated segments); use ${JSON.stringify(fixMarathonAppId(s))}`);
+        else appId = s === undefined ? undefined : s.startsWith('/') ? s : `/${s}`;
+      } else if (name !== undefined) {
+        appId = `/${name.toLowerCase()}`;
+        if (!isMarathonAppId(appId)) {
+          r.problem(join(dp, 'appId'), `the default Marathon app id ${JSON.stringify(appId)} (the lowercased project name) is not valid; set appId: ${JSON.stringify(fixMarathonAppId(appId))}`);
+          appId = undefined;
+        }
+      }
+      if (appId !== undefined) deploy = { branches: dBranches, app, appId };
+    }
+  }
+
+  // With a problem anywhere nothing is generated; a partly valid project still takes part in the
+  // cross-field checks (duplicates), so one run reports everything.
+  if (name === undefined) return undefined;
+  return { name, repo: repo ?? '', type, branches, deploy, dockerfile, repository: repository ?? '', buildArgs, workers: [] };
+}
+
+/** Reads, defaults and validates a written config; throws a ValidationError listing every problem. */
+export function resolveConfig(input: unknown, subject = 'ci.config.ts'): ResolvedConfig {
+  const r = new Reader();
+  const root = r.object(input, '', ['registry', 'marathon', 'buildbot', 'changeSources', 'projects']);
+  if (!root) {
+    r.problem('', `the config must be an object (export default defineConfig({…})), got ${describe(input)}`);
+    throw new ValidationError(subject, r.problems);
+  }
+
+  // registry
+  const regRaw = r.required(root, 'registry', '');
+  let registry: ResolvedConfig['registry'] | undefined;
+  const registryHost = (v: unknown, p: string) =>
+    r.string(v, p, { pattern: REGISTRY_HOST, patternText: 'a registry is host[:port], e.g. registry.example.com or 127.0.0.1:5000 (no scheme, no path)' });
+  if (typeof regRaw === 'string') {
+    const host = registryHost(regRaw, 'registry');
+    if (host) registry = { host, userSecret: null, passwordSecret: null };
+  } else if (regRaw !== undefined) {
+    const o = r.object(regRaw, 'registry', ['host', 'userSecret', 'passwordSecret']);
+    if (o) {
+      const host = registryHost(r.required(o, 'host', 'registry'), 'registry.host');
+      const userSecret = r.secret(o.userSecret, 'registry.userSecret') ?? null;
+      const passwordSecret = r.secret(o.passwordSecret, 'registry.passwordSecret') ?? null;
+      if ((userSecret === null) !== (passwordSecret === null)) r.problem('registry', 'set both userSecret and passwordSecret, or neither');
+      if (host) registry = { host, userSecret, passwordSecret };
+    }
+  }
+
+  // marathon
+  const m = r.object(r.required(root, 'marathon', ''), 'marathon', ['url', 'tokenSecret', 'userSecret', 'passwordSecret', 'deployStep']);
+  const marathonUrl = m ? r.url(r.required(m, 'url', 'marathon'), 'marathon.url') : undefined;
+  const marathon = {
+    url: marathonUrl ?? '',
+    tokenSecret: r.secret(m?.tokenSecret, 'marathon.tokenSecret') ?? null,
+    userSecret: r.secret(m?.userSecret, 'marathon.userSecret') ?? null,
+    passwordSecret: r.secret(m?.passwordSecret, 'marathon.passwordSecret') ?? null,
+    deployStep: r.bool(m?.deployStep, 'marathon.deployStep') ?? true,
+  };
+  if ((marathon.userSecret === null) !== (marathon.passwordSecret === null)) r.problem('marathon', 'set both userSecret and passwordSecret, or neither');
+  if (marathon.tokenSecret !== null && marathon.userSecret !== null) r.problem('marathon', 'set tokenSecret or userSecret/passwordSecret, not both');
+
+  // buildbot
+  const b = r.object(r.required(root, 'buildbot', ''), 'buildbot', ['url', 'title', 'workers', 'www', 'workerPort', 'workerAddress', 'secretsDir', 'db', 'bbm']);
+  const buildbotUrl = b ? r.url(r.required(b, 'url', 'buildbot'), 'buildbot.url') : undefined;
+  if (buildbotUrl !== undefined && !buildbotUrl.endsWith('/')) r.problem('buildbot.url', `Buildbot needs a trailing slash: use ${JSON.stringify(`${buildbotUrl}/`)}`);
+  const workers = (b ? r.array(r.required(b, 'workers', 'buildbot'), 'buildbot.workers', (v, p) => resolveWorker(r, v, p), { nonEmpty: true }) : undefined) ?? [];
+  const w = r.object(b?.www, 'buildbot.www', ['address', 'port', 'auth', 'roles', 'allow']);
+  const auth = r.object(w?.auth, 'buildbot.www.auth', ['htpasswd']);
+  const htpasswd = auth ? (r.string(r.required(auth, 'htpasswd', 'buildbot.www.auth'), 'buildbot.www.auth.htpasswd') ?? null) : null;
+  const rolesObj = r.object(w?.roles, 'buildbot.www.roles', Object.keys((w?.roles as Obj | undefined) ?? {}));
+  const roles: [string, string[]][] = [];
+  for (const [role, users] of Object.entries(rolesObj ?? {})) {
+    const rp = `buildbot.www.roles.${role}`;
+    if (!SIMPLE_NAME.test(role)) r.problem(rp, `role name ${JSON.stringify(role)} must be letters, digits, \`.\`, \`_\`, \`-\``);
+    const list = r.array(users, rp, (u, up) => r.string(u, up));
+    if (list && SIMPLE_NAME.test(role)) roles.push([role, list]);
+  }
+  const allowObj = r.object(w?.allow, 'buildbot.www.allow', ['force', 'stop', 'rebuild']);
+  const allowList = (key: 'force' | 'stop' | 'rebuild') => {
+    const list = r.array(allowObj?.[key], `buildbot.www.allow.${key}`, (v, p) => r.string(v, p)) ?? [...DEFAULTS.allowRoles];
+    for (const role of list) {
+      if (role !== '*' && rolesObj && !roles.some(([n]) => n === role))
+        r.problem(`buildbot.www.allow.${key}`, `role ${JSON.stringify(role)} is not defined in buildbot.www.roles (defined: ${roles.map(([n]) => n).join(', ') || 'none'}); '*' allows everyone`);
+    }
+    return list;
+  };
+  const www = {
+    address: r.string(w?.address, 'buildbot.www.address', { pattern: HOST_ADDRESS, patternText: 'an IPv4 address or host name, e.g. 127.0.0.1 or 0.0.0.0' }) ?? DEFAULTS.wwwAddress,
+    port: r.int(w?.port, 'buildbot.www.port', 1, 65535) ?? DEFAULTS.wwwPort,
+    htpasswd,
+    roles,
+    allow: { force: allowList('force'), stop: allowList('stop'), rebuild: allowList('rebuild') },
+  };
+  const buildbot: ResolvedConfig['buildbot'] = {
+    url: buildbotUrl ?? '',
+    title: r.string(b?.title, 'buildbot.title', { allowControl: true }) ?? DEFAULTS.title,
+    workers,
+    www,
+    workerAddress: r.string(b?.workerAddress, 'buildbot.workerAddress', { pattern: HOST_ADDRESS, patternText: 'an IPv4 address or host name' }) ?? DEFAULTS.workerAddress,
+    workerPort: r.int(b?.workerPort, 'buildbot.workerPort', 1, 65535) ?? DEFAULTS.workerPort,
+    secretsDir: r.string(b?.secretsDir, 'buildbot.secretsDir') ?? DEFAULTS.secretsDir,
+    db: r.string(b?.db, 'buildbot.db') ?? DEFAULTS.db,
+    bbm: r.array(b?.bbm, 'buildbot.bbm', (v, p) => r.string(v, p), { nonEmpty: true }) ?? [...DEFAULTS.bbm],
+  };
+  if (www.port === buildbot.workerPort && www.address === buildbot.workerAddress) r.problem('buildbot.workerPort', `the web UI already uses port ${www.port}`);
+
+  // change sources
+  const cs = r.object(root.changeSources, 'changeSources', ['pollInterval', 'github', 'gitlab']);
+  const hook = (key: 'github' | 'gitlab') => {
+    const h = r.object(cs?.[key], `changeSources.${key}`, ['secret']);
+    return h ? (r.secret(r.required(h, 'secret', `changeSources.${key}`), `changeSources.${key}.secret`) ?? null) : null;
+  };
+  const changeSources = {
+    pollInterval: r.int(cs?.pollInterval, 'changeSources.pollInterval', 0, 86400) ?? DEFAULTS.pollInterval,
+    github: hook('github'),
+    gitlab: hook('gitlab'),
+  };
+
+  // projects
+  const indexed = r.array(r.required(root, 'projects', ''), 'projects', (v, p) => {
+    const project = resolveProject(r, v, p);
+    return project && { project, at: p };
+  }, { nonEmpty: true }) ?? [];
+  const projects = indexed.map((x) => x.project);
+  const at = (i: number) => indexed[i]?.at ?? 'projects';
+
+  // cross-field checks
+  duplicates(r, projects.map((p) => p.name.toLowerCase()), (i) => `${at(i)}.name`, 'project name (builder names must differ, ignoring case)');
+  duplicates(r, projects.map((p) => p.repository), (i) => `${at(i)}.repository`, 'registry repository (two projects would push the same image)');
+  duplicates(r, workers.map((w) => w.name), (i) => `buildbot.workers[${i}].name`, 'worker name');
+  projects.forEach((project, i) => {
+    project.workers = workers.filter((w) => w.types.includes(project.type)).map((w) => w.name);
+    if (project.workers.length === 0 && workers.length > 0)
+      r.problem(`${at(i)}.type`, `no worker can build type ${JSON.stringify(project.type)}; add it to a worker's types (or leave types out: all)`);
+  });
+
+  if (r.problems.length > 0 || !registry) {
+    if (r.problems.length === 0) r.problem('registry', 'is required');
+    throw new ValidationError(`${subject} is not valid`, r.problems, { hint: `fix the ${r.problems.length === 1 ? 'problem' : 'problems'} above in ${subject}, then run \`bbm generate\` again` });
+  }
+  return { registry, marathon, buildbot, changeSources, projects };
+}
+
+function duplicates(r: Reader, values: string[], path: (i: number) => string, what: string): void {
+  const first = new Map<string, number>();
+  values.forEach((v, i) => {
+    if (v === '') return;
+    const f = first.get(v);
+    if (f === undefined) first.set(v, i);
+    else r.problem(path(i), `duplicate ${what} ${JSON.stringify(v)}, also at ${path(f)}`);
+  });
+}

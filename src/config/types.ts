@@ -1,0 +1,179 @@
+/**
+ * The two shapes of a buildbot-marathon config: what a user writes in `ci.config.ts` (every
+ * field that has a sensible default is optional) and what the generator works with after
+ * `normalizeConfig` filled every default in one place.
+ */
+
+export const PROJECT_TYPES = ['python', 'maven', 'gradle', 'node', 'go', 'docker'] as const;
+/** A type with a recipe. */
+export type RecipeType = (typeof PROJECT_TYPES)[number];
+/** What a project may declare: a recipe type, or `auto` (detected on the worker at build time). */
+export type ProjectType = RecipeType | 'auto';
+export const ALL_PROJECT_TYPES: readonly ProjectType[] = [...PROJECT_TYPES, 'auto'];
+
+/** A secret is named, never written: the name of a file in the master's secrets directory. */
+export type SecretName = string;
+
+export interface DeployConfig {
+  /** Branches whose successful builds are deployed; each must also be in `branches`. Default: the first built branch. */
+  branches?: string[];
+  /** Path of the Marathon app-definition template in the project repository. Default `marathon.json`. */
+  app?: string;
+  /** Marathon app id, used for the deploy lock (two deploys of one app never overlap). Default: `/` + the lowercased project name. */
+  appId?: string;
+}
+
+export interface ProjectConfig {
+  /** Builder name and `bbm tag --project`; letters, digits, `.`, `_`, `-`. */
+  name: string;
+  /** Git URL (or local path) of the project repository. */
+  repo: string;
+  /** Default `auto`: detected on the worker (`bbm detect`) at build time. */
+  type?: ProjectType;
+  /** Branches built on every change. Default `['master']`. The first one is what a forced build without a branch builds. */
+  branches?: string[];
+  /** Deploy to Marathon from these branches; `false` or absent: never deploy. */
+  deploy?: DeployConfig | false;
+  /** Dockerfile path in the repository. Default `Dockerfile`. */
+  dockerfile?: string;
+  /** Repository name in the registry. Default: the lowercased project name. */
+  repository?: string;
+  /** Extra `docker build` arguments. */
+  buildArgs?: Record<string, string>;
+}
+
+export interface WorkerConfig {
+  name: string;
+  /** Builds at once. Default 1. */
+  maxBuilds?: number;
+  /** Project types this worker can build (`auto` means: can build whatever is detected). Default: all. */
+  types?: ProjectType[];
+  /** Secret holding the worker's password. Default `worker-<name>`. */
+  passwordSecret?: SecretName;
+}
+
+export interface RegistryConfig {
+  /** `host[:port]` of the registry images are pushed to. */
+  host: string;
+  /** Secrets with the registry login, if it needs one (passed to `bbm push` as BBM_REGISTRY_USER/PASSWORD). */
+  userSecret?: SecretName;
+  passwordSecret?: SecretName;
+}
+
+export interface MarathonConfig {
+  url: string;
+  /** Secret with a bearer token (BBM_MARATHON_TOKEN) … */
+  tokenSecret?: SecretName;
+  /** … or secrets with HTTP basic credentials (BBM_MARATHON_USER/PASSWORD). */
+  userSecret?: SecretName;
+  passwordSecret?: SecretName;
+  /** `false` leaves the deploy step out of every builder. Default true. */
+  deployStep?: boolean;
+}
+
+export type Role = string;
+
+export interface WwwConfig {
+  /** Address the web UI listens on. Default `127.0.0.1`. */
+  address?: string;
+  /** Default 8010. */
+  port?: number;
+  /**
+   * Login: a file of `user:password` lines (Buildbot's HTPasswdAuth, read by the master; keep it
+   * beside the secrets). Without it nobody can log in, and force/stop/rebuild are refused to
+   * everyone unless `allow` lists `'*'`.
+   */
+  auth?: { htpasswd: string };
+  /** Role name → user names. */
+  roles?: Record<Role, string[]>;
+  /** Roles allowed to force, stop and rebuild builds; `'*'` allows everyone. Default `['admins']` each. */
+  allow?: { force?: Role[]; stop?: Role[]; rebuild?: Role[] };
+}
+
+export interface BuildbotConfig {
+  /** The Buildbot URL users open (`c['buildbotURL']`), also passed to `bbm deploy --build-url`. */
+  url: string;
+  title?: string;
+  workers: WorkerConfig[];
+  www?: WwwConfig;
+  /** Where workers connect (PB protocol). Default `127.0.0.1:9989`. */
+  workerPort?: number;
+  workerAddress?: string;
+  /** Secrets directory (SecretInAFile), relative to the master's basedir. Default `secrets`. */
+  secretsDir?: string;
+  /** Database URL. Default `sqlite:///state.sqlite`. */
+  db?: string;
+  /** How the worker runs `bbm`: an argv prefix. Default `['bbm']`. */
+  bbm?: string[];
+}
+
+export interface ChangeSourcesConfig {
+  /** Seconds between polls of each repository (one GitPoller per repository); 0 turns polling off. Default 60. */
+  pollInterval?: number;
+  /** Enables the GitHub webhook at `/change_hook/github`, checked with this secret. */
+  github?: { secret: SecretName };
+  /** Enables the GitLab webhook at `/change_hook/gitlab`, checked with this secret. */
+  gitlab?: { secret: SecretName };
+}
+
+/** What `ci.config.ts` exports (through `defineConfig`). */
+export interface CiConfig {
+  /** Registry host[:port], or an object with credentials. */
+  registry: string | RegistryConfig;
+  marathon: MarathonConfig;
+  buildbot: BuildbotConfig;
+  changeSources?: ChangeSourcesConfig;
+  projects: ProjectConfig[];
+}
+
+// ---- resolved: every default filled in ----
+
+export interface ResolvedProject {
+  name: string;
+  repo: string;
+  type: ProjectType;
+  branches: string[];
+  deploy: { branches: string[]; app: string; appId: string } | null;
+  dockerfile: string;
+  repository: string;
+  buildArgs: [string, string][];
+  /** Names of the workers that can build this project. */
+  workers: string[];
+}
+
+export interface ResolvedWorker {
+  name: string;
+  maxBuilds: number;
+  types: ProjectType[];
+  passwordSecret: SecretName;
+}
+
+export interface ResolvedConfig {
+  registry: { host: string; userSecret: SecretName | null; passwordSecret: SecretName | null };
+  marathon: {
+    url: string;
+    tokenSecret: SecretName | null;
+    userSecret: SecretName | null;
+    passwordSecret: SecretName | null;
+    deployStep: boolean;
+  };
+  buildbot: {
+    url: string;
+    title: string;
+    workers: ResolvedWorker[];
+    www: {
+      address: string;
+      port: number;
+      htpasswd: string | null;
+      roles: [Role, string[]][];
+      allow: { force: Role[]; stop: Role[]; rebuild: Role[] };
+    };
+    workerAddress: string;
+    workerPort: number;
+    secretsDir: string;
+    db: string;
+    bbm: string[];
+  };
+  changeSources: { pollInterval: number; github: SecretName | null; gitlab: SecretName | null };
+  projects: ResolvedProject[];
+}

@@ -1,0 +1,131 @@
+/**
+ * Resolved config → the typed view-model the master.cfg template prints. Pure. Every value that
+ * becomes Python source passes through `py()` here; the template only loops and prints `Py`.
+ */
+import type { ResolvedConfig, ResolvedProject, ResolvedWorker, RecipeType } from '../config/types.js';
+import { PROJECT_TYPES } from '../config/types.js';
+import { py, pyCall, PyExpr, type Py } from './python.js';
+
+export interface Assignment {
+  name: Py;
+  value: Py;
+}
+
+export interface MasterView {
+  /** The config file the output came from, for the header comment (already made comment-safe). */
+  source: string;
+  constants: { name: string; value: Py }[];
+  workers: Py[];
+  projects: Py[];
+  recipeTypes: { type: RecipeType; fn: string }[];
+  settings: Assignment[];
+  www: Assignment[];
+  authzRules: Py[];
+  roleMatchers: Py[];
+  hooks: Assignment[];
+}
+
+const secret = (name: string) => pyCall('util.Secret', [name]);
+
+function workerEntry(w: ResolvedWorker): Py {
+  return py({ name: w.name, password_secret: w.passwordSecret, max_builds: w.maxBuilds });
+}
+
+function projectEntry(p: ResolvedProject): Py {
+  return py({
+    name: p.name,
+    repo: p.repo,
+    type: p.type,
+    branches: p.branches,
+    deploy: p.deploy && { branches: p.deploy.branches, app: p.deploy.app, app_id: p.deploy.appId },
+    dockerfile: p.dockerfile,
+    repository: p.repository,
+    build_args: p.buildArgs.map(([k, v]) => [k, v]),
+    workers: p.workers,
+  });
+}
+
+const ACTIONS = [
+  ['force', 'util.ForceBuildEndpointMatcher'],
+  ['stop', 'util.StopBuildEndpointMatcher'],
+  ['rebuild', 'util.RebuildBuildEndpointMatcher'],
+] as const;
+
+/**
+ * Authz rules: for each action, one matcher per allowed role; the last one denies everyone else
+ * (Buildbot allows an action that no rule matches, so `'*'` simply means: no rule).
+ */
+function authzRules(allow: ResolvedConfig['buildbot']['www']['allow']): Py[] {
+  const rules: Py[] = [];
+  for (const [action, matcher] of ACTIONS) {
+    const roles = allow[action];
+    if (roles.includes('*')) continue;
+    const list = roles.length > 0 ? roles : ['-nobody-'];
+    list.forEach((role, i) => rules.push(py(pyCall(matcher, [], { role, defaultDeny: i === list.length - 1 }))));
+  }
+  return rules;
+}
+
+/** Makes a file name safe for a comment line (ASCII, no line breaks). */
+function commentSafe(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, '?');
+}
+
+export function buildMasterView(config: ResolvedConfig, source = 'ci.config.ts'): MasterView {
+  const { buildbot: bb, registry, marathon, changeSources } = config;
+  const registryEnv: Record<string, PyExpr> = {};
+  if (registry.userSecret && registry.passwordSecret) {
+    registryEnv.BBM_REGISTRY_USER = secret(registry.userSecret);
+    registryEnv.BBM_REGISTRY_PASSWORD = secret(registry.passwordSecret);
+  }
+  const marathonEnv: Record<string, PyExpr> = {};
+  if (marathon.tokenSecret) marathonEnv.BBM_MARATHON_TOKEN = secret(marathon.tokenSecret);
+  if (marathon.userSecret && marathon.passwordSecret) {
+    marathonEnv.BBM_MARATHON_USER = secret(marathon.userSecret);
+    marathonEnv.BBM_MARATHON_PASSWORD = secret(marathon.passwordSecret);
+  }
+  const usedTypes = new Set(config.projects.map((p) => p.type));
+  // `auto` projects may turn out to be any type, so every recipe is needed then.
+  const recipeTypes = PROJECT_TYPES.filter((t) => usedTypes.has('auto') || usedTypes.has(t)).map((type) => ({ type, fn: `_recipe_${type}` }));
+
+  const hooks: Assignment[] = [];
+  if (changeSources.pollInterval > 0) hooks.push({ name: py('poller'), value: py(true) });
+  if (changeSources.github) hooks.push({ name: py('github'), value: py({ secret: secret(changeSources.github), strict: true }) });
+  if (changeSources.gitlab) hooks.push({ name: py('gitlab'), value: py({ secret: secret(changeSources.gitlab) }) });
+
+  const www: Assignment[] = [
+    { name: py('port'), value: py(`tcp:${bb.www.port}:interface=${bb.www.address}`) },
+    { name: py('plugins'), value: py({}) },
+  ];
+  if (bb.www.htpasswd) www.push({ name: py('auth'), value: py(pyCall('util.HTPasswdAuth', [bb.www.htpasswd])) });
+
+  return {
+    source: commentSafe(source),
+    constants: [
+      { name: 'BBM', value: py(bb.bbm) },
+      { name: 'REGISTRY', value: py(registry.host) },
+      { name: 'MARATHON_URL', value: py(marathon.url) },
+      { name: 'BUILDBOT_URL', value: py(bb.url) },
+      { name: 'DEPLOY_STEP', value: py(marathon.deployStep) },
+      { name: 'POLL_INTERVAL', value: py(changeSources.pollInterval) },
+      { name: 'REGISTRY_ENV', value: py(registryEnv) },
+      { name: 'MARATHON_ENV', value: py(marathonEnv) },
+    ],
+    workers: bb.workers.map(workerEntry),
+    projects: config.projects.map(projectEntry),
+    recipeTypes,
+    settings: [
+      { name: py('title'), value: py(bb.title) },
+      { name: py('buildbotURL'), value: py(bb.url) },
+      { name: py('buildbotNetUsageData'), value: py(null) },
+      { name: py('collapseRequests'), value: py(false) },
+      { name: py('db'), value: py({ db_url: bb.db }) },
+      { name: py('protocols'), value: py({ pb: { port: `tcp:${bb.workerPort}:interface=${bb.workerAddress}` } }) },
+      { name: py('secretsProviders'), value: py([pyCall('secrets.SecretInAFile', [], { dirname: bb.secretsDir })]) },
+    ],
+    www,
+    authzRules: authzRules(bb.www.allow),
+    roleMatchers: bb.www.roles.map(([role, users]) => py(pyCall('util.RolesFromUsername', [], { roles: [role], usernames: users }))),
+    hooks,
+  };
+}

@@ -1,0 +1,250 @@
+/**
+ * A generated master.cfg on a real Buildbot 3.7 master and worker: a pushed commit builds, and a
+ * forced build (the web UI's JSON-RPC call) carries its parameters into the build. One master and
+ * one worker serve both tests. The worker runs the real `bbm` (dist/cli.js) through a PATH shim,
+ * with a clean environment.
+ */
+import { type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { resolveConfig } from '../../src/config/resolve.js';
+import { renderConfig } from '../../src/generate.js';
+import { BUILDBOT, BUILDBOT_WORKER, freePort, run, startForeground, stop, until, writeWwwStub } from '../support/buildbot.js';
+import { HOSTILE_BRANCHES } from '../support/generate-config.js';
+import { openRepo } from '../support/git-repo.js';
+import { REGISTRY, components, describeWith } from '../support/integration.js';
+
+const d = await describeWith([components.buildbot, components.git]);
+const repoRoot = path.resolve(import.meta.dirname, '../..');
+/** Git accepts it; it carries quotes, `$(…)` and `'''`. Built on every change, never deployed. */
+const HOSTILE = HOSTILE_BRANCHES[0]!;
+const ADMIN_PASSWORD = `pw-${process.pid}-${Date.now()}`;
+
+type Props = Record<string, [unknown, string]>;
+interface Build {
+  buildid: number;
+  number: number;
+  complete: boolean;
+  results: number | null;
+}
+interface Step {
+  number: number;
+  name: string;
+  results: number | null;
+  state_string: string;
+}
+
+d('a generated master.cfg on a real Buildbot master and worker', () => {
+  let root: string;
+  let master: ChildProcess | undefined;
+  let worker: ChildProcess | undefined;
+  let api: string;
+  let www: string;
+  let builderid: number;
+
+  const get = async <T>(p: string): Promise<T> => {
+    const res = await fetch(`${api}${p}`);
+    if (!res.ok) throw new Error(`GET ${p}: ${res.status}`);
+    return (await res.json()) as T;
+  };
+
+  /** The finished build for a predicate on its properties. */
+  const finishedBuild = (what: string, match: (props: Props) => boolean) =>
+    until(
+      what,
+      async () => {
+        const { builds } = await get<{ builds: (Build & { properties: Props })[] }>(`/builders/${builderid}/builds?property=*`);
+        const b = builds.find((x) => x.complete && match(x.properties));
+        return b;
+      },
+      150_000,
+      path.join(root, 'master', 'twistd.log'),
+    );
+
+  const stepsOf = async (buildid: number) => (await get<{ steps: Step[] }>(`/builds/${buildid}/steps`)).steps;
+  const logOf = async (buildid: number, step: string) => {
+    const number = (await stepsOf(buildid)).find((s) => s.name === step)!.number;
+    return (await fetch(`${api}/builds/${buildid}/steps/${number}/logs/stdio/raw`)).text();
+  };
+
+  beforeAll(async () => {
+    root = mkdtempSync(path.join(tmpdir(), 'bbm-buildbot-run-'));
+    const [wwwPort, pbPort] = [await freePort(), await freePort()];
+    www = `http://127.0.0.1:${wwwPort}/`;
+    api = `${www}api/v2`;
+
+    // The project: a tiny Node package (type `auto` → detected as node), with a tag for `git describe`.
+    const bare = path.join(root, 'app.git');
+    run('git', ['init', '-q', '--bare', '-b', 'master', bare]);
+    const wc = openRepo(path.join(root, 'wc'));
+    run('git', ['clone', '-q', bare, wc.dir]);
+    writeFileSync(path.join(wc.dir, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true, scripts: { test: 'node test.js' } }));
+    writeFileSync(
+      path.join(wc.dir, 'package-lock.json'),
+      JSON.stringify({ name: 'app', version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'app', version: '1.0.0' } } }),
+    );
+    writeFileSync(path.join(wc.dir, 'test.js'), "console.log('app tests passed');\n");
+    // No Dockerfile: `bbm build` stops the build after `bbm tag`, so these tests never build or push images.
+    wc.git('add', '-A');
+    wc.commit('first');
+    wc.git('tag', '-a', 'v1.0.0', '-m', 'v1.0.0');
+    wc.git('push', '-q', 'origin', 'master', '--tags');
+
+    // Secrets (files, 600 in a 700 dir) and the login file; none of them appear in master.cfg.
+    const secrets = path.join(root, 'secrets');
+    mkdirSync(secrets, { mode: 0o700 });
+    chmodSync(secrets, 0o700);
+    const workerPassword = `wp-${process.pid}-${Date.now()}`;
+    writeFileSync(path.join(secrets, 'worker-w1'), workerPassword, { mode: 0o600 });
+    writeFileSync(path.join(root, 'htpasswd'), `admin:${ADMIN_PASSWORD}\n`, { mode: 0o600 });
+
+    const config = resolveConfig({
+      registry: REGISTRY,
+      marathon: { url: 'http://127.0.0.1:9/' },
+      buildbot: {
+        url: www,
+        title: 'bbm test',
+        workers: [{ name: 'w1', maxBuilds: 2 }],
+        www: { address: '127.0.0.1', port: wwwPort, auth: { htpasswd: path.join(root, 'htpasswd') }, roles: { admins: ['admin'] } },
+        workerAddress: '127.0.0.1',
+        workerPort: pbPort,
+        secretsDir: secrets,
+      },
+      changeSources: { pollInterval: 2 },
+      projects: [{ name: 'app', repo: bare, type: 'auto', branches: ['master', HOSTILE], deploy: { branches: ['master'], app: 'marathon.json' } }],
+    });
+    const masterCfg = renderConfig(config, 'ci.config.ts');
+    expect(masterCfg).not.toContain(workerPassword);
+    expect(masterCfg).not.toContain(ADMIN_PASSWORD);
+
+    // Master, with the stub `base` www plugin first on its sys.path (test-only, NOTES §1).
+    const masterDir = path.join(root, 'master');
+    const cleanEnv = { PATH: '/usr/bin:/bin', HOME: root, LANG: 'C.UTF-8' };
+    run(BUILDBOT, ['create-master', '-q', masterDir], { env: cleanEnv });
+    writeFileSync(path.join(masterDir, 'master.cfg'), masterCfg);
+    const stub = writeWwwStub(path.join(root, 'wwwstub'));
+    const tac = path.join(masterDir, 'buildbot.tac');
+    writeFileSync(tac, `import sys; sys.path.insert(0, ${JSON.stringify(stub)})\n${readFileSync(tac, 'utf8')}`);
+    master = startForeground(BUILDBOT, masterDir, cleanEnv);
+
+    // Worker: `bbm` on PATH through a shim; clean environment (its env is printed in every step log).
+    const shim = path.join(root, 'bin');
+    mkdirSync(shim);
+    writeFileSync(path.join(shim, 'bbm'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(path.join(repoRoot, 'dist', 'cli.js'))} "$@"\n`, { mode: 0o755 });
+    const workerDir = path.join(root, 'worker');
+    run(BUILDBOT_WORKER, ['create-worker', '-q', workerDir, `127.0.0.1:${pbPort}`, 'w1', 'placeholder'], { env: cleanEnv });
+    // The real password goes into the worker's tac file, never onto a command line.
+    const wtac = path.join(workerDir, 'buildbot.tac');
+    writeFileSync(wtac, readFileSync(wtac, 'utf8').replace("passwd = 'placeholder'", `passwd = ${JSON.stringify(workerPassword)}`));
+    worker = startForeground(BUILDBOT_WORKER, workerDir, {
+      PATH: `${shim}:${path.dirname(process.execPath)}:/usr/bin:/bin`,
+      HOME: root,
+      LANG: 'C.UTF-8',
+      npm_config_audit: 'false',
+      npm_config_fund: 'false',
+      npm_config_update_notifier: 'false',
+      npm_config_cache: path.join(root, 'npm-cache'),
+    });
+
+    await until(
+      'the worker to connect',
+      async () => {
+        const { workers } = await get<{ workers: { name: string; connected_to: unknown[] }[] }>('/workers');
+        return workers.find((w) => w.name === 'w1' && w.connected_to.length > 0);
+      },
+      150_000,
+      path.join(masterDir, 'twistd.log'),
+    );
+    builderid = (await get<{ builders: { builderid: number }[] }>('/builders?name=app')).builders[0]!.builderid;
+  }, 240_000);
+
+  afterAll(async () => {
+    await stop(worker);
+    await stop(master);
+    if (root) rmSync(root, { recursive: true, force: true });
+  }, 120_000);
+
+  it('a pushed commit runs checkout, the detected type steps and bbm tag, with the tag in the build properties', async () => {
+    const wc = openRepo(path.join(root, 'wc'));
+    wc.git('checkout', '-q', '-b', HOSTILE);
+    writeFileSync(path.join(wc.dir, 'test.js'), "console.log('app tests passed, second commit');\n");
+    wc.git('commit', '-q', '-am', 'second');
+    const sha = wc.git('rev-parse', 'HEAD');
+    // Give the poller its first look (it records heads without building), then push.
+    await new Promise((r) => setTimeout(r, 3000));
+    wc.git('push', '-q', 'origin', HOSTILE);
+    await fetch(`${www}change_hook/poller`, { method: 'POST' }).catch(() => undefined);
+
+    const build = await finishedBuild('the build of the pushed commit', (p) => p.revision?.[0] === sha);
+    const props = build.properties;
+    expect(props.branch?.[0]).toBe(HOSTILE);
+    expect(props.got_revision?.[0]).toBe(sha);
+    expect(props.project_type?.[0]).toBe('node');
+    // `bbm tag --json` ran on the worker and its result became build properties.
+    expect(props.describe?.[0]).toMatch(/^v1\.0\.0-1-g[0-9a-f]{7,}$/); // full history with tags
+    expect(props.tag?.[0]).toEqual(expect.stringMatching(new RegExp(`^app-${build.number}-.+-v1\\.0\\.0-1-g[0-9a-f]{7,}$`)));
+    expect(props.image?.[0]).toBe(`${REGISTRY}/app:${props.tag?.[0] as string}`);
+    expect(props.stable?.[0]).toBe(false);
+
+    const steps = await stepsOf(build.buildid);
+    const result = (name: string) => steps.find((s) => s.name === name)?.results;
+    for (const name of ['checkout', 'detect', 'type steps', 'npm ci', 'npm test', 'tag']) expect(result(name), `${name}: ${JSON.stringify(steps)}`).toBe(0);
+    // The type steps were added to the running build, between detection and tag.
+    const names = steps.map((s) => s.name);
+    expect(names.indexOf('npm test')).toBeGreaterThan(names.indexOf('type steps'));
+    expect(names.indexOf('tag')).toBeGreaterThan(names.indexOf('npm test'));
+    expect(await logOf(build.buildid, 'npm test')).toContain('app tests passed, second commit');
+    // The hostile branch reached `bbm tag` as one argv element and ran nothing.
+    expect(existsSync(path.join(root, 'worker', 'app', 'build', 'pwned'))).toBe(false);
+    expect(names).not.toContain('deploy');
+  });
+
+  it('a forced build (the UI force form JSON-RPC call) with deploy off and a branch carries its parameters', async () => {
+    const body = (params: Record<string, unknown>) =>
+      JSON.stringify({ jsonrpc: '2.0', method: 'force', id: 1, params: { builderid: String(builderid), ...params } });
+    const headers = { 'Content-Type': 'application/json' };
+    const params = { reason: 'force test', branch: 'master', revision: '', project: '', repository: '', deploy: false };
+
+    // Anonymous users may not force.
+    const anonymous = await fetch(`${api}/forceschedulers/force`, { method: 'POST', headers, body: body(params) });
+    expect(JSON.stringify(await anonymous.json().catch(() => ({ status: anonymous.status })))).toMatch(/you need to have role|403/);
+
+    // Log in the way the UI does (basic auth on /auth/login sets the session cookie).
+    const login = await fetch(`${www}auth/login`, {
+      headers: { Authorization: `Basic ${Buffer.from(`admin:${ADMIN_PASSWORD}`).toString('base64')}` },
+      redirect: 'manual',
+    });
+    // The session cookie is set twice (empty, then with the user): the last one counts.
+    const cookie = login.headers.getSetCookie().filter((c) => c.startsWith('TWISTED_SESSION=')).at(-1)?.split(';')[0] ?? '';
+    expect(cookie).toMatch(/^TWISTED_SESSION=/);
+
+    const res = await fetch(`${api}/forceschedulers/force`, { method: 'POST', headers: { ...headers, Cookie: cookie }, body: body(params) });
+    const answer = (await res.json()) as { result?: [number, Record<string, number>]; error?: unknown };
+    expect(answer.error, JSON.stringify(answer)).toBeUndefined();
+    const brid = answer.result![1][String(builderid)]!;
+
+    const build = await until(
+      'the forced build',
+      async () => {
+        const { builds } = await get<{ builds: Build[] }>(`/buildrequests/${brid}/builds`);
+        return builds.find((b) => b.complete);
+      },
+      150_000,
+      path.join(root, 'master', 'twistd.log'),
+    );
+    const props = (await get<{ properties: Props[] }>(`/builds/${build.buildid}/properties`)).properties[0]!;
+    expect(props.deploy).toEqual([false, 'Force Build Form']);
+    expect(props.reason).toEqual(['force test', 'Force Build Form']);
+    expect(props.branch?.[0]).toBe('master');
+    expect(props.scheduler?.[0]).toBe('force');
+    expect(props.tag?.[0]).toEqual(expect.stringMatching(new RegExp(`^app-${build.number}-master-v1\\.0\\.0$`)));
+    expect(props.stable?.[0]).toBe(true);
+    const steps = await stepsOf(build.buildid);
+    expect(steps.find((s) => s.name === 'tag')?.results).toBe(0);
+    // With deploy off the deploy step never runs (it is skipped, or the build stopped before it).
+    const deploy = steps.find((s) => s.name === 'deploy');
+    if (deploy) expect(deploy.results).toBe(3);
+  });
+});

@@ -1,0 +1,122 @@
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, expect, it } from 'vitest';
+import { resolveConfig } from '../../src/config/resolve.js';
+import { PROJECT_TYPES, type CiConfig, type ProjectConfig } from '../../src/config/types.js';
+import { renderConfig } from '../../src/generate.js';
+import { checkconfig, masterDir, summarize } from '../support/buildbot.js';
+import { HOSTILE_BRANCHES, HOSTILE_STRINGS, baseConfig } from '../support/generate-config.js';
+import { components, describeWith } from '../support/integration.js';
+
+const d = await describeWith([components.buildbot]);
+const root = mkdtempSync(path.join(tmpdir(), 'bbm-checkconfig-'));
+let n = 0;
+const dirFor = (text: string) => masterDir(path.join(root, String(n++)), text);
+const render = (c: CiConfig) => renderConfig(resolveConfig(c), 'ci.config.ts');
+
+function fullConfig(): CiConfig {
+  const projects: ProjectConfig[] = [...PROJECT_TYPES, 'auto' as const].map((type, i) => ({
+    name: `${type}-app`,
+    repo: i % 2 ? `git@git.example.com:team/${type}.git` : `https://git.example.com/team/${type}.git`,
+    type,
+    branches: ['main', 'develop'],
+    deploy: { branches: ['main'], appId: `/team/${type}` },
+    buildArgs: { BASE_IMAGE: 'base:1', VERSION: '2' },
+  }));
+  // Two projects of one repository share its poller.
+  projects.push({ name: 'docs', repo: 'https://git.example.com/team/python.git', type: 'docker', branches: ['gh-pages'] });
+  return {
+    registry: { host: 'registry.example.com:5000', userSecret: 'registry-user', passwordSecret: 'registry-password' },
+    marathon: { url: 'https://marathon.example.com:8443', userSecret: 'marathon-user', passwordSecret: 'marathon-password' },
+    buildbot: {
+      url: 'https://ci.example.com/',
+      title: 'team CI',
+      workers: [{ name: 'jvm', types: ['maven', 'gradle'], maxBuilds: 2 }, { name: 'general', passwordSecret: 'general-pw' }],
+      www: { address: '0.0.0.0', port: 8011, auth: { htpasswd: 'users.txt' }, roles: { admins: ['ann'], devs: ['dan', 'dora'] }, allow: { force: ['admins', 'devs'], stop: ['admins'], rebuild: ['*'] } },
+      workerPort: 9999,
+      bbm: ['node', '/opt/bbm/dist/cli.js'],
+    },
+    changeSources: { pollInterval: 300, github: { secret: 'github-hook' }, gitlab: { secret: 'gitlab-hook' } },
+    projects,
+  };
+}
+
+d('buildbot checkconfig on generated master.cfg files', () => {
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it("accepts the repository's own generated/master.cfg", async () => {
+    const text = readFileSync(path.resolve(import.meta.dirname, '../../generated/master.cfg'), 'utf8');
+    const r = await checkconfig(dirFor(text));
+    expect(r.output).toMatch(/Config file is good!/);
+    expect(r.code).toBe(0);
+  });
+
+  it('accepts every project type with every option, with few pollers and schedulers', async () => {
+    const dir = dirFor(render(fullConfig()));
+    const r = await checkconfig(dir);
+    expect(r.output).toMatch(/Config file is good!/);
+    const s = summarize(dir);
+    expect(s.schedulers).toEqual(['on-change', 'force']);
+    expect(s.pollers).toHaveLength(7); // 8 projects, 7 repositories
+    expect(s.pollers.find((p) => p.repourl.endsWith('team/python.git'))?.branches).toEqual(['main', 'develop', 'gh-pages']);
+    expect(s.hooks).toEqual(['github', 'gitlab', 'poller']);
+    const maven = s.builders.find((b) => b.name === 'maven-app')!;
+    expect(maven.workernames).toEqual(['jvm', 'general']);
+    expect(maven.steps).toEqual(['checkout', 'mvn verify', 'mvn package', 'tag', 'docker build', 'docker push', 'deploy']);
+    expect(s.builders.find((b) => b.name === 'auto-app')!.steps).toEqual(['checkout', 'detect', '_AddTypeSteps', 'tag', 'docker build', 'docker push', 'deploy']);
+    expect(s.builders.find((b) => b.name === 'python-app')!.workernames).toEqual(['general']);
+    expect(s.builders.find((b) => b.name === 'docs')!.steps).toEqual(['checkout', 'tag', 'docker build', 'docker push']);
+  });
+
+  it('accepts 1000 projects with two schedulers', async () => {
+    const projects = Array.from({ length: 1000 }, (_, i): ProjectConfig => ({
+      name: `project-${i}`,
+      repo: `https://git.example.com/p/${i}.git`,
+      type: PROJECT_TYPES[i % PROJECT_TYPES.length]!,
+      deploy: i % 3 === 0 ? {} : false,
+    }));
+    const dir = dirFor(render(baseConfig(projects)));
+    const r = await checkconfig(dir);
+    expect(r.output).toMatch(/Config file is good!/);
+    const s = summarize(dir);
+    expect(s.builders).toHaveLength(1000);
+    expect(s.schedulers).toHaveLength(2);
+    expect(s.pollers).toHaveLength(1000);
+  });
+
+  it('hostile values reach Buildbot unchanged and run nothing', async () => {
+    const hostile = HOSTILE_STRINGS.filter((s) => s !== '' && !/[\u0000-\u001f\u007f]/.test(s));
+    const projects = HOSTILE_BRANCHES.map((branch, i): ProjectConfig => ({
+      name: `p${i}`,
+      repo: hostile[i % hostile.length]!,
+      branches: [branch, 'master'],
+      deploy: { branches: [branch], app: hostile[(i + 1) % hostile.length]! },
+      dockerfile: hostile[(i + 2) % hostile.length]!,
+      buildArgs: { X: HOSTILE_STRINGS[(i + 3) % HOSTILE_STRINGS.length]! },
+    }));
+    const c = baseConfig(projects);
+    c.buildbot.title = "t'''\n\u0000$(touch pwned)";
+    const dir = dirFor(render(c));
+    const r = await checkconfig(dir);
+    expect(r.output).toMatch(/Config file is good!/);
+    const s = summarize(dir);
+    expect(s.title).toBe(c.buildbot.title);
+    const resolved = resolveConfig(c).projects;
+    expect(s.projects).toEqual(
+      resolved.map((p) => ({
+        name: p.name,
+        repo: p.repo,
+        type: p.type,
+        branches: p.branches,
+        deploy: p.deploy && { branches: p.deploy.branches, app: p.deploy.app, app_id: p.deploy.appId },
+        dockerfile: p.dockerfile,
+        repository: p.repository,
+        build_args: p.buildArgs,
+        workers: p.workers,
+      })),
+    );
+    expect(readdirSync(dir).filter((f) => f.includes('pwned'))).toEqual([]);
+    expect(existsSync(path.join(process.cwd(), 'pwned'))).toBe(false);
+  });
+});

@@ -1,0 +1,124 @@
+/**
+ * Real Buildbot 3.7 (Debian packages) for the generator's tests: checkconfig, loading a master.cfg
+ * in Python to read back what it built, and a running master and worker in a temporary folder.
+ */
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+
+export const PYTHON = '/usr/bin/python3';
+export const BUILDBOT = '/usr/bin/buildbot';
+export const BUILDBOT_WORKER = '/usr/bin/buildbot-worker';
+
+/** A master directory with master.cfg and an (empty, 700) secrets dir, as checkconfig needs. */
+export function masterDir(dir: string, masterCfg: string, secrets: Record<string, string> = {}): string {
+  mkdirSync(path.join(dir, 'secrets'), { recursive: true, mode: 0o700 });
+  chmodSync(path.join(dir, 'secrets'), 0o700);
+  for (const [name, value] of Object.entries(secrets)) writeFileSync(path.join(dir, 'secrets', name), value, { mode: 0o600 });
+  writeFileSync(path.join(dir, 'master.cfg'), masterCfg);
+  return dir;
+}
+
+export function checkconfig(dir: string): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    execFile(BUILDBOT, ['checkconfig', dir], { cwd: dir, timeout: 120_000, env: { PATH: '/usr/bin:/bin', HOME: dir } }, (error, stdout, stderr) =>
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, output: stdout + stderr }),
+    );
+  });
+}
+
+export interface MasterSummary {
+  projects: unknown[];
+  title: string;
+  builders: { name: string; workernames: string[]; steps: string[] }[];
+  schedulers: string[];
+  pollers: { repourl: string; branches: string[] }[];
+  hooks: string[];
+}
+
+/** Executes master.cfg in Python (what the master does first) and reports what it built, as JSON. */
+export function summarize(dir: string): MasterSummary {
+  const script = `
+import json, sys
+ns = {'__file__': 'master.cfg'}
+exec(compile(open('master.cfg').read(), 'master.cfg', 'exec'), ns)
+c = ns['BuildmasterConfig']
+def steps(b):
+    return [f.kwargs.get('name', f.factory.__name__) for f in b.factory.steps]
+print(json.dumps({
+  'projects': ns['PROJECTS'],
+  'title': c['title'],
+  'builders': [{'name': b.name, 'workernames': b.workernames, 'steps': steps(b)} for b in c['builders']],
+  'schedulers': [s.name for s in c['schedulers']],
+  'pollers': [{'repourl': p._config_args[0], 'branches': p._config_kwargs['branches']} for p in c['change_source']],
+  'hooks': sorted(c['www']['change_hook_dialects'].keys()),
+}))
+`;
+  const r = spawnSync(PYTHON, ['-c', script], { cwd: dir, encoding: 'utf8', maxBuffer: 256 << 20, timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`master.cfg failed in Python: ${r.stderr}`);
+  return JSON.parse(r.stdout) as MasterSummary;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The smallest `base` www plugin (NOTES §1): lets a Debian master serve /api/v2. Test-only. */
+export function writeWwwStub(dir: string): string {
+  const pkg = path.join(dir, 'buildbot_www');
+  mkdirSync(path.join(pkg, 'static'), { recursive: true });
+  mkdirSync(path.join(dir, 'buildbot_www-3.7.0.egg-info'), { recursive: true });
+  writeFileSync(path.join(pkg, '__init__.py'), 'from buildbot.www.plugin import Application\nep = Application(__name__, "stub UI for tests")\n');
+  writeFileSync(path.join(pkg, 'VERSION'), '3.7.0');
+  writeFileSync(path.join(pkg, 'static', 'index.html'), '<!doctype html><title>stub</title>');
+  writeFileSync(path.join(dir, 'buildbot_www-3.7.0.egg-info', 'entry_points.txt'), '[buildbot.www]\nbase = buildbot_www:ep\n');
+  return dir;
+}
+
+export function run(file: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
+  const r = spawnSync(file, args, { ...opts, encoding: 'utf8', timeout: 120_000 });
+  if (r.status !== 0) throw new Error(`${file} ${args.join(' ')} exited ${r.status}: ${r.stdout}${r.stderr}`);
+  return r.stdout;
+}
+
+/** A foreground (`--nodaemon`) Buildbot process that this test owns by pid. */
+export function startForeground(file: string, dir: string, env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(file, ['start', '--nodaemon', dir], { cwd: dir, env, stdio: ['ignore', 'ignore', 'ignore'] });
+  child.on('error', () => {});
+  return child;
+}
+
+export async function stop(child: ChildProcess | undefined, timeoutMs = 60_000): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, logFile?: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) {
+      let tail = '';
+      if (logFile) {
+        try {
+          tail = `\n--- ${logFile} (tail) ---\n${readFileSync(logFile, 'utf8').split('\n').slice(-40).join('\n')}`;
+        } catch {}
+      }
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${tail}`);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}

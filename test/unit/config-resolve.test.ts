@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULTS, resolveConfig } from '../../src/config/resolve.js';
+import { ValidationError, type Problem } from '../../src/errors.js';
+import { baseConfig } from '../support/generate-config.js';
+
+function problemsOf(input: unknown): Problem[] {
+  try {
+    resolveConfig(input);
+  } catch (error) {
+    if (error instanceof ValidationError) return [...error.problems];
+    throw error;
+  }
+  return [];
+}
+
+/** A config with one change applied to the valid base. */
+function withChange(change: (c: Record<string, any>) => void): unknown {
+  const c = structuredClone(baseConfig()) as Record<string, any>;
+  change(c);
+  return c;
+}
+
+describe('resolveConfig defaults', () => {
+  it('fills every default in one place', () => {
+    const r = resolveConfig(baseConfig([{ name: 'webApp', repo: 'https://github.com/example/webapp.git' }]));
+    expect(r.projects[0]).toEqual({
+      name: 'webApp',
+      repo: 'https://github.com/example/webapp.git',
+      type: 'auto',
+      branches: ['master'],
+      deploy: null,
+      dockerfile: 'Dockerfile',
+      repository: 'webapp',
+      buildArgs: [],
+      workers: ['docker-1'],
+    });
+    expect(r.buildbot.www).toEqual({ address: '127.0.0.1', port: 8010, htpasswd: null, roles: [], allow: { force: ['admins'], stop: ['admins'], rebuild: ['admins'] } });
+    expect(r.buildbot.workers[0]).toEqual({ name: 'docker-1', maxBuilds: 1, types: ['python', 'maven', 'gradle', 'node', 'go', 'docker', 'auto'], passwordSecret: 'worker-docker-1' });
+    expect(r.changeSources).toEqual({ pollInterval: DEFAULTS.pollInterval, github: null, gitlab: null });
+    expect(r.registry).toEqual({ host: 'registry.example.com', userSecret: null, passwordSecret: null });
+    expect(r.marathon.deployStep).toBe(true);
+  });
+
+  it('deploys the first built branch to a lowercased app id by default', () => {
+    const r = resolveConfig(baseConfig([{ name: 'webApp', repo: 'r', branches: ['main', 'dev'], deploy: {} }]));
+    expect(r.projects[0]!.deploy).toEqual({ branches: ['main'], app: 'marathon.json', appId: '/webapp' });
+  });
+
+  it('accepts the issue example unchanged', () => {
+    const r = resolveConfig({
+      registry: 'registry.example.com',
+      marathon: { url: 'http://marathon.example.com:8080' },
+      buildbot: { url: 'http://localhost:8010/', workers: [{ name: 'docker-1' }] },
+      projects: [
+        { name: 'webApp', repo: 'https://github.com/example/webapp.git', type: 'python', branches: ['master', 'develop'], deploy: { branches: ['master'], app: 'marathon.json' } },
+      ],
+    });
+    expect(r.projects[0]!.deploy?.appId).toBe('/webapp');
+  });
+});
+
+// [what, change, expected problem path, message fragment]
+const invalid: [string, (c: Record<string, any>) => void, string, RegExp][] = [
+  ['duplicate project names', (c) => c.projects.push({ name: 'WEBAPP', repo: 'x', repository: 'other' }), 'projects[1].name', /duplicate project name .*"webapp", also at projects\[0\]\.name/],
+  ['invalid project name with a fix', (c) => (c.projects[0].name = 'web app!'), 'projects[0].name', /use "web-app-"/],
+  ['invalid Docker repository with a fix', (c) => (c.projects[0].repository = 'Team/Web__App-'), 'projects[0].repository', /use "team\/web-app"/],
+  ['invalid Marathon app id with a fix', (c) => (c.projects[0].deploy = { appId: '/Web_App' }), 'projects[0].deploy.appId', /use "\/web-app"/],
+  ['default app id that Marathon refuses', (c) => Object.assign(c.projects[0], { name: 'web_app', deploy: {} }), 'projects[0].deploy.appId', /set appId: "\/web-app"/],
+  ['unknown project type', (c) => (c.projects[0].type = 'rust'), 'projects[0].type', /unknown project type "rust"; use one of python, maven, gradle, node, go, docker, auto/],
+  ['deploy branch that is not built', (c) => (c.projects[0].deploy = { branches: ['release'] }), 'projects[0].deploy.branches', /deploy branch "release" is not built/],
+  ['worker that can build no type', (c) => (c.buildbot.workers[0].types = []), 'buildbot.workers[0].types', /can build no project type/],
+  ['project no worker can build', (c) => (c.buildbot.workers[0].types = ['go']), 'projects[0].type', /no worker can build type "python"/],
+  ['unknown key', (c) => (c.projects[0].brnaches = ['x']), 'projects[0].brnaches', /unknown key/],
+  ['branch git refuses', (c) => (c.projects[0].branches = ['a b']), 'projects[0].branches[0]', /git refuses/],
+  ['registry with a scheme', (c) => (c.registry = 'https://registry.example.com'), 'registry', /host\[:port\]/],
+  ['Marathon URL that is not http', (c) => (c.marathon.url = 'ftp://x'), 'marathon.url', /http:\/\/ or https:\/\//],
+  ['credentials in a URL', (c) => (c.marathon.url = 'http://u:p@x:8080'), 'marathon.url', /name a secret instead/],
+  ['Buildbot URL without trailing slash', (c) => (c.buildbot.url = 'http://localhost:8010'), 'buildbot.url', /trailing slash/],
+  ['secret name with a slash', (c) => (c.marathon.tokenSecret = '../etc/passwd'), 'marathon.tokenSecret', /file name in the secrets directory/],
+  ['half of a login', (c) => (c.registry = { host: 'r.example.com', userSecret: 'u' }), 'registry', /both userSecret and passwordSecret/],
+  ['token and basic auth at once', (c) => Object.assign(c.marathon, { tokenSecret: 't', userSecret: 'u', passwordSecret: 'p' }), 'marathon', /not both/],
+  ['allowed role that is not defined', (c) => (c.buildbot.www = { roles: { admins: ['a'] }, allow: { force: ['devs'] } }), 'buildbot.www.allow.force', /role "devs" is not defined/],
+  ['web port out of range', (c) => (c.buildbot.www = { port: 70000 }), 'buildbot.www.port', /from 1 to 65535/],
+  ['address that is not a host', (c) => (c.buildbot.www = { address: '0.0.0.0;rm' }), 'buildbot.www.address', /IPv4 address or host name/],
+  ['duplicate worker names', (c) => c.buildbot.workers.push({ name: 'docker-1' }), 'buildbot.workers[1].name', /duplicate worker name/],
+  ['two projects pushing one image', (c) => c.projects.push({ name: 'other', repo: 'y', repository: 'webapp' }), 'projects[1].repository', /duplicate registry repository/],
+  ['build arg name', (c) => (c.projects[0].buildArgs = { 'A-B': 'x' }), 'projects[0].buildArgs.A-B', /build argument name/],
+  ['no projects', (c) => (c.projects = []), 'projects', /must not be empty/],
+  ['missing marathon', (c) => delete c.marathon, 'marathon', /is required/],
+  ['control character in a repo URL', (c) => (c.projects[0].repo = 'x\ny'), 'projects[0].repo', /control characters/],
+];
+
+describe('resolveConfig problems', () => {
+  it.each(invalid)('reports %s', (_, change, path, message) => {
+    const problems = problemsOf(withChange(change));
+    const hit = problems.find((p) => p.path === path);
+    expect(hit, JSON.stringify(problems)).toBeDefined();
+    expect(hit!.message).toMatch(message);
+  });
+
+  it('collects every problem at once', () => {
+    const problems = problemsOf(
+      withChange((c) => {
+        c.registry = 'bad registry';
+        c.projects[0].type = 'rust';
+        c.projects.push({ name: 'webApp', repo: '' });
+        c.buildbot.workers[0].types = [];
+      }),
+    );
+    expect(problems.map((p) => p.path)).toEqual(
+      expect.arrayContaining(['registry', 'projects[0].type', 'projects[1].repo', 'buildbot.workers[0].types']),
+    );
+    expect(problems.length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('refuses something that is not an object', () => {
+    expect(problemsOf(42)[0]!.message).toMatch(/must be an object/);
+    expect(problemsOf(null)[0]!.message).toMatch(/must be an object/);
+  });
+});
