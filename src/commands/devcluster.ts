@@ -11,6 +11,7 @@ interface Args {
   'advertise-host': string;
   'docker-socket': string;
   'default-image': string;
+  pull: 'missing' | 'never';
 }
 
 function parseRange(text: string, flag: string): [number, number] {
@@ -31,7 +32,8 @@ export const devclusterCommand: CommandModule<object, Args> = {
       .option('host-port-range', withEnv('host-port-range', { type: 'string', default: '31000-32000', describe: 'host ports handed to tasks' }))
       .option('advertise-host', withEnv('advertise-host', { type: 'string', default: '127.0.0.1', describe: 'host tasks report ($HOST)' }))
       .option('docker-socket', withEnv('docker-socket', { type: 'string', default: '/var/run/docker.sock', describe: 'Docker engine socket' }))
-      .option('default-image', withEnv('default-image', { type: 'string', default: 'bbm-test/busybox:latest', describe: 'image for apps without a container' })),
+      .option('default-image', withEnv('default-image', { type: 'string', default: 'bbm-test/busybox:latest', describe: 'image for apps without a container' }))
+      .option('pull', withEnv('pull', { choices: ['missing', 'never'] as const, default: 'missing' as const, describe: 'pull images that are not present, or never pull' })),
   handler: async (argv) => {
     const { runDevcluster } = await import('../devcluster/run.js');
     const { cliContext } = await import('../cli-context.js');
@@ -45,6 +47,7 @@ export const devclusterCommand: CommandModule<object, Args> = {
         advertiseHost: argv['advertise-host'],
         dockerSocket: argv['docker-socket'],
         defaultImage: argv['default-image'],
+        pull: argv.pull,
       },
       cliContext(),
     );

@@ -18,6 +18,9 @@ export interface PortBinding {
   protocol: 'tcp' | 'udp';
 }
 
+/** `missing`: pull images that are not present (Marathon's agents always can); `never`: only local images. */
+export type PullPolicy = 'missing' | 'never';
+
 export interface ContainerSpec {
   name: string;
   image: string;
@@ -52,7 +55,10 @@ export interface ContainerDetails {
 export class DockerRuntime {
   private readonly docker: Docker;
 
-  constructor(socketPath = '/var/run/docker.sock') {
+  constructor(
+    socketPath = '/var/run/docker.sock',
+    private readonly pull: PullPolicy = 'missing',
+  ) {
     this.docker = new Docker({ socketPath });
   }
 
@@ -79,6 +85,14 @@ export class DockerRuntime {
   }
 
   private async ensureImage(image: string, force: boolean): Promise<void> {
+    if (this.pull === 'never') {
+      try {
+        await this.docker.getImage(image).inspect();
+        return;
+      } catch {
+        throw new Error(`image ${image} is not present and pulling is off (--pull never)`);
+      }
+    }
     if (!force) {
       try {
         await this.docker.getImage(image).inspect();

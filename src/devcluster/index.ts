@@ -13,6 +13,7 @@ import { UsageError } from '../errors.js';
 import type { Reporter } from '../reporter.js';
 import { silentReporter } from '../reporter.js';
 import { DockerRuntime } from './docker.js';
+import type { PullPolicy } from './docker.js';
 import { Engine } from './engine.js';
 import { EventBus } from './events.js';
 import { createHandler } from './server.js';
@@ -29,6 +30,8 @@ export interface DevclusterOptions {
   /** What tasks report as their host and get as $HOST; default 127.0.0.1. */
   advertiseHost?: string;
   dockerSocket?: string;
+  /** Pull images that are missing (default) or never pull. */
+  pull?: PullPolicy;
   /** Image for apps that have no container; default bbm-test/busybox:latest. */
   defaultImage?: string;
   reporter?: Reporter;
@@ -66,7 +69,7 @@ export async function startDevcluster(opts: DevclusterOptions): Promise<Devclust
   const bus = new EventBus();
   const engine = new Engine({
     name,
-    runtime: new DockerRuntime(opts.dockerSocket),
+    runtime: new DockerRuntime(opts.dockerSocket, opts.pull ?? 'missing'),
     store: new StateStore(opts.stateDir),
     bus,
     reporter,

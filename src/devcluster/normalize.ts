@@ -227,6 +227,7 @@ export function resolveApp(raw: unknown, options: ResolveOptions): Resolution {
   const body: Json = { ...raw };
   delete body.version;
   const dockerJson = isObject(body.container) && isObject(body.container.docker) ? body.container.docker : undefined;
+  if (body.uris !== undefined && body.fetch !== undefined) semantic.add('/', 'You cannot specify both uris and fetch fields');
   if (dockerJson && dockerJson.network !== undefined && body.networks !== undefined)
     semantic.add('/', 'container.docker.network may not be combined with networks: use networks only (Marathon 1.5+)');
 
@@ -373,9 +374,7 @@ function applyDefaults(b: Json, p: Problems): ResolvedApp {
   }
 
   if (Array.isArray(b.healthChecks)) app.healthChecks = (b.healthChecks as Json[]).map(resolveHealthCheck);
-  for (const [k, v] of Object.entries(b)) {
-    if (!(k in app) && !(k in TOP) && !DEFINITION_FIELDS_RUNTIME.includes(k) && k !== 'container' && k !== 'ports' && k !== 'uris') app[k] = v;
-  }
+  // Unknown fields are ignored, as Marathon's readers do: they are neither stored nor returned.
   for (const k of ['secrets', 'readinessChecks', 'acceptedResourceRoles', 'tty'])
     if (b[k] !== undefined) app[k] = b[k];
   return app;

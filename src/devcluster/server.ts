@@ -8,6 +8,7 @@ import type { MarathonEvent } from '../marathon/types.js';
 import type { Engine } from './engine.js';
 import { HttpError } from './engine.js';
 import { isoNow, SSE_HEARTBEAT, sseFrame } from './events.js';
+import { resolveApp } from './normalize.js';
 import { endpointsText } from './tasks-text.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -51,18 +52,26 @@ function flag(url: URL, name: string, dflt: boolean): boolean {
   return v === '' || v.toLowerCase() === 'true';
 }
 
+/** Bodies past the limit are still drained (so the client reads the 413), up to this much. */
+const MAX_DRAIN_BYTES = 64 * 1024 * 1024;
+
+function readRaw(req: IncomingMessage): Promise<{ text: string; tooLarge: boolean }> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+      else if (size > MAX_DRAIN_BYTES) req.destroy();
+    });
+    req.once('end', () => resolve({ text: Buffer.concat(chunks).toString('utf8'), tooLarge: size > MAX_BODY_BYTES }));
+    req.once('error', reject);
+  });
+}
+
 async function readBody(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) {
-      req.resume();
-      throw new HttpError(413, { message: `Request body is larger than ${MAX_BODY_BYTES} bytes` });
-    }
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
+  const { text, tooLarge } = await readRaw(req);
+  if (tooLarge) throw new HttpError(413, { message: `Request body is larger than ${MAX_BODY_BYTES} bytes` });
   if (text.trim() === '') throw new HttpError(400, { message: 'Please specify data in JSON format', details: 'The request body is empty' });
   try {
     return JSON.parse(text);
@@ -125,11 +134,18 @@ async function route(engine: Engine, info: ServerInfo, streams: Set<ServerRespon
     if (method === 'GET') return sendJson(res, 200, { apps: listApps(engine, url) });
     if (method === 'POST') {
       const body = await readBody(req);
-      const rawId = body && typeof body === 'object' && !Array.isArray(body) && typeof (body as { id?: unknown }).id === 'string' ? (body as { id: string }).id : '';
-      if (rawId === '' && body && typeof body === 'object' && !Array.isArray(body) && (body as { id?: unknown }).id === undefined)
+      const given = body && typeof body === 'object' && !Array.isArray(body) ? (body as { id?: unknown }).id : undefined;
+      if (typeof given !== 'string') {
+        // play-json: the typed read fails before any semantic check
+        const typed = resolveApp(body, { id: '/' });
+        if (!typed.ok && typed.body.message === 'Invalid JSON' && (given !== undefined || !(body && typeof body === 'object' && !Array.isArray(body))))
+          throw new HttpError(422, typed.body);
         throw new HttpError(422, { message: 'Invalid JSON', details: [{ path: '/id', errors: ['error.path.missing'] }] });
+      }
+      const rawId = given;
       const r = await engine.upsert(rawId, body, { force: flag(url, 'force', false), partial: false, create: 'create-only', clientIp, uri });
-      const app = engine.appInfo(r.app.id, { tasks: false, lastTaskFailure: false });
+      // The created deployment is in the answer even when it already finished (instances 0).
+      const app = { ...engine.appInfo(r.app.id, { tasks: false, lastTaskFailure: false }), deployments: [{ id: r.deployment.id }] };
       return sendJson(res, 201, app, { Location: `/v2/apps${r.app.id}`, 'Marathon-Deployment-Id': r.deployment.id });
     }
     methodNotAllowed();
@@ -301,7 +317,8 @@ function events(engine: Engine, info: ServerInfo, streams: Set<ServerResponse>, 
   const send = (e: MarathonEvent) => {
     if (filter.size === 0 || filter.has(e.eventType)) res.write(sseFrame(e));
   };
-  send({ remoteAddress, eventType: 'event_stream_attached', timestamp: isoNow() });
+  // Sent first whatever the filter: it tells the client its subscription is live.
+  res.write(sseFrame({ remoteAddress, eventType: 'event_stream_attached', timestamp: isoNow() }));
   const unsubscribe = engine.subscribe(send);
   const heartbeat = setInterval(() => res.write(SSE_HEARTBEAT), info.heartbeatMs);
   const close = () => {

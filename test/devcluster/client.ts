@@ -50,13 +50,15 @@ export { sharedText as shared, sharedJson } from '../support/shared.js';
 export { appDefinitionErrors } from '../support/schema.js';
 
 /** An SSE reader that collects parsed events until stopped. */
-export function collectEvents(base: string, query = ''): { events: { event: string; data: any }[]; raw: () => string; stop: () => void } { // eslint-disable-line @typescript-eslint/no-explicit-any
+export function collectEvents(base: string, query = ''): { events: { event: string; data: any }[]; raw: () => string; stop: () => void; failure: () => unknown } { // eslint-disable-line @typescript-eslint/no-explicit-any
   const controller = new AbortController();
   const events: { event: string; data: any }[] = []; // eslint-disable-line @typescript-eslint/no-explicit-any
   let raw = '';
+  let failure: unknown;
   void (async () => {
     try {
       const res = await fetch(`${base}/v2/events${query}`, { headers: { accept: 'text/event-stream' }, signal: controller.signal });
+      if (res.status !== 200) throw new Error(`GET /v2/events answered ${res.status}: ${await res.text()}`);
       const decoder = new TextDecoder();
       let buf = '';
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
@@ -72,9 +74,14 @@ export function collectEvents(base: string, query = ''): { events: { event: stri
           if (ev && data) events.push({ event: ev, data: JSON.parse(data) });
         }
       }
-    } catch {
-      /* aborted */
+    } catch (e) {
+      if (!controller.signal.aborted) failure = e;
     }
   })();
-  return { events, raw: () => raw, stop: () => controller.abort() };
+  return {
+    events,
+    raw: () => raw,
+    stop: () => controller.abort(),
+    failure: () => failure,
+  };
 }

@@ -30,14 +30,21 @@ export interface TestDevcluster {
 const CLI = path.resolve(import.meta.dirname, '../../dist/cli.js');
 const READY = /^devcluster listening on (http:\/\/\S+)$/;
 
-export async function startTestDevcluster(opts: { name?: string; env?: Record<string, string> } = {}): Promise<TestDevcluster> {
+export interface TestDevclusterOptions {
+  name?: string;
+  /** Extra CLI arguments, e.g. ['--pull', 'never']. */
+  args?: string[];
+  env?: Record<string, string>;
+}
+
+export async function startTestDevcluster(opts: TestDevclusterOptions = {}): Promise<TestDevcluster> {
   const name = opts.name ?? `t-${randomBytes(4).toString('hex')}`;
   const stateDir = await mkdtemp(path.join(os.tmpdir(), `bbm-devcluster-${name}-`));
   let child: ChildProcess | undefined;
   let stderr = '';
 
   const launch = async (): Promise<string> => {
-    const p = spawn(process.execPath, [CLI, 'devcluster', '--host', '127.0.0.1', '--port', '0', '--state-dir', stateDir, '--name', name], {
+    const p = spawn(process.execPath, [CLI, 'devcluster', '--host', '127.0.0.1', '--port', '0', '--state-dir', stateDir, '--name', name, ...(opts.args ?? [])], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...opts.env },
     });
