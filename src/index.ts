@@ -16,3 +16,8 @@ export type {
   ChangeSourcesConfig,
   SecretName,
 } from './config/types.js';
+export { composeTag, composeImage, sanitizeBranch, sanitizeTagPart, branchHash, normalizeBranch, MAX_TAG_LENGTH } from './tag/compose.js';
+export type { TagFacts, ComposedTag, ImageNameOptions } from './tag/compose.js';
+export type { TagResult, TagOptions } from './tag/run.js';
+export { parseImageReference, TAG_PATTERN, REPOSITORY_PATTERN, REGISTRY_PATTERN } from './docker/reference.js';
+export type { ImageReference } from './docker/reference.js';

@@ -192,23 +192,37 @@ d('bbm tag against real git repositories', () => {
   });
 });
 
-d('bbm tag stays light', () => {
-  it('loads none of ts-morph, ejs, dockerode, undici or simple-git', () => {
-    const r = repo();
-    r.commit();
+d('step commands stay light', () => {
+  const preload = path.resolve(import.meta.dirname, '../support/loaded-modules.cjs');
+  const loadedBy = (args: string[], cwd: string, expectStatus: number) => {
     const list = path.join(tempDir('bbm-modules-'), 'loaded.txt');
-    const preload = path.resolve(import.meta.dirname, '../support/loaded-modules.cjs');
-    const out = spawnSync(process.execPath, ['--require', preload, cli, 'tag', '--project', 'p', '--build-number', '1', '--branch', 'b'], {
-      cwd: r.dir,
+    const out = spawnSync(process.execPath, ['--require', preload, cli, ...args], {
+      cwd,
       encoding: 'utf8',
       env: { ...process.env, BBM_TEST_LOADED_MODULES: list },
     });
-    expect(out.status, out.stderr).toBe(0);
+    expect(out.status, out.stderr).toBe(expectStatus);
     const loaded = readFileSync(list, 'utf8');
     // The probe itself works: the preload file is in the list.
     expect(loaded).toContain('loaded-modules.cjs');
-    for (const heavy of ['ts-morph', 'ejs', 'dockerode', 'docker-modem', 'undici', 'simple-git', 'typescript']) {
-      expect(loaded, heavy).not.toMatch(new RegExp(`node_modules/${heavy}/`));
+    return loaded;
+  };
+  const has = (loaded: string, pkg: string) => new RegExp(`node_modules/${pkg}/`).test(loaded);
+
+  it('bbm tag loads none of ts-morph, ejs, dockerode, undici or simple-git', () => {
+    const r = repo();
+    r.commit();
+    const loaded = loadedBy(['tag', '--project', 'p', '--build-number', '1', '--branch', 'b'], r.dir, 0);
+    for (const heavy of ['ts-morph', 'typescript', 'ejs', 'dockerode', 'docker-modem', 'undici', 'simple-git']) expect(has(loaded, heavy), heavy).toBe(false);
+  });
+
+  it('bbm build and bbm push load dockerode but not ts-morph, ejs or undici', () => {
+    const r = repo();
+    for (const command of ['build', 'push']) {
+      // An invalid reference stops the command after its library is loaded, before any engine call.
+      const loaded = loadedBy([command, '--image', 'Not/Valid'], r.dir, 2);
+      expect(has(loaded, 'dockerode'), `${command} loads its library`).toBe(true);
+      for (const heavy of ['ts-morph', 'typescript', 'ejs', 'undici', 'simple-git']) expect(has(loaded, heavy), `${command}: ${heavy}`).toBe(false);
     }
   });
 });
