@@ -1,0 +1,133 @@
+/**
+ * bbm devcluster task features with real containers: host networking and its environment,
+ * `args`, MESOS_HTTP / MESOS_TCP checks, cpus/mem limits, scaling without restarts,
+ * text/plain and JSON /v2/tasks.
+ */
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { TestDevcluster } from '../support/devcluster.js';
+import { startTestDevcluster } from '../support/devcluster.js';
+import { BASE_IMAGE, components, describeWith } from '../support/integration.js';
+import { appDefinitionErrors, call, deploymentGone, until } from './client.js';
+
+const d = await describeWith([components.docker, components.baseImage]);
+
+async function body(url: string): Promise<string | undefined> {
+  try {
+    const r = await fetch(url, { signal: AbortSignal.timeout(5000) });
+    return r.ok ? await r.text() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function inspect(name: string, taskId: string): { HostConfig: { NanoCpus: number; Memory: number; NetworkMode: string; PortBindings: Record<string, { HostIp: string }[]> } } {
+  const ids = execFileSync('docker', ['ps', '-q', '--filter', `label=bbm.devcluster.name=${name}`, '--filter', `label=bbm.devcluster.task=${taskId}`], { encoding: 'utf8' }).trim();
+  return JSON.parse(execFileSync('docker', ['inspect', ids], { encoding: 'utf8' }))[0];
+}
+
+d('bbm devcluster task features (real containers)', () => {
+  let dc: TestDevcluster;
+  beforeAll(async () => {
+    dc = await startTestDevcluster({ args: ['--pull', 'never'] });
+  });
+  afterAll(async () => {
+    await dc?.destroy();
+  });
+
+  it('runs host-networking tasks with $PORT0, $PORT_<NAME>, $HOST, env and limits; MESOS_HTTP checks', async () => {
+    const def = {
+      id: '/feat/host',
+      cmd: 'printf "%s|%s|%s|%s|%s" "$HOST" "$PORT0" "$PORT_HTTP" "$GREETING" "$MARATHON_APP_ID" > /www/index.html && exec httpd -f -p "$PORT0" -h /www',
+      instances: 2,
+      cpus: 0.25,
+      mem: 48,
+      env: { GREETING: 'hi; $(touch /tmp/x) "quoted"' },
+      portDefinitions: [{ port: 0, name: 'http' }],
+      healthChecks: [{ protocol: 'MESOS_HTTP', path: '/', portIndex: 0, gracePeriodSeconds: 5, intervalSeconds: 1, timeoutSeconds: 1, maxConsecutiveFailures: 3 }],
+    };
+    expect(appDefinitionErrors(def)).toEqual([]);
+    const r = await call(dc.url, 'PUT', '/v2/apps/feat/host', def);
+    expect(r.status).toBe(201);
+    await deploymentGone(dc.url, r.json.deploymentId);
+    const tasks = (await call(dc.url, 'GET', '/v2/apps/feat/host/tasks')).json.tasks;
+    expect(tasks).toHaveLength(2);
+    for (const t of tasks) {
+      expect(t.healthCheckResults[0].alive).toBe(true);
+      const port = t.ports[0];
+      expect(await body(`http://127.0.0.1:${port}/`)).toBe(`127.0.0.1|${port}|${port}|hi; $(touch /tmp/x) "quoted"|/feat/host`);
+      const c = inspect(dc.name, t.id);
+      expect(c.HostConfig.NanoCpus).toBe(250_000_000);
+      expect(c.HostConfig.Memory).toBe(48 * 1024 * 1024);
+      expect(c.HostConfig.NetworkMode).toBe('host');
+      expect(port).toBeGreaterThanOrEqual(31000);
+      expect(port).toBeLessThanOrEqual(32000);
+    }
+    const app = (await call(dc.url, 'GET', '/v2/apps/feat/host')).json.app;
+    expect(app.portDefinitions[0]).toMatchObject({ name: 'http', protocol: 'tcp' });
+    expect(app.portDefinitions[0].port).toBeGreaterThanOrEqual(10000);
+    expect(tasks[0].servicePorts).toEqual([app.portDefinitions[0].port]);
+  });
+
+  it('runs args with the image entrypoint on a bridge network, checked by MESOS_TCP on the container address', async () => {
+    const def = {
+      id: '/feat/args',
+      args: ['httpd', '-f', '-p', '8080', '-h', '/www'],
+      instances: 1,
+      networks: [{ mode: 'container/bridge' }],
+      container: { type: 'DOCKER', docker: { image: BASE_IMAGE }, portMappings: [{ containerPort: 8080, hostPort: 0, name: 'web' }] },
+      healthChecks: [{ protocol: 'MESOS_TCP', portIndex: 0, gracePeriodSeconds: 5, intervalSeconds: 1, timeoutSeconds: 1, maxConsecutiveFailures: 3 }],
+    };
+    expect(appDefinitionErrors(def)).toEqual([]);
+    const r = await call(dc.url, 'PUT', '/v2/apps/feat/args', def);
+    expect(r.status).toBe(201);
+    await deploymentGone(dc.url, r.json.deploymentId);
+    const [t] = (await call(dc.url, 'GET', '/v2/apps/feat/args/tasks')).json.tasks;
+    expect(t.healthCheckResults[0].alive).toBe(true);
+    expect(t.ipAddresses[0].ipAddress).not.toBe('127.0.0.1');
+    const c = inspect(dc.name, t.id);
+    expect(c.HostConfig.PortBindings['8080/tcp']).toEqual([{ HostIp: '127.0.0.1', HostPort: String(t.ports[0]) }]);
+  });
+
+  it('scales without restarting the running tasks', async () => {
+    const before = (await call(dc.url, 'GET', '/v2/apps/feat/host/tasks')).json.tasks.map((t: { id: string }) => t.id);
+    const up = await call(dc.url, 'PUT', '/v2/apps/feat/host', { instances: 3 });
+    expect(up.status).toBe(200);
+    expect((await call(dc.url, 'GET', '/v2/deployments')).json.find((x: { id: string }) => x.id === up.json.deploymentId)?.steps[0].actions[0].action).toBe('ScaleApplication');
+    await deploymentGone(dc.url, up.json.deploymentId);
+    const after = (await call(dc.url, 'GET', '/v2/apps/feat/host/tasks')).json.tasks.map((t: { id: string }) => t.id);
+    expect(after).toHaveLength(3);
+    for (const id of before) expect(after).toContain(id);
+    const app = (await call(dc.url, 'GET', '/v2/apps/feat/host')).json.app;
+    expect(app.versionInfo.lastConfigChangeAt).not.toBe(app.version);
+    expect(app.versionInfo.lastScalingAt).toBe(app.version);
+  });
+
+  it('lists tasks as JSON and as Marathon text/plain', async () => {
+    const all = await call(dc.url, 'GET', '/v2/tasks');
+    expect(all.json.tasks.length).toBe(4);
+    expect((await call(dc.url, 'GET', '/v2/tasks?status=running')).json.tasks.length).toBe(4);
+    expect((await call(dc.url, 'GET', '/v2/tasks?status=staging')).json.tasks.length).toBe(0);
+    const text = await call(dc.url, 'GET', '/v2/tasks', undefined, { accept: 'text/plain' });
+    expect(text.headers.get('content-type')).toMatch(/^text\/plain/);
+    const apps = (await call(dc.url, 'GET', '/v2/apps?embed=apps.tasks')).json.apps as { id: string; tasks: { host: string; ports: number[] }[]; portDefinitions?: { port: number }[]; container?: { portMappings: { servicePort: number }[] } }[];
+    const lines = text.text.split('\n');
+    expect(lines.pop()).toBe('');
+    expect(lines).toHaveLength(2);
+    for (const app of apps) {
+      const sp = app.portDefinitions?.[0]?.port ?? app.container!.portMappings[0]!.servicePort;
+      const line = lines.find((l) => l.startsWith(`${app.id.slice(1).replace(/\//g, '_')}\t`))!;
+      const fields = line.split('\t');
+      expect(fields.pop()).toBe('');
+      expect(fields[1]).toBe(String(sp));
+      expect(new Set(fields.slice(2))).toEqual(new Set(app.tasks.map((t) => `${t.host}:${t.ports[0]}`)));
+    }
+    // a failed launch (image absent, --pull never) is retried with back-off and reported
+    const missing = await call(dc.url, 'PUT', '/v2/apps/feat/missing', { id: '/feat/missing', cmd: 'sleep 1000', container: { type: 'DOCKER', docker: { image: 'bbm-test/absent:nope' } } });
+    expect(missing.status).toBe(201);
+    const failure = await until('lastTaskFailure', async () => (await call(dc.url, 'GET', '/v2/apps/feat/missing')).json.app.lastTaskFailure);
+    expect(failure).toMatchObject({ appId: '/feat/missing', state: 'TASK_FAILED' });
+    const del = await call(dc.url, 'DELETE', '/v2/apps/feat/missing');
+    await deploymentGone(dc.url, del.json.deploymentId);
+  });
+});
