@@ -9,7 +9,8 @@ import net from 'node:net';
 import type { MarathonEvent, TaskState } from '../marathon/types.js';
 import type { Reporter } from '../reporter.js';
 import type { ResolvedApp, ResolvedHealthCheck } from './app.js';
-import { hostPortCount, isBridge, isHostNetworking, sameConfig, servicePortsOf } from './app.js';
+import { isBridge, isHostNetworking, sameConfig, servicePortsOf } from './app.js';
+import { unplaceableReason } from './placement.js';
 import type { ContainerSpec, DockerRuntime, PortBinding } from './docker.js';
 import { LABEL_APP, LABEL_CLUSTER, LABEL_CONFIG, LABEL_PORTS, LABEL_STAGED, LABEL_TASK, LABEL_VERSION } from './docker.js';
 import type { EventBus } from './events.js';
@@ -81,7 +82,7 @@ interface TaskRecord {
 export interface UpsertOptions {
   force: boolean;
   partial: boolean;
-  create: 'upsert' | 'create-only';
+  create: 'upsert' | 'create-only' | 'update-only';
   clientIp: string;
   uri: string;
 }
@@ -93,6 +94,8 @@ export class Engine {
   private readonly tasks = new Map<string, TaskRecord>();
   private readonly reservedPorts = new Set<number>();
   private readonly backoff = new Map<string, { delayMs: number; nextAt: number }>();
+  /** Why an app's next task cannot be placed (logged once per reason). */
+  private readonly waiting = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> = Promise.resolve();
   private stopped = false;
@@ -297,6 +300,7 @@ export class Engine {
     const id = Engine.pathId(rawId);
     const existing = this.state.apps[id];
     if (opts.create === 'create-only' && existing) throw new HttpError(409, { message: `An app with id [${id}] already exists.` });
+    if (opts.create === 'update-only' && !existing) throw new HttpError(404, { message: `App '${id}' does not exist` });
 
     let next: ResolvedApp;
     if (body !== null && typeof body === 'object' && !Array.isArray(body) && 'version' in body && opts.create === 'upsert') {
@@ -332,6 +336,36 @@ export class Engine {
     const deployment = this.startDeployment(id, action, original, next, version);
     await this.o.store.save();
     return { created: !existing, deployment, app: next };
+  }
+
+  /**
+   * DELETE /v2/apps/{id}/tasks[/{taskId}]: kills tasks (Marathon replaces them); with `scale`
+   * the app's instances go down by the number killed, in a ScaleApplication deployment.
+   */
+  async killTasks(rawId: string, taskId: string | undefined, scale: boolean, force: boolean): Promise<{ tasks: Record<string, unknown>[]; deployment?: DeploymentRecord }> {
+    const id = Engine.pathId(rawId);
+    const rec = this.appRecord(id);
+    const victims = this.tasksOf(id).filter((t) => !t.killing && (taskId === undefined || t.id === taskId));
+    if (taskId !== undefined && victims.length === 0) throw new HttpError(404, { message: `Task '${taskId}' does not exist` });
+    let deployment: DeploymentRecord | undefined;
+    if (scale) {
+      this.lockCheck(id, force);
+      const version = this.newVersion();
+      const next: ResolvedApp = {
+        ...structuredClone(rec.current),
+        instances: Math.max(0, rec.current.instances - victims.length),
+        version,
+        versionInfo: { lastScalingAt: version, lastConfigChangeAt: rec.current.versionInfo.lastConfigChangeAt },
+      };
+      const original = rec.current;
+      rec.current = next;
+      rec.versions = [...rec.versions, next].slice(-MAX_VERSIONS);
+      deployment = this.startDeployment(id, 'ScaleApplication', original, next, version);
+    }
+    const json = victims.map((t) => this.taskJson(t));
+    for (const t of victims) this.kill(t, 'killed through the API');
+    await this.o.store.save();
+    return { tasks: json, ...(deployment ? { deployment } : {}) };
   }
 
   /** POST /v2/apps/{id}/restart. */
@@ -416,6 +450,16 @@ export class Engine {
     const s = new Set(this.reservedPorts);
     for (const t of this.tasks.values()) for (const p of t.hostPorts) s.add(p);
     return s;
+  }
+
+  /** Host ports of a new task, in port order: fixed ones as given, the others allocated. */
+  private async taskHostPorts(app: ResolvedApp): Promise<number[]> {
+    const wanted = isHostNetworking(app)
+      ? (app.portDefinitions ?? []).map((d) => (app.requirePorts ? d.port : 0))
+      : (app.container?.portMappings ?? []).map((m) => m.hostPort ?? 0);
+    const dynamic = await this.allocateHostPorts(wanted.filter((p) => p === 0).length);
+    for (const p of wanted) if (p !== 0) this.reservedPorts.add(p);
+    return wanted.map((p) => (p !== 0 ? p : (dynamic.shift() as number)));
   }
 
   private async allocateHostPorts(count: number): Promise<number[]> {
@@ -564,6 +608,14 @@ export class Engine {
     const b = this.backoff.get(app.id);
     if (b && Date.now() < b.nextAt) return;
     for (let i = 0; i < count; i++) {
+      const ofApp = this.tasksOf(app.id).filter((t) => !t.killing).length;
+      const why = unplaceableReason(app, this.o.advertiseHost, ofApp, this.hostPortsInUse());
+      if (why) {
+        if (this.waiting.get(app.id) !== why) this.o.reporter.warn(`devcluster: cannot place a task of ${app.id}: ${why}; waiting (as Marathon does)`);
+        this.waiting.set(app.id, why);
+        return;
+      }
+      this.waiting.delete(app.id);
       const uuid = randomUUID();
       const instanceId = `${safeAppId(app.id)}.instance-${uuid}`;
       const t: TaskRecord = {
@@ -587,7 +639,7 @@ export class Engine {
 
   private async runTask(t: TaskRecord): Promise<void> {
     const app = t.app;
-    t.hostPorts = await this.allocateHostPorts(hostPortCount(app));
+    t.hostPorts = await this.taskHostPorts(app);
     const spec = this.containerSpec(t);
     const id = await this.o.runtime.run(spec);
     for (const p of t.hostPorts) this.reservedPorts.delete(p);
@@ -618,8 +670,6 @@ export class Engine {
       env.PORT = String(t.hostPorts[0]);
       env.PORTS = t.hostPorts.join(',');
     }
-    const servicePorts = servicePortsOf(app);
-    if (isHostNetworking(app) && app.requirePorts) servicePorts.forEach((p, i) => (env[`PORT${i}`] = String(p)));
     Object.assign(env, {
       HOST: this.o.advertiseHost,
       MARATHON_APP_ID: app.id,

@@ -435,7 +435,10 @@ function validate(app: ResolvedApp, body: Json, p: Problems): void {
   const modes = app.networks.map((n) => n.mode);
   if (modes.includes('host') && modes.length > 1) p.add('/networks', 'host networks may not have more than one network defined');
   if (modes.includes('container/bridge') && modes.length > 1) p.add('/networks', 'bridge networks may not have more than one network defined');
-  if (app.container?.type === 'MESOS' || (app.container && !app.container.docker))
+  app.networks.forEach((n, i) => {
+    if (n.mode === 'container') p.add(`/networks(${i})/mode`, 'bbm devcluster supports host and container/bridge networking only');
+  });
+    if (app.container?.type === 'MESOS' || (app.container && !app.container.docker))
     p.add('/container', 'bbm devcluster runs DOCKER containers only (container.docker.image)');
 
   const portRange = (path: string, v: number | undefined) => {

@@ -161,6 +161,17 @@ async function route(engine: Engine, info: ServerInfo, streams: Set<ServerRespon
       if (method !== 'GET') methodNotAllowed();
       return sendJson(res, 200, { versions: engine.versions(appId(m[1])) });
     }
+    if ((m = rest.match(/^(.*)\/tasks\/([^/]+)$/))) {
+      if (method !== 'DELETE') methodNotAllowed();
+      const r = await engine.killTasks(m[1] ?? '', m[2], flag(url, 'scale', false), flag(url, 'force', false));
+      if (r.deployment) return sendJson(res, 200, { deploymentId: r.deployment.id, version: r.deployment.version }, { 'Marathon-Deployment-Id': r.deployment.id });
+      return sendJson(res, 200, { task: r.tasks[0] });
+    }
+    if ((m = rest.match(/^(.*)\/tasks$/)) && method === 'DELETE') {
+      const r = await engine.killTasks(m[1] ?? '', undefined, flag(url, 'scale', false), flag(url, 'force', false));
+      if (r.deployment) return sendJson(res, 200, { deploymentId: r.deployment.id, version: r.deployment.version }, { 'Marathon-Deployment-Id': r.deployment.id });
+      return sendJson(res, 200, { tasks: r.tasks });
+    }
     if ((m = rest.match(/^(.*)\/tasks$/))) {
       if (method !== 'GET') methodNotAllowed();
       const id = appId(m[1]);
@@ -193,6 +204,11 @@ async function route(engine: Engine, info: ServerInfo, streams: Set<ServerRespon
       const headers: Record<string, string> = { 'Marathon-Deployment-Id': r.deployment.id };
       if (r.created) headers.Location = `/v2/apps${r.app.id}`;
       return sendJson(res, r.created ? 201 : 200, { deploymentId: r.deployment.id, version: r.deployment.version }, headers);
+    }
+    if (method === 'PATCH') {
+      const body = await readBody(req);
+      const r = await engine.upsert(rest, body, { force: flag(url, 'force', false), partial: true, create: 'update-only', clientIp, uri });
+      return sendJson(res, 200, { deploymentId: r.deployment.id, version: r.deployment.version }, { 'Marathon-Deployment-Id': r.deployment.id });
     }
     if (method === 'DELETE') {
       const d = await engine.deleteApp(rest, flag(url, 'force', true));

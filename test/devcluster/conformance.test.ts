@@ -34,7 +34,7 @@ d('bbm devcluster conformance with recorded Marathon bodies', () => {
 
   beforeAll(async () => {
     stateDir = await mkdtemp(path.join(os.tmpdir(), 'bbm-dc-conf-'));
-    dc = await startDevcluster({ host: '127.0.0.1', port: 0, stateDir, name, pull: 'never' });
+    dc = await startDevcluster({ host: '127.0.0.1', port: 0, stateDir, name, pull: 'never', heartbeatMs: 300 });
   });
   afterAll(async () => {
     await dc?.close();
@@ -248,6 +248,8 @@ d('bbm devcluster conformance with recorded Marathon bodies', () => {
     expect(Object.keys(post).sort()).toEqual(Object.keys(recorded.api_post_event).sort());
     const success = only.events.find((e) => e.event === 'deployment_success')!.data;
     expect(shape(success)).toEqual(shape(recorded.deployment_success));
+    // heartbeats: a bare CRLF between frames (every 10 s by default; 300 ms in this suite)
+    await until('a heartbeat', async () => /\r\n\r\n\r\n/.test(only.raw()));
   });
 });
 

@@ -103,6 +103,45 @@ d('bbm devcluster task features (real containers)', () => {
     expect(app.versionInfo.lastScalingAt).toBe(app.version);
   });
 
+  it('kills a task through the API (replaced), and with scale=true lowers instances', async () => {
+    const before = (await call(dc.url, 'GET', '/v2/apps/feat/host/tasks')).json.tasks as { id: string }[];
+    const victim = before[0]!.id;
+    const killed = await call(dc.url, 'DELETE', `/v2/apps/feat/host/tasks/${victim}`);
+    expect(killed.status).toBe(200);
+    expect(killed.json.task.id).toBe(victim);
+    await until('a replacement', async () => {
+      const ids = ((await call(dc.url, 'GET', '/v2/apps/feat/host/tasks')).json.tasks as { id: string; state: string }[]).filter((t) => t.state === 'TASK_RUNNING').map((t) => t.id);
+      return ids.length === 3 && !ids.includes(victim);
+    });
+    const second = ((await call(dc.url, 'GET', '/v2/apps/feat/host/tasks')).json.tasks as { id: string }[])[1]!.id;
+    const scaled = await call(dc.url, 'DELETE', `/v2/apps/feat/host/tasks/${second}?scale=true`);
+    expect(scaled.status).toBe(200);
+    await deploymentGone(dc.url, scaled.json.deploymentId);
+    const app = (await call(dc.url, 'GET', '/v2/apps/feat/host')).json.app;
+    expect(app.instances).toBe(2);
+    await until('2 tasks', async () => (await call(dc.url, 'GET', '/v2/apps/feat/host/tasks')).json.tasks.length === 2);
+    expect((await call(dc.url, 'GET', '/v2/apps/feat/host/tasks')).json.tasks.map((t: { id: string }) => t.id)).not.toContain(second);
+    const up = await call(dc.url, 'PATCH', '/v2/apps/feat/host', { instances: 3 });
+    expect(up.status).toBe(200);
+    await deploymentGone(dc.url, up.json.deploymentId);
+    expect((await call(dc.url, 'PATCH', '/v2/apps/feat/nothing', { instances: 3 })).status).toBe(404);
+  });
+
+  it('waits like Marathon when a constraint cannot be met on the one agent, until superseded', async () => {
+    const def = { id: '/feat/unique', cmd: 'sleep 1000', instances: 2, cpus: 0.05, mem: 16, constraints: [['hostname', 'UNIQUE']] };
+    expect(appDefinitionErrors(def)).toEqual([]);
+    const r = await call(dc.url, 'PUT', '/v2/apps/feat/unique', def);
+    await until('one task', async () => (await call(dc.url, 'GET', '/v2/apps/feat/unique/tasks')).json.tasks.length === 1);
+    await new Promise((res) => setTimeout(res, 1500));
+    expect((await call(dc.url, 'GET', '/v2/apps/feat/unique/tasks')).json.tasks).toHaveLength(1);
+    expect((await call(dc.url, 'GET', '/v2/deployments')).json.map((x: { id: string }) => x.id)).toContain(r.json.deploymentId);
+    const fix = await call(dc.url, 'PUT', '/v2/apps/feat/unique?force=true', { instances: 1 });
+    expect(fix.status).toBe(200);
+    await deploymentGone(dc.url, fix.json.deploymentId);
+    const del = await call(dc.url, 'DELETE', '/v2/apps/feat/unique');
+    await deploymentGone(dc.url, del.json.deploymentId);
+  });
+
   it('lists tasks as JSON and as Marathon text/plain', async () => {
     const all = await call(dc.url, 'GET', '/v2/tasks');
     expect(all.json.tasks.length).toBe(4);
