@@ -86,7 +86,7 @@ export interface VersionCounts {
 export function countVersion(app: AppInfo, version: string): VersionCounts {
   const tasks: Task[] = app.tasks ?? [];
   const checks = (app.healthChecks ?? []).length;
-  const mine = tasks.filter((t) => t.version === version);
+  const mine = tasks.filter((t) => runsVersion(t, app, version));
   const running = mine.filter((t) => t.state === 'TASK_RUNNING');
   const healthy = running.filter((t) => checks === 0 || ((t.healthCheckResults ?? []).length >= checks && (t.healthCheckResults ?? []).every((r) => r.alive)));
   return {
@@ -96,6 +96,19 @@ export function countVersion(app: AppInfo, version: string): VersionCounts {
     old: tasks.length - mine.length,
     staged: mine.filter((t) => t.state === 'TASK_STAGING' || t.state === 'TASK_STARTING').length,
   };
+}
+
+/**
+ * Whether a task runs `version` of the app. When `version` is the app's current one, a task
+ * launched at or after the last configuration change runs it: a change that only scales (or a
+ * rollback to the same configuration) starts no new tasks, and those keep their launch version.
+ */
+export function runsVersion(task: Task, app: AppInfo, version: string): boolean {
+  if (task.version === version) return true;
+  const config = app.versionInfo?.lastConfigChangeAt;
+  if (app.version !== version || !config) return false;
+  const launched = Date.parse(task.version);
+  return !Number.isNaN(launched) && launched >= Date.parse(config);
 }
 
 export function progressLine(appId: string, c: VersionCounts): string {
