@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openRepo, tempDir } from '../support/git-repo.js';
 import { BASE_IMAGE, REGISTRY, components, describeWith } from '../support/integration.js';
+import { flakyProxy } from '../support/flaky-proxy.js';
 import { bbm, freePort, waitFor } from '../support/processes.js';
 
 const run = `${process.pid}-${Date.now().toString(36)}`;
@@ -113,6 +114,32 @@ d('bbm build and bbm push with the real engine and registry', () => {
     const again = await bbm(['push', '--image', image, '--json']);
     expect(again.status, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout)).toEqual({ image, digest });
+  });
+
+  it('a registry answering 503 at first: retried with backoff, then pushed', async () => {
+    const proxy = await flakyProxy(REGISTRY, 2);
+    try {
+      const target = `${proxy.address}/${repository}:${tag}`;
+      docker('tag', image, target);
+      images.push(target);
+      const r = await bbm(['push', '--image', target, '--retries', '4', '--retry-delay-ms', '20']);
+      expect(r.status, r.stderr).toBe(0);
+      expect(proxy.failed()).toBe(2);
+      expect(r.stderr, r.stderr).toMatch(/failed: .*503.*; retry 1 of 4/);
+      expect(r.stderr).toMatch(/retry 2 of 4/);
+      expect(r.stderr).not.toMatch(/retry 3 of 4/);
+      expect(r.stdout.trim().split('\n').at(-1)).toBe(await manifestDigest(REGISTRY, repository, tag));
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('an unreachable Docker engine exits 3 naming DOCKER_HOST', async () => {
+    const socket = path.join(tempDir('bbm-nosock-'), 'docker.sock');
+    const r = await bbm(['push', '--image', image, '--retries', '1', '--retry-delay-ms', '10'], { env: { DOCKER_HOST: `unix://${socket}` } });
+    expect(r.status).toBe(3);
+    expect(r.stderr).toContain(`the Docker engine at unix://${socket} cannot be reached`);
+    expect(r.stderr).toMatch(/hint: start dockerd/);
   });
 
   it('a missing Dockerfile exits 2 naming the path', async () => {
