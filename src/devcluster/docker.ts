@@ -101,7 +101,10 @@ export class DockerRuntime {
         /* not present: pull it */
       }
     }
-    const stream = await this.docker.pull(image);
+    // Without a tag the engine would pull every tag of the repository.
+    const lastPart = image.slice(image.lastIndexOf('/') + 1);
+    const ref = image.includes('@') || lastPart.includes(':') ? image : `${image}:latest`;
+    const stream = await this.docker.pull(ref);
     await new Promise<void>((resolve, reject) =>
       this.docker.modem.followProgress(stream, (err: Error | null, output: { error?: string }[]) => {
         const failed = err ?? output.find((o) => o.error);

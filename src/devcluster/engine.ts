@@ -482,6 +482,14 @@ export class Engine {
 
   /* ------------------------------------------------------------------ reconcile loop */
 
+  private lastWarning = '';
+  /** The same failure on every tick (Docker down) is reported once until something changes. */
+  private warnOnce(line: string): void {
+    if (line === this.lastWarning) return;
+    this.lastWarning = line;
+    this.o.reporter.warn(line);
+  }
+
   /** Runs a tick soon (after an API change) instead of waiting for the timer. */
   private kick(): void {
     this.schedule(20);
@@ -495,7 +503,7 @@ export class Engine {
       this.timer = undefined;
       this.ticking = this.ticking
         .then(() => (this.stopped ? undefined : this.tick()))
-        .catch((e: unknown) => this.o.reporter.warn(`devcluster: reconcile: ${(e as Error).message}`))
+        .catch((e: unknown) => this.warnOnce(`devcluster: reconcile: ${(e as Error).message}`))
         .finally(() => {
           if (!this.stopped && !this.timer) this.schedule(this.o.tickMs);
         });
@@ -504,6 +512,7 @@ export class Engine {
 
   private async tick(): Promise<void> {
     await this.sync();
+    this.lastWarning = '';
     let changed = false;
     for (const d of [...this.state.deployments]) if (this.stepDeployment(d)) changed = true;
     for (const id of this.appIds()) {
@@ -644,11 +653,11 @@ export class Engine {
     const id = await this.o.runtime.run(spec);
     for (const p of t.hostPorts) this.reservedPorts.delete(p);
     t.containerId = id;
+    t.startedMs = Date.now();
     const details = await this.o.runtime.inspect(id).catch(() => undefined);
     if (details?.ipAddress) t.ip = details.ipAddress;
     t.state = 'TASK_RUNNING';
-    t.startedAt = isoNow();
-    t.startedMs = Date.now();
+    t.startedAt = isoNow(t.startedMs);
     for (const h of t.health) h.nextAt = Date.now() + 300;
     this.statusUpdate(t, 'TASK_RUNNING');
     if (t.killing) await this.finishKill(t);
@@ -781,10 +790,12 @@ export class Engine {
 
   /** Matches the engine's tasks with the containers labelled for this cluster; adopts strays. */
   private async sync(): Promise<void> {
+    const listedAt = Date.now();
     const containers = await this.o.runtime.list(this.o.name);
     const byTask = new Map(containers.map((c) => [c.labels[LABEL_TASK] ?? '', c]));
     for (const t of [...this.tasks.values()]) {
-      if (!t.containerId || t.killing) continue;
+      // a task whose container started after the list was taken is not in it yet
+      if (!t.containerId || t.killing || t.startedMs >= listedAt - 50) continue;
       const c = byTask.get(t.id);
       if (!c) this.taskFailed(t, 'container disappeared', 'TASK_LOST');
       else if (!c.running) {
