@@ -2,9 +2,10 @@
  * A generated master.cfg on a real Buildbot 3.7 master and worker: a pushed commit builds, and a
  * forced build (the web UI's JSON-RPC call) carries its parameters into the build. One master and
  * one worker serve both tests. The worker runs the real `bbm` (dist/cli.js) through a PATH shim,
- * with a clean environment.
+ * with a clean environment, so tag, build (real Docker engine) and push (local registry) really
+ * run; the deploy step exists but neither build may deploy, which is what the tests check.
  */
-import { type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,9 +15,11 @@ import { renderConfig } from '../../src/generate.js';
 import { BUILDBOT, BUILDBOT_WORKER, freePort, run, startForeground, stop, until, writeWwwStub } from '../support/buildbot.js';
 import { HOSTILE_BRANCHES } from '../support/generate-config.js';
 import { openRepo } from '../support/git-repo.js';
-import { REGISTRY, components, describeWith } from '../support/integration.js';
+import { BASE_IMAGE, REGISTRY, components, describeWith } from '../support/integration.js';
 
-const d = await describeWith([components.buildbot, components.git]);
+const d = await describeWith([components.buildbot, components.git, components.docker, components.registry, components.baseImage]);
+/** Where the test builds push (overwritten by every run). */
+const REPOSITORY = 'bbm-test/generate-run';
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 /** Git accepts it; it carries quotes, `$(…)` and `'''`. Built on every change, never deployed. */
 const HOSTILE = HOSTILE_BRANCHES[0]!;
@@ -86,7 +89,7 @@ d('a generated master.cfg on a real Buildbot master and worker', () => {
       JSON.stringify({ name: 'app', version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'app', version: '1.0.0' } } }),
     );
     writeFileSync(path.join(wc.dir, 'test.js'), "console.log('app tests passed');\n");
-    // No Dockerfile: `bbm build` stops the build after `bbm tag`, so these tests never build or push images.
+    writeFileSync(path.join(wc.dir, 'Dockerfile'), 'ARG BASE\nFROM ${BASE}\nCOPY test.js /app/test.js\nLABEL bbm.test=generate-run\n');
     wc.git('add', '-A');
     wc.commit('first');
     wc.git('tag', '-a', 'v1.0.0', '-m', 'v1.0.0');
@@ -113,7 +116,18 @@ d('a generated master.cfg on a real Buildbot master and worker', () => {
         secretsDir: secrets,
       },
       changeSources: { pollInterval: 2 },
-      projects: [{ name: 'app', repo: bare, type: 'auto', branches: ['master', HOSTILE], deploy: { branches: ['master'], app: 'marathon.json' } }],
+      // Deploys only from master; neither test's build may deploy (hostile branch; deploy off).
+      projects: [
+        {
+          name: 'app',
+          repo: bare,
+          type: 'auto',
+          branches: ['master', HOSTILE],
+          repository: REPOSITORY,
+          buildArgs: { BASE: BASE_IMAGE },
+          deploy: { branches: ['master'], app: 'marathon.json' },
+        },
+      ],
     });
     const masterCfg = renderConfig(config, 'ci.config.ts');
     expect(masterCfg).not.toContain(workerPassword);
@@ -160,9 +174,13 @@ d('a generated master.cfg on a real Buildbot master and worker', () => {
     builderid = (await get<{ builders: { builderid: number }[] }>('/builders?name=app')).builders[0]!.builderid;
   }, 240_000);
 
+  const images: string[] = [];
+
   afterAll(async () => {
     await stop(worker);
     await stop(master);
+    // The images these builds made in the local engine (the registry keeps the overwritten tags).
+    for (const image of images) spawnSync('docker', ['image', 'rm', image], { stdio: 'ignore' });
     if (root) rmSync(root, { recursive: true, force: true });
   }, 120_000);
 
@@ -179,18 +197,25 @@ d('a generated master.cfg on a real Buildbot master and worker', () => {
 
     const build = await finishedBuild('the build of the pushed commit', (p) => p.revision?.[0] === sha);
     const props = build.properties;
+    if (typeof props.image?.[0] === 'string') images.push(props.image[0]);
     expect(props.branch?.[0]).toBe(HOSTILE);
     expect(props.got_revision?.[0]).toBe(sha);
     expect(props.project_type?.[0]).toBe('node');
     // `bbm tag --json` ran on the worker and its result became build properties.
     expect(props.describe?.[0]).toMatch(/^v1\.0\.0-1-g[0-9a-f]{7,}$/); // full history with tags
     expect(props.tag?.[0]).toEqual(expect.stringMatching(new RegExp(`^app-${build.number}-.+-v1\\.0\\.0-1-g[0-9a-f]{7,}$`)));
-    expect(props.image?.[0]).toBe(`${REGISTRY}/app:${props.tag?.[0] as string}`);
+    expect(props.image?.[0]).toBe(`${REGISTRY}/${REPOSITORY}:${props.tag?.[0] as string}`);
     expect(props.stable?.[0]).toBe(false);
 
     const steps = await stepsOf(build.buildid);
     const result = (name: string) => steps.find((s) => s.name === name)?.results;
-    for (const name of ['checkout', 'detect', 'type steps', 'npm ci', 'npm test', 'tag']) expect(result(name), `${name}: ${JSON.stringify(steps)}`).toBe(0);
+    for (const name of ['checkout', 'detect', 'type steps', 'npm ci', 'npm test', 'tag', 'docker build', 'docker push'])
+      expect(result(name), `${name}: ${JSON.stringify(steps)}`).toBe(0);
+    // Not a deploy branch: the deploy step is skipped (hidden in the UI).
+    expect(result('deploy')).toBe(3);
+    expect(build.results).toBe(0);
+    const tags = (await (await fetch(`http://${REGISTRY}/v2/${REPOSITORY}/tags/list`)).json()) as { tags: string[] };
+    expect(tags.tags).toContain(props.tag?.[0]);
     // The type steps were added to the running build, between detection and tag.
     const names = steps.map((s) => s.name);
     expect(names.indexOf('npm test')).toBeGreaterThan(names.indexOf('type steps'));
@@ -198,7 +223,6 @@ d('a generated master.cfg on a real Buildbot master and worker', () => {
     expect(await logOf(build.buildid, 'npm test')).toContain('app tests passed, second commit');
     // The hostile branch reached `bbm tag` as one argv element and ran nothing.
     expect(existsSync(path.join(root, 'worker', 'app', 'build', 'pwned'))).toBe(false);
-    expect(names).not.toContain('deploy');
   });
 
   it('a forced build (the UI force form JSON-RPC call) with deploy off and a branch carries its parameters', async () => {
@@ -235,6 +259,7 @@ d('a generated master.cfg on a real Buildbot master and worker', () => {
       path.join(root, 'master', 'twistd.log'),
     );
     const props = (await get<{ properties: Props[] }>(`/builds/${build.buildid}/properties`)).properties[0]!;
+    if (typeof props.image?.[0] === 'string') images.push(props.image[0]);
     expect(props.deploy).toEqual([false, 'Force Build Form']);
     expect(props.reason).toEqual(['force test', 'Force Build Form']);
     expect(props.branch?.[0]).toBe('master');
@@ -242,9 +267,9 @@ d('a generated master.cfg on a real Buildbot master and worker', () => {
     expect(props.tag?.[0]).toEqual(expect.stringMatching(new RegExp(`^app-${build.number}-master-v1\\.0\\.0$`)));
     expect(props.stable?.[0]).toBe(true);
     const steps = await stepsOf(build.buildid);
-    expect(steps.find((s) => s.name === 'tag')?.results).toBe(0);
-    // With deploy off the deploy step never runs (it is skipped, or the build stopped before it).
-    const deploy = steps.find((s) => s.name === 'deploy');
-    if (deploy) expect(deploy.results).toBe(3);
+    for (const name of ['checkout', 'npm test', 'tag', 'docker build', 'docker push']) expect(steps.find((s) => s.name === name)?.results, name).toBe(0);
+    // master is a deploy branch, so only the force form's deploy=false keeps the deploy step from running.
+    expect(steps.find((s) => s.name === 'deploy')?.results).toBe(3);
+    expect(build.results).toBe(0);
   });
 });
