@@ -1,0 +1,51 @@
+#!/bin/sh
+# Installs Buildbot into the master image. BUILDBOT_SOURCE:
+#   auto    Buildbot already in the base (the official buildbot/buildbot-master image): only add what is missing;
+#           otherwise as pip.
+#   pip     buildbot[bundle] (the real web UI) and psycopg2 from PyPI, on a Python base (python:3.11-slim-bookworm).
+#   debian  Debian's buildbot 3.7 and python3-psycopg2, plus the REST-only stand-in for buildbot-www
+#           (Debian ships none): for the locally made base where neither a registry nor PyPI is reachable.
+set -eu
+src=${BUILDBOT_SOURCE:-auto}
+version=${BUILDBOT_VERSION:-3.7.0}
+here=$(dirname "$0")
+
+apt_install() {
+  if command -v apt-get >/dev/null; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+    rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
+  elif command -v apk >/dev/null; then
+    apk add --no-cache "$@" >/dev/null
+  else
+    echo "install: no apt-get or apk to install $*" >&2; exit 1
+  fi
+}
+
+if [ "$src" = auto ]; then
+  if command -v buildbot >/dev/null 2>&1; then src=preinstalled; else src=pip; fi
+fi
+case "$src" in
+  preinstalled)
+    command -v git >/dev/null || apt_install git
+    ;;
+  pip)
+    apt_install git ca-certificates
+    pip install --no-cache-dir "buildbot[bundle]==$version" psycopg2-binary
+    ;;
+  debian)
+    apt_install buildbot python3-psycopg2 git ca-certificates
+    site=$(python3 -c 'import site; print(site.getsitepackages()[0])')
+    mkdir -p "$site"
+    cp -r "$here/www-stub/." "$site/"
+    ;;
+  *) echo "install: BUILDBOT_SOURCE must be auto, pip or debian, not '$src'" >&2; exit 2 ;;
+esac
+rm -rf "$here/www-stub"
+# The master runs as this user (start.sh drops root after preparing the master directory).
+getent passwd buildbot >/dev/null || useradd --system --home-dir /var/lib/buildbot --shell /usr/sbin/nologin buildbot
+mkdir -p /var/lib/buildbot /etc/buildbot/generated
+buildbot --version
+python3 -c 'from buildbot.plugins.db import get_plugins; assert "base" in get_plugins("www", None, load_now=True).names, "no base www plugin"'
+python3 -c 'import psycopg2'

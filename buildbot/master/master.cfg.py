@@ -1,0 +1,41 @@
+# The master directory's master.cfg, written by start.sh on every start: it loads the configuration
+# `bbm generate` made (mounted read-only, BBM_MASTER_CFG) and applies what belongs to this
+# deployment rather than to the projects: the database, where the master listens, and the secrets
+# directory. `buildbot reconfig` re-reads the generated file through this wrapper, so regenerating
+# and reconfiguring needs no restart. Nothing secret is written here: the database URL comes from
+# the environment of the master process only.
+import os
+import sys
+
+from buildbot.plugins import secrets as _secrets
+
+_generated = os.environ.get('BBM_MASTER_CFG', '/etc/buildbot/generated/master.cfg')
+# Helper modules the generator may write next to its output are importable, as if it were here.
+_gen_dir = os.path.dirname(os.path.abspath(_generated))
+if _gen_dir not in sys.path:
+    sys.path.insert(0, _gen_dir)
+_ns = {'__file__': _generated, '__name__': '__bbm_generated__'}
+with open(_generated, encoding='utf-8') as _f:
+    exec(compile(_f.read(), _generated, 'exec'), _ns)  # noqa: S102 - our own generated config
+c = BuildmasterConfig = _ns['BuildmasterConfig']
+
+
+def _env(name):
+    value = os.environ.get(name, '')
+    return value if value else None
+
+
+if _env('BUILDBOT_DB_URL'):
+    c['db'] = dict(c.get('db') or {}, db_url=_env('BUILDBOT_DB_URL'))
+if _env('BBM_SECRETS_DIR'):
+    # The stack's secret files replace the generated file's secrets provider (same names).
+    c['secretsProviders'] = [_secrets.SecretInAFile(dirname=_env('BBM_SECRETS_DIR'))]
+if _env('BBM_WWW_PORT'):
+    c.setdefault('www', {})
+    c['www']['port'] = 'tcp:%s:interface=%s' % (_env('BBM_WWW_PORT'), _env('BBM_WWW_BIND') or '127.0.0.1')
+if _env('BBM_PB_PORT'):
+    c.setdefault('protocols', {})
+    c['protocols']['pb'] = {'port': 'tcp:%s:interface=%s' % (_env('BBM_PB_PORT'), _env('BBM_PB_BIND') or '127.0.0.1')}
+if _env('BBM_BUILDBOT_URL'):
+    c['buildbotURL'] = _env('BBM_BUILDBOT_URL')
+c['buildbotNetUsageData'] = None

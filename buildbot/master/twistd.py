@@ -1,0 +1,12 @@
+"""Runs the master in the foreground: twistd with the master directory's buildbot.tac (argv[1]).
+Debian names the script twistd3 and pip installs twistd; this works with either."""
+import os
+import sys
+
+from twisted.scripts.twistd import run
+
+basedir = os.path.abspath(sys.argv[1])
+os.chdir(basedir)
+sys.argv = ['twistd', '--nodaemon', '--no_save', '--pidfile=' + os.path.join(basedir, 'twistd.pid'),
+            '--python=' + os.path.join(basedir, 'buildbot.tac')]
+run()
