@@ -46,6 +46,8 @@ rm -rf "$here/www-stub"
 # The master runs as this user (start.sh drops root after preparing the master directory).
 getent passwd buildbot >/dev/null || useradd --system --home-dir /var/lib/buildbot --shell /usr/sbin/nologin buildbot
 mkdir -p /var/lib/buildbot /etc/buildbot/generated
+# Repositories bind-mounted from the host belong to another user; let the poller read them.
+git config --system --add safe.directory '*'
 buildbot --version
 python3 -c 'from buildbot.plugins.db import get_plugins; assert "base" in get_plugins("www", None, load_now=True).names, "no base www plugin"'
 python3 -c 'import psycopg2'

@@ -1,0 +1,41 @@
+# Buildbot worker for buildbot-marathon: buildbot-worker, Node.js, `bbm` on PATH, git, and the
+# toolchains of the project types it builds. Builds reach the host's Docker engine through its
+# socket (docker-compose.yml mounts /var/run/docker.sock); `bbm build/push` talk to it directly.
+# The same image runs `bbm devcluster` and `bbm haproxy --watch` (it has haproxy) in the stack.
+#
+# Toolchain families: one image per family, chosen by TOOLCHAIN_PACKAGES. The default family is
+# what this image needs anyway plus small additions: `docker` (nothing), `node` (Node.js and npm are
+# the base) and `python` (python3, venv, pip, pytest: ~40 MB). A JVM or Go family doubles the image
+# and its build time, so it is a second image built from this Dockerfile, e.g.
+#   --build-arg TOOLCHAIN_PACKAGES="maven gradle default-jdk-headless"   (types maven, gradle)
+#   --build-arg TOOLCHAIN_PACKAGES="golang-go"                           (type go)
+# and a worker entry in ci.config.ts saying which types that worker builds.
+#
+# Bases (build arguments): production NODE_IMAGE=node:20-bookworm-slim; locally (no registry)
+# NODE_IMAGE=bbm-local/node:20 made by scripts/images.sh. Both are Debian 12.
+# Build context: the repository root after `npm ci && npm run build` (.dockerignore keeps it small).
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+FROM ${NODE_IMAGE} AS package
+WORKDIR /opt/bbm
+# package.json, the lockfile, dist/, templates/ (when there), node_modules/ (see .dockerignore)
+COPY . ./
+# Production dependencies only, from the lockfile; no network needed.
+RUN rm -rf buildbot \
+ && npm prune --omit=dev --offline --no-audit --no-fund >/dev/null 2>&1 \
+ && test -f dist/cli.js \
+ && node dist/cli.js --version
+
+FROM ${NODE_IMAGE}
+ARG TOOLCHAIN_PACKAGES="python3-venv python3-pip python3-pytest python3-setuptools python3-wheel"
+ENV LANG=C.UTF-8 PYTHONUNBUFFERED=1
+RUN set -eu; export DEBIAN_FRONTEND=noninteractive; apt-get update -qq \
+ && apt-get install -y -qq --no-install-recommends buildbot-worker git ca-certificates haproxy procps $TOOLCHAIN_PACKAGES >/dev/null \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin \
+ && git config --system --add safe.directory '*'
+COPY --from=package /opt/bbm /opt/bbm
+COPY buildbot/worker/ /opt/bbm-worker/
+RUN ln -s /opt/bbm/dist/cli.js /usr/local/bin/bbm && chmod +x /opt/bbm/dist/cli.js && bbm --version
+VOLUME /var/lib/buildbot
+WORKDIR /var/lib/buildbot
+ENTRYPOINT ["/opt/bbm-worker/start.sh"]

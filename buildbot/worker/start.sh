@@ -1,0 +1,31 @@
+#!/bin/sh
+# Entry of the worker image. Two uses:
+#   start.sh                 run a Buildbot worker in the foreground (the default command)
+#   start.sh bbm ARGS...     run a bbm command instead (devcluster, haproxy --watch: same image)
+#
+# Worker environment (docker-compose.yml sets it):
+#   BBM_WORKER_NAME            the worker's name in master.cfg                 (default docker-1)
+#   BBM_MASTER_HOST, BBM_MASTER_PORT   the master's PB port                    (127.0.0.1:9989)
+#   BBM_WORKER_PASSWORD_FILE   the file holding the worker's password, a mounted secret
+#                                                                  (/run/secrets/worker-password)
+#   BBM_WORKER_MAX_BUILDS      not used here: the master decides (max_builds in master.cfg)
+# The password is read from its file by the worker process itself; it is never in argv, in the
+# environment or in a file the worker writes. The worker runs with a clean environment, because
+# Buildbot prints the worker's whole environment at the top of every step log.
+set -eu
+if [ "$#" -gt 0 ]; then exec "$@"; fi
+
+basedir=${BUILDBOT_WORKER_BASEDIR:-/var/lib/buildbot/worker}
+name=${BBM_WORKER_NAME:-docker-1}
+host=${BBM_MASTER_HOST:-127.0.0.1}
+port=${BBM_MASTER_PORT:-9989}
+password_file=${BBM_WORKER_PASSWORD_FILE:-/run/secrets/worker-password}
+[ -r "$password_file" ] || { echo "bbm-worker: no password file at $password_file (mount the worker-password secret)" >&2; exit 2; }
+mkdir -p "$basedir/info"
+hostname >"$basedir/info/host"
+printf 'buildbot-marathon worker image: Node.js %s, bbm %s\n' "$(node --version)" "$(bbm --version 2>/dev/null || echo '?')" >"$basedir/info/admin"
+python3 /opt/bbm-worker/write_tac.py "$basedir" "$host" "$port" "$name" "$password_file"
+rm -f "$basedir/twistd.pid"
+cd "$basedir"
+exec env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/var/lib/buildbot LANG=C.UTF-8 \
+  PYTHONUNBUFFERED=1 python3 /opt/bbm-worker/twistd.py "$basedir"
