@@ -80,7 +80,7 @@ CMD ["node"]
 EOF
   docker build -q --build-arg "BASE=$DEBIAN_IMAGE" \
     --label "org.opencontainers.image.description=Node.js $version on $DEBIAN_IMAGE, made by buildbot-marathon scripts/images.sh" \
-    -t "$NODE_IMAGE" "$ctx" >/dev/null
+    -t "$NODE_IMAGE" "$ctx" >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
   log "made $NODE_IMAGE in $(( $(date +%s) - started ))s"
 fi
 

@@ -8,7 +8,8 @@ set -euo pipefail
 STATE=${BBM_STATE:-/var/lib/bbm}
 REGISTRY_ADDR=${BBM_REGISTRY_ADDR:-127.0.0.1:5000}
 BASE_IMAGE=${BBM_TEST_BASE_IMAGE:-bbm-test/busybox:latest}
-PACKAGES=(docker.io docker-registry buildbot buildbot-worker haproxy busybox-static git curl apache2-utils iproute2 procps)
+PACKAGES=(docker.io docker-registry buildbot buildbot-worker haproxy busybox-static git curl apache2-utils iproute2 procps
+  debootstrap docker-compose)
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 
@@ -81,5 +82,8 @@ if ! docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
     --change 'LABEL org.opencontainers.image.description="busybox base made by buildbot-marathon scripts/setup.sh"' \
     - "$BASE_IMAGE" >/dev/null
 fi
+
+# 5. The Debian and Node.js bases the stack's images (buildbot/*.Dockerfile) build on here.
+bash "$(dirname "$0")/images.sh"
 
 log "ready: docker engine, registry http://$REGISTRY_ADDR, base image $BASE_IMAGE"
