@@ -5,7 +5,8 @@
 import { defineConfig } from 'buildbot-marathon';
 
 export default defineConfig({
-  registry: '127.0.0.1:5000',
+  // The stack's registry (docker-compose.yml); scripts/setup.sh's test registry keeps 5000.
+  registry: '127.0.0.1:5001',
   marathon: { url: 'http://127.0.0.1:8080' },
   buildbot: {
     url: 'http://127.0.0.1:8010/',

@@ -1,13 +1,10 @@
 # The master directory's master.cfg, written by start.sh on every start: it loads the configuration
 # `bbm generate` made (mounted read-only, BBM_MASTER_CFG) and applies what belongs to this
-# deployment rather than to the projects: the database, where the master listens, and the secrets
-# directory. `buildbot reconfig` re-reads the generated file through this wrapper, so regenerating
+# deployment rather than to the projects: the database and where the master listens. `buildbot reconfig` re-reads the generated file through this wrapper, so regenerating
 # and reconfiguring needs no restart. Nothing secret is written here: the database URL comes from
 # the environment of the master process only.
 import os
 import sys
-
-from buildbot.plugins import secrets as _secrets
 
 _generated = os.environ.get('BBM_MASTER_CFG', '/etc/buildbot/generated/master.cfg')
 # Helper modules the generator may write next to its output are importable, as if it were here.
@@ -27,9 +24,6 @@ def _env(name):
 
 if _env('BUILDBOT_DB_URL'):
     c['db'] = dict(c.get('db') or {}, db_url=_env('BUILDBOT_DB_URL'))
-if _env('BBM_SECRETS_DIR'):
-    # The stack's secret files replace the generated file's secrets provider (same names).
-    c['secretsProviders'] = [_secrets.SecretInAFile(dirname=_env('BBM_SECRETS_DIR'))]
 if _env('BBM_WWW_PORT'):
     c.setdefault('www', {})
     c['www']['port'] = 'tcp:%s:interface=%s' % (_env('BBM_WWW_PORT'), _env('BBM_WWW_BIND') or '127.0.0.1')

@@ -7,7 +7,7 @@
 # Environment (all optional):
 #   BBM_MASTER_CFG        the generated configuration   (/etc/buildbot/generated/master.cfg; mount ./generated there)
 #   BUILDBOT_BASEDIR      the master directory, a volume (/var/lib/buildbot/master)
-#   BBM_SECRETS_SOURCE    where the secret files are mounted (/run/secrets)
+#   BBM_SECRETS_SOURCE    where the secret files are mounted (/run/secrets); copied to BASEDIR/secrets
 #   BBM_DB_URL            a database URL without password, e.g. postgresql://buildbot@127.0.0.1:5433/buildbot;
 #   BBM_DB_PASSWORD_FILE  ... and the file holding its password (the URL is completed here, in this process only)
 #   BBM_WWW_PORT, BBM_WWW_BIND, BBM_PB_PORT, BBM_PB_BIND, BBM_BUILDBOT_URL
@@ -15,8 +15,10 @@
 set -eu
 cfg=${BBM_MASTER_CFG:-/etc/buildbot/generated/master.cfg}
 basedir=${BUILDBOT_BASEDIR:-/var/lib/buildbot/master}
+# The generated configuration names its secrets directory relative to the master directory
+# (ci.config.ts: secretsDir: 'secrets'); the mounted secret files are copied there.
+secrets_dir=$basedir/secrets
 secrets_src=${BBM_SECRETS_SOURCE:-/run/secrets}
-secrets_dir=/var/lib/buildbot/secrets
 run_as=${BBM_MASTER_USER:-buildbot}
 here=$(dirname "$0")
 
@@ -26,7 +28,8 @@ log() { printf 'bbm-master: %s\n' "$*" >&2; }
 mkdir -p "$basedir" "$secrets_dir"
 
 # Secrets: SecretInAFile wants files only the master's user can read. The mounted files belong to
-# whoever made them on the host, so copy them (mode 600, owned by the master's user).
+# whoever made them on the host, so copy them (mode 600, owned by the master's user) into the
+# master directory's secrets/ (and HTPasswdAuth('secrets/htpasswd') finds its file there too).
 # bbm-reconfig copies them again, so a changed secret needs no restart.
 "$here/copy-secrets.sh" "$secrets_src" "$secrets_dir" "$run_as"
 
@@ -44,7 +47,7 @@ fi
 cp "$here/master.cfg.py" "$basedir/master.cfg"
 cp "$here/buildbot.tac.py" "$basedir/buildbot.tac"
 rm -f "$basedir/twistd.pid"
-export BBM_MASTER_CFG="$cfg" BBM_SECRETS_DIR="$secrets_dir"
+export BBM_MASTER_CFG="$cfg"
 chown -R "$run_as" /var/lib/buildbot
 
 export HOME=/var/lib/buildbot LANG=C.UTF-8 BBM_WWW_PORT="${BBM_WWW_PORT:-}" BBM_PB_PORT="${BBM_PB_PORT:-}"

@@ -4,7 +4,7 @@
 #   start.sh bbm ARGS...     run a bbm command instead (devcluster, haproxy --watch: same image)
 #
 # Worker environment (docker-compose.yml sets it):
-#   BBM_WORKER_NAME            the worker's name in master.cfg                 (default docker-1)
+#   BBM_WORKER_NAME            the worker's name in master.cfg                 (default worker-1)
 #   BBM_MASTER_HOST, BBM_MASTER_PORT   the master's PB port                    (127.0.0.1:9989)
 #   BBM_WORKER_PASSWORD_FILE   the file holding the worker's password, a mounted secret
 #                                                                  (/run/secrets/worker-password)
@@ -16,7 +16,7 @@ set -eu
 if [ "$#" -gt 0 ]; then exec "$@"; fi
 
 basedir=${BUILDBOT_WORKER_BASEDIR:-/var/lib/buildbot/worker}
-name=${BBM_WORKER_NAME:-docker-1}
+name=${BBM_WORKER_NAME:-worker-1}
 host=${BBM_MASTER_HOST:-127.0.0.1}
 port=${BBM_MASTER_PORT:-9989}
 password_file=${BBM_WORKER_PASSWORD_FILE:-/run/secrets/worker-password}
