@@ -3,6 +3,8 @@ import { buildCommand } from './build.js';
 import { pushCommand } from './push.js';
 import { deployCommand } from './deploy.js';
 import { detectCommand } from './detect.js';
+import { endpointsCommand } from './endpoints.js';
+import { haproxyCommand } from './haproxy.js';
 import { devclusterCommand } from './devcluster.js';
 import { generateCommand } from './generate.js';
 import { rollbackCommand } from './rollback.js';
@@ -14,4 +16,4 @@ import { tagCommand } from './tag.js';
  * library code it needs, so `bbm tag` never loads ts-morph, ejs or dockerode.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const commands: CommandModule<any, any>[] = [tagCommand, buildCommand, pushCommand, devclusterCommand, deployCommand, rollbackCommand, statusCommand, generateCommand, detectCommand];
+export const commands: CommandModule<any, any>[] = [tagCommand, buildCommand, pushCommand, devclusterCommand, deployCommand, rollbackCommand, statusCommand, generateCommand, detectCommand, endpointsCommand, haproxyCommand];

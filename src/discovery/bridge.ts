@@ -1,0 +1,331 @@
+/**
+ * The HAProxy bridge: Marathon's apps → haproxy.cfg → the running HAProxy.
+ *
+ * `syncOnce` is one full pass (fetch apps, build, render, check and install, apply). `watch`
+ * keeps it live: it follows /v2/events, debounces bursts into one sync, resyncs fully on every
+ * (re)connect and every `resyncIntervalMs`, reconnects when the stream ends, breaks, or carries
+ * no byte (event or heartbeat) for `stallTimeoutMs`, and applies only what changed (runtime API
+ * for task changes, a reload for anything structural). Its status (last successful sync…) is
+ * kept in `status` for the health endpoint/file.
+ */
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import type { AppInfo, MarathonEvent } from '../marathon/types.js';
+import type { Reporter } from '../reporter.js';
+import type { InstallResult } from '../haproxy/adapter.js';
+import { planApply } from '../haproxy/plan.js';
+import { renderConfig, type Rendered, type RenderOptions } from '../haproxy/render.js';
+import { buildServices } from '../haproxy/services.js';
+
+/** Events that can change what HAProxy should route (others are ignored, and filtered server-side). */
+export const RELEVANT_EVENTS = [
+  'api_post_event',
+  'status_update_event',
+  'health_status_changed_event',
+  'instance_health_changed_event',
+  'instance_changed_event',
+  'app_terminated_event',
+  'deployment_success',
+  'deployment_failed',
+  'deployment_step_success',
+  'group_change_success',
+] as const;
+
+export interface EventStreamHooks {
+  signal: AbortSignal;
+  onOpen: () => void;
+  /** Any byte: an event or a heartbeat. */
+  onActivity: () => void;
+}
+
+/** What HAProxy is driven through; see haproxy/adapter.ts and haproxy/managed.ts. */
+export interface HaproxyDriver {
+  install(text: string): Promise<InstallResult>;
+  /** Runtime API commands; undefined = no runtime API, changes need a reload. */
+  runtime?: (commands: readonly string[]) => Promise<void>;
+  /** Reload (or first start) HAProxy on the installed file; undefined = write the file only. */
+  reload?: (reason: string) => Promise<void>;
+  /**
+   * Apply the first configuration even when the file on disk already holds it (bbm starts
+   * HAProxy itself). Otherwise an unchanged file at start means HAProxy already runs it.
+   */
+  applyFirst?: boolean;
+}
+
+export interface BridgeDeps {
+  getApps(): Promise<AppInfo[]>;
+  events(hooks: EventStreamHooks): AsyncIterable<MarathonEvent>;
+  haproxy: HaproxyDriver;
+  reporter: Reporter;
+  resolveHost?: (host: string) => Promise<string | undefined>;
+  now?: () => number;
+  /** Called after every sync attempt and connection change (to write the status file). */
+  onStatus?: () => void;
+}
+
+export interface BridgeOptions {
+  bind: string;
+  group?: string;
+  render: RenderOptions;
+  debounceMs?: number;
+  /** Longest a burst of events may delay a sync. */
+  maxDelayMs?: number;
+  resyncIntervalMs?: number;
+  stallTimeoutMs?: number;
+  /** First reconnect delay; doubles up to 30 s, back to this after a good connection. */
+  reconnectDelayMs?: number;
+}
+
+export interface BridgeStatus {
+  startedAt: string;
+  lastSyncAt: string | null;
+  lastAttemptAt: string | null;
+  lastError: string | null;
+  connected: boolean;
+  connects: number;
+  syncs: number;
+  reloads: number;
+  runtimeUpdates: number;
+  rejected: number;
+  lastRejectedAt: string | null;
+  services: number;
+  servers: number;
+  warnings: number;
+}
+
+export interface SyncResult {
+  action: 'none' | 'runtime' | 'reload' | 'written' | 'rejected';
+  warnings: string[];
+  install: InstallResult;
+}
+
+async function defaultResolve(host: string): Promise<string | undefined> {
+  try {
+    return (await lookup(host, { family: 4 })).address;
+  } catch {
+    return undefined;
+  }
+}
+
+export class Bridge {
+  readonly status: BridgeStatus;
+  private applied: Rendered | undefined;
+  private readonly now: () => number;
+  private chain: Promise<unknown> = Promise.resolve();
+  private lastWarnings = '';
+
+  constructor(
+    private readonly deps: BridgeDeps,
+    private readonly options: BridgeOptions,
+  ) {
+    this.now = deps.now ?? Date.now;
+    this.status = {
+      startedAt: new Date(this.now()).toISOString(),
+      lastSyncAt: null,
+      lastAttemptAt: null,
+      lastError: null,
+      connected: false,
+      connects: 0,
+      syncs: 0,
+      reloads: 0,
+      runtimeUpdates: 0,
+      rejected: 0,
+      lastRejectedAt: null,
+      services: 0,
+      servers: 0,
+      warnings: 0,
+    };
+  }
+
+  /** One full pass; passes never overlap (they queue). */
+  syncOnce(reason: string): Promise<SyncResult> {
+    const run = this.chain.then(() => this.doSync(reason));
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async doSync(reason: string): Promise<SyncResult> {
+    const { reporter } = this.deps;
+    this.status.lastAttemptAt = new Date(this.now()).toISOString();
+    try {
+      const apps = await this.deps.getApps();
+      const hosts = new Set<string>();
+      for (const a of apps) for (const t of a.tasks ?? []) if (typeof t.host === 'string' && !isIP(t.host)) hosts.add(t.host);
+      const resolved = new Map<string, string | undefined>();
+      const resolveHost = this.deps.resolveHost ?? defaultResolve;
+      await Promise.all([...hosts].map(async (h) => resolved.set(h, await resolveHost(h))));
+      const { services, warnings } = buildServices(apps, {
+        bind: this.options.bind,
+        ...(this.options.group === undefined ? {} : { group: this.options.group }),
+        resolve: (h) => resolved.get(h),
+        reservedPorts: reservedPortsOf(this.options.render),
+      });
+      const warningLines = warnings.map((w) => `${w.path}: ${w.message}`);
+      // The same warnings on every pass would flood the log: print them when they change.
+      const joined = warningLines.join('\n');
+      if (joined !== this.lastWarnings) for (const w of warningLines) reporter.warn(w);
+      this.lastWarnings = joined;
+
+      const rendered = renderConfig(services, this.options.render, this.applied?.slots);
+      const install = await this.deps.haproxy.install(rendered.text);
+      if (install.status === 'rejected') {
+        this.status.rejected++;
+        this.status.lastRejectedAt = new Date(this.now()).toISOString();
+        throw new Error(`HAProxy rejected the new configuration (kept in ${install.rejectedFile}); the running HAProxy keeps the last good one:\n${install.output}`);
+      }
+      let action: SyncResult['action'] = 'none';
+      const plan =
+        this.applied === undefined && install.status === 'unchanged' && !this.deps.haproxy.applyFirst
+          ? ({ kind: 'none' } as const)
+          : planApply(this.applied, rendered);
+      if (plan.kind === 'runtime' && this.deps.haproxy.runtime) {
+        try {
+          await this.deps.haproxy.runtime(plan.commands);
+          this.status.runtimeUpdates++;
+          action = 'runtime';
+          reporter.info(`haproxy: ${plan.commands.length} runtime change(s) applied without a reload (${reason})`);
+        } catch (error) {
+          reporter.warn(`haproxy: runtime API failed (${(error as Error).message}); reloading instead`);
+          action = await this.reload('runtime API failed');
+        }
+      } else if (plan.kind !== 'none') {
+        action = await this.reload(plan.kind === 'reload' ? plan.reason : 'servers changed');
+      }
+      this.applied = rendered;
+      this.status.syncs++;
+      this.status.lastSyncAt = new Date(this.now()).toISOString();
+      this.status.lastError = null;
+      this.status.services = services.length;
+      this.status.servers = services.reduce((n, s) => n + s.servers.length, 0);
+      this.status.warnings = warnings.length;
+      return { action, warnings: warningLines, install };
+    } catch (error) {
+      this.status.lastError = (error as Error).message;
+      throw error;
+    } finally {
+      this.deps.onStatus?.();
+    }
+  }
+
+  private async reload(reason: string): Promise<SyncResult['action']> {
+    if (!this.deps.haproxy.reload) return 'written';
+    await this.deps.haproxy.reload(reason);
+    this.status.reloads++;
+    this.deps.reporter.info(`haproxy: reloaded (${reason})`);
+    return 'reload';
+  }
+
+  /**
+   * Runs until `signal` aborts. Never throws for Marathon being away: it keeps reconnecting and
+   * says so on the reporter and in `status`.
+   */
+  async watch(signal: AbortSignal): Promise<void> {
+    const o = {
+      debounceMs: this.options.debounceMs ?? 300,
+      maxDelayMs: this.options.maxDelayMs ?? 2_000,
+      resyncIntervalMs: this.options.resyncIntervalMs ?? 60_000,
+      stallTimeoutMs: this.options.stallTimeoutMs ?? 30_000,
+      reconnectDelayMs: this.options.reconnectDelayMs ?? 1_000,
+    };
+    const { reporter } = this.deps;
+    let debounce: NodeJS.Timeout | undefined;
+    let firstPending: number | undefined;
+    let retry: NodeJS.Timeout | undefined;
+
+    const sync = (reason: string) => {
+      clearTimeout(debounce);
+      debounce = undefined;
+      firstPending = undefined;
+      this.syncOnce(reason).then(
+        () => {
+          clearTimeout(retry);
+          retry = undefined;
+        },
+        (error: Error) => {
+          reporter.warn(`sync failed (${reason}): ${error.message}`);
+          // Try again soon, even if no event comes.
+          if (!signal.aborted && !retry) retry = setTimeout(() => ((retry = undefined), sync('retry after a failed sync')), Math.min(o.resyncIntervalMs, 5_000));
+        },
+      );
+    };
+    const soon = (reason: string) => {
+      const t = this.now();
+      firstPending ??= t;
+      clearTimeout(debounce);
+      const wait = Math.max(0, Math.min(o.debounceMs, firstPending + o.maxDelayMs - t));
+      debounce = setTimeout(() => sync(reason), wait);
+    };
+
+    const periodic = setInterval(() => sync('periodic resync'), o.resyncIntervalMs);
+    const stopAll = () => {
+      clearInterval(periodic);
+      clearTimeout(debounce);
+      clearTimeout(retry);
+    };
+    signal.addEventListener('abort', stopAll, { once: true });
+
+    sync('start');
+    let delay = o.reconnectDelayMs;
+    try {
+      while (!signal.aborted) {
+        const connection = new AbortController();
+        const abortConnection = () => connection.abort();
+        signal.addEventListener('abort', abortConnection, { once: true });
+        let stalled = false;
+        let watchdog: NodeJS.Timeout | undefined;
+        const activity = () => {
+          clearTimeout(watchdog);
+          watchdog = setTimeout(() => {
+            stalled = true;
+            reporter.warn(`no byte from Marathon's event stream for ${o.stallTimeoutMs / 1000} s; reconnecting`);
+            connection.abort();
+          }, o.stallTimeoutMs);
+        };
+        let opened = false;
+        activity();
+        try {
+          const stream = this.deps.events({
+            signal: connection.signal,
+            onOpen: () => {
+              opened = true;
+              this.status.connected = true;
+              this.status.connects++;
+              this.deps.onStatus?.();
+              reporter.info(`connected to Marathon's event stream; full resync`);
+              activity();
+              // Subscribed first, then read the state: no change can fall between the two.
+              sync('event stream (re)connected');
+            },
+            onActivity: activity,
+          });
+          for await (const event of stream) {
+            activity();
+            if ((RELEVANT_EVENTS as readonly string[]).includes(event.eventType)) soon(event.eventType);
+          }
+          if (!signal.aborted && !stalled) reporter.warn(`Marathon's event stream ended; reconnecting`);
+        } catch (error) {
+          if (!signal.aborted && !stalled) reporter.warn(`Marathon's event stream failed: ${(error as Error).message}; reconnecting`);
+        } finally {
+          clearTimeout(watchdog);
+          signal.removeEventListener('abort', abortConnection);
+          this.status.connected = false;
+          this.deps.onStatus?.();
+        }
+        if (signal.aborted) break;
+        if (opened) delay = o.reconnectDelayMs;
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, delay);
+          signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+        });
+        delay = Math.min(delay * 2, 30_000);
+      }
+    } finally {
+      stopAll();
+      await this.chain;
+    }
+  }
+}
+
+function reservedPortsOf(render: RenderOptions): number[] {
+  return render.httpPort > 0 ? [render.httpPort] : [];
+}
