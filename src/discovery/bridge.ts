@@ -31,6 +31,30 @@ export const RELEVANT_EVENTS = [
   'group_change_success',
 ] as const;
 
+const STARTING = new Set(['TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING']);
+
+/**
+ * Events that take traffic away from a task (it is being killed, died, or turned unhealthy) are
+ * synced at once, without the debounce: a task that is being killed keeps serving only for its
+ * kill grace period, and HAProxy must stop sending it requests before then. Additions can wait.
+ */
+export function isUrgent(event: MarathonEvent): boolean {
+  switch (event.eventType) {
+    case 'status_update_event':
+      return typeof event.taskStatus === 'string' && !STARTING.has(event.taskStatus);
+    case 'health_status_changed_event':
+      return event.alive === false;
+    case 'instance_health_changed_event':
+      return event.healthy === false;
+    case 'instance_changed_event':
+      return typeof event.condition === 'string' && !['Created', 'Staging', 'Starting', 'Running', 'Provisioned', 'Scheduled'].includes(event.condition);
+    case 'app_terminated_event':
+      return true;
+    default:
+      return false;
+  }
+}
+
 export interface EventStreamHooks {
   signal: AbortSignal;
   onOpen: () => void;
@@ -72,7 +96,7 @@ export interface BridgeOptions {
   maxDelayMs?: number;
   resyncIntervalMs?: number;
   stallTimeoutMs?: number;
-  /** First reconnect delay; doubles up to 30 s, back to this after a good connection. */
+  /** First reconnect delay; doubles up to min(30 s, stallTimeoutMs), back to this after a good connection. */
   reconnectDelayMs?: number;
 }
 
@@ -300,7 +324,8 @@ export class Bridge {
           });
           for await (const event of stream) {
             activity();
-            if ((RELEVANT_EVENTS as readonly string[]).includes(event.eventType)) soon(event.eventType);
+            if (isUrgent(event)) sync(event.eventType);
+            else if ((RELEVANT_EVENTS as readonly string[]).includes(event.eventType)) soon(event.eventType);
           }
           if (!signal.aborted && !stalled) reporter.warn(`Marathon's event stream ended; reconnecting`);
         } catch (error) {
@@ -317,7 +342,8 @@ export class Bridge {
           const t = setTimeout(resolve, delay);
           signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
         });
-        delay = Math.min(delay * 2, 30_000);
+        // Never wait longer between attempts than it takes to call a silent stream dead.
+        delay = Math.min(delay * 2, Math.max(o.reconnectDelayMs, Math.min(30_000, o.stallTimeoutMs)));
       }
     } finally {
       stopAll();

@@ -113,6 +113,7 @@ export function renderConfig(services: readonly Service[], options: RenderOption
     both(bindLine(options.httpBind, options.httpPort));
     both('  mode http');
     both('  option forwardfor');
+    both('  option idle-close-on-response');
     for (const s of vhostServices) {
       both(`  acl host_${s.name} req.hdr(host),field(1,:),lower -m str ${s.vhosts.join(' ')}`);
       both(`  use_backend ${s.name} if host_${s.name}`);
@@ -125,13 +126,23 @@ export function renderConfig(services: readonly Service[], options: RenderOption
     both(`frontend ${s.name}`);
     both(bindLine(s.bind, s.servicePort));
     both(`  mode ${s.mode}`);
-    if (s.mode === 'http') both('  option forwardfor');
+    if (s.mode === 'http') {
+      both('  option forwardfor');
+      // On a reload the old worker answers the next request of an idle keep-alive connection
+      // with `Connection: close` instead of closing it under a client that may be sending.
+      both('  option idle-close-on-response');
+    }
     both(`  default_backend ${s.name}`);
     both('');
     both(`backend ${s.name}`);
     both(`  mode ${s.mode}`);
     both(`  balance ${s.balance}`);
-    if (s.mode === 'http') both('  retry-on conn-failure empty-response response-timeout');
+    if (s.mode === 'http') {
+      // A task that died under a request is retried on another one, but a request that may have
+      // had an effect (not GET/HEAD) is only retried when it never reached the task.
+      both('  retry-on conn-failure empty-response junk-response response-timeout');
+      both('  http-request disable-l7-retry if !METH_GET');
+    }
     const keys = s.servers.map((v) => haproxyAddress(v.ip, v.port));
     const table = assignSlots(keys, previous?.get(s.name), minSlots);
     slots.set(s.name, table);

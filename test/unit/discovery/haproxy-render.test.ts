@@ -138,11 +138,12 @@ describe('renderConfig', () => {
         labels: { HAPROXY_0_BALANCE: 'leastconn' },
       }),
     ]);
-    expect(section(text, 'frontend bbm_web_10080')).toEqual(['bind 127.0.0.1:10080', 'mode http', 'option forwardfor', 'default_backend bbm_web_10080']);
+    expect(section(text, 'frontend bbm_web_10080')).toEqual(['bind 127.0.0.1:10080', 'mode http', 'option forwardfor', 'option idle-close-on-response', 'default_backend bbm_web_10080']);
     expect(section(text, 'backend bbm_web_10080')).toEqual([
       'mode http',
       'balance leastconn',
-      'retry-on conn-failure empty-response response-timeout',
+      'retry-on conn-failure empty-response junk-response response-timeout',
+      'http-request disable-l7-retry if !METH_GET',
       'server s1 10.0.0.1:31001',
       'server s2 10.0.0.2:31002',
       'server s3 0.0.0.0:0 disabled',
@@ -158,6 +159,7 @@ describe('renderConfig', () => {
       'bind 127.0.0.1:18080',
       'mode http',
       'option forwardfor',
+      'option idle-close-on-response',
       'acl host_bbm_a_10001 req.hdr(host),field(1,:),lower -m str a.example.com www.a.example.com',
       'use_backend bbm_a_10001 if host_bbm_a_10001',
     ]);

@@ -1,0 +1,201 @@
+/**
+ * End to end: `bbm haproxy --watch --run-haproxy` (the real CLI, running Debian's HAProxy in
+ * master-worker mode) against a real `bbm devcluster` whose tasks are real containers, reached
+ * through a fault proxy. Traffic goes to the service port on 127.0.0.1 only.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { cliCommand } from '../../src/haproxy/adapter.js';
+import { BASE_IMAGE, components, describeWith } from '../support/integration.js';
+import { startTestDevcluster, type TestDevcluster } from '../support/devcluster.js';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
+import { startLoad } from '../support/http-load.js';
+import { freePort, until } from '../support/ports.js';
+
+const CLI = path.resolve(import.meta.dirname, '../../dist/cli.js');
+const d = await describeWith([components.docker, components.baseImage, components.haproxy]);
+
+function appDefinition(servicePort: number, version: string, instances: number) {
+  return {
+    id: '/disco/web',
+    instances,
+    cpus: 0.05,
+    mem: 16,
+    networks: [{ mode: 'container/bridge' }],
+    container: { type: 'DOCKER', docker: { image: BASE_IMAGE }, portMappings: [{ containerPort: 8080, hostPort: 0, servicePort, protocol: 'tcp' }] },
+    // The body names the version and the task, so the test sees which task answered. Like any
+    // app that wants zero failed requests behind a balancer, it keeps serving for a moment
+    // after SIGTERM (the engine's kill grace period is 3 s) while the bridge takes it out.
+    cmd: `mkdir -p /www && echo ${version}-$MESOS_TASK_ID > /www/index.html && httpd -f -p 8080 -h /www & pid=$!; trap 'sleep 2; kill $pid' TERM; wait $pid; wait $pid`,
+    env: { VERSION: version },
+    labels: { HAPROXY_GROUP: 'external', HAPROXY_0_MODE: 'http' },
+    healthChecks: [{ protocol: 'MESOS_HTTP', portIndex: 0, path: '/', gracePeriodSeconds: 30, intervalSeconds: 1, timeoutSeconds: 2, maxConsecutiveFailures: 3 }],
+    upgradeStrategy: { minimumHealthCapacity: 1, maximumOverCapacity: 0.5 },
+  };
+}
+
+d('bbm haproxy --watch with a real devcluster and a real HAProxy', () => {
+  let dc: TestDevcluster;
+  let proxy: FaultProxy;
+  let dir: string;
+  let bridge: ChildProcess;
+  let bridgeLog = '';
+  let healthUrl = '';
+  let servicePort: number;
+  const out = () => path.join(dir, 'haproxy.cfg');
+  const backend = () => `bbm_disco_web_${servicePort}`;
+  const serviceUrl = () => `http://127.0.0.1:${servicePort}/`;
+
+  const mark = (what: string) => (bridgeLog += `${new Date().toISOString().slice(11, 23)} TEST: ${what}\n`);
+  async function put(def: object) {
+    const res = await fetch(`${dc.url}/v2/apps/disco/web`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(def) });
+    expect(res.status, await res.text()).toBeLessThan(300);
+  }
+  async function deploymentsDone() {
+    await until('deployments to finish', async () => ((await (await fetch(`${dc.url}/v2/deployments`)).json()) as unknown[]).length === 0, 120_000, 300);
+  }
+  /** `bbm endpoints --healthy-only` for the app: the addresses Marathon says are healthy. */
+  function healthyEndpoints(): string[] {
+    const r = spawnSync(process.execPath, [CLI, 'endpoints', '--marathon', dc.url, '--healthy-only'], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const line = r.stdout.split('\n').find((l) => l.startsWith('disco_web '));
+    return (line?.split(' ').slice(2) ?? []).sort();
+  }
+  /** The servers HAProxy's running worker has enabled, from its runtime API. */
+  async function haproxyServers(): Promise<string[]> {
+    const text = await cliCommand(`${out()}.sock`, `show servers state ${backend()}`);
+    return text
+      .split('\n')
+      .filter((l) => /^\d+ /.test(l))
+      .map((l) => l.split(' '))
+      .filter((f) => (Number(f[6]) & 1) === 0 && f[5] === '2')
+      .map((f) => `${f[4]}:${f[18]}`)
+      .sort();
+  }
+  async function routesMatch() {
+    await until(
+      'HAProxy to route exactly to the healthy tasks',
+      async () => {
+        const want = healthyEndpoints();
+        const have = await haproxyServers();
+        return want.length > 0 && JSON.stringify(want) === JSON.stringify(have);
+      },
+      60_000,
+      500,
+    );
+  }
+  async function health() {
+    return (await (await fetch(healthUrl)).json()) as { healthy: boolean; connects: number; syncs: number; reloads: number; runtimeUpdates: number; lastSyncAt: string };
+  }
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'bbm-bridge-'));
+    dc = await startTestDevcluster();
+    proxy = await startFaultProxy(dc.url);
+    servicePort = await freePort();
+    const httpPort = await freePort();
+    bridge = spawn(
+      process.execPath,
+      [CLI, 'haproxy', '--marathon', proxy.url, '--out', out(), '--watch', '--run-haproxy', '--bind', '127.0.0.1', '--http-port', String(httpPort),
+        '--group', 'external', '--health-port', '0', '--stall-timeout', '12', '--resync-interval', '10', '--debounce', '200'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    bridge.stderr!.setEncoding('utf8').on('data', (s: string) => {
+      const at = new Date().toISOString().slice(11, 23);
+      bridgeLog += s.replace(/^(?=.)/gm, `${at} `);
+    });
+    healthUrl = await until('the bridge health line', () => /health: (http:\S+)/.exec(bridgeLog)?.[1], 30_000, 100);
+  });
+
+  afterAll(async () => {
+    if (process.env.BBM_TEST_BRIDGE_LOG) await import('node:fs/promises').then((fs) => fs.writeFile(process.env.BBM_TEST_BRIDGE_LOG!, bridgeLog));
+    if (bridge && bridge.exitCode === null) {
+      const exited = new Promise((r) => bridge.once('exit', r));
+      bridge.kill('SIGTERM');
+      const t = setTimeout(() => bridge.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(t);
+    }
+    await proxy?.close();
+    await dc?.destroy();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('routes the service port to the running, healthy tasks and reports its health', async () => {
+    await put(appDefinition(servicePort, 'v1', 2));
+    await deploymentsDone();
+    await routesMatch();
+    const seen = new Set<string>();
+    for (let i = 0; i < 10; i++) seen.add(await (await fetch(serviceUrl())).text());
+    expect([...seen].every((b) => b.startsWith('v1-disco_web.instance-'))).toBe(true);
+    expect(seen.size).toBe(2);
+    const h = await health();
+    expect(h.healthy).toBe(true);
+    expect(h.connects).toBeGreaterThanOrEqual(1);
+  });
+
+  it('loses no request while the app is upgraded (rolling) and scaled', async () => {
+    const before = await health();
+    const load = startLoad(serviceUrl(), { keepAlive: 2, fresh: 2, accept: (b) => /^v[12]-disco_web\.instance-/.test(b) });
+    try {
+      await until('some traffic', () => load.result.ok > 20, 30_000, 100);
+      mark('upgrade to v2');
+      await put(appDefinition(servicePort, 'v2', 2));
+      await deploymentsDone();
+      await until('v2 everywhere', async () => (await (await fetch(serviceUrl())).text()).startsWith('v2-') && healthyEndpoints().length === 2, 60_000);
+      mark('scale to 5');
+      await put(appDefinition(servicePort, 'v2', 5)); // beyond 4 slots: a seamless reload
+      await deploymentsDone();
+      await routesMatch();
+      mark('scale to 1');
+      await put(appDefinition(servicePort, 'v2', 1));
+      await deploymentsDone();
+      await routesMatch();
+      const okBefore = load.result.ok;
+      await until('more traffic after the last change', () => load.result.ok > okBefore + 20, 30_000, 100);
+    } finally {
+      await load.stop();
+    }
+    const r = load.result;
+    expect(r.failures).toEqual([]);
+    expect(r.failed).toBe(0);
+    expect(r.ok).toBeGreaterThan(100);
+    const bodies = [...r.bodies.keys()];
+    expect(bodies.some((b) => b.startsWith('v1-'))).toBe(true);
+    expect(bodies.some((b) => b.startsWith('v2-'))).toBe(true);
+    const after = await health();
+    // Task changes went through the runtime API; growing past the slots needed a reload.
+    expect(after.runtimeUpdates).toBeGreaterThan(before.runtimeUpdates);
+    expect(after.reloads).toBeGreaterThan(before.reloads);
+    process.stderr.write(`zero-failure run: ${r.ok} requests ok, ${r.failed} failed; runtime updates ${after.runtimeUpdates - before.runtimeUpdates}, reloads ${after.reloads - before.reloads}\n`);
+  });
+
+  it('notices when the event stream dies and the engine restarts, resyncs and routes right again', async () => {
+    await put(appDefinition(servicePort, 'v3', 2));
+    await deploymentsDone();
+    await routesMatch();
+    const before = await health();
+    await dc.stop(); // the event stream ends; the bridge keeps trying (through the proxy: 502)
+    // While no engine runs, one task's container dies; only a full resync after reconnect can tell.
+    const ids = spawnSync('docker', ['ps', '-q', '--filter', `label=bbm.devcluster.name=${dc.name}`], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+    expect(ids.length).toBe(2);
+    spawnSync('docker', ['rm', '-f', ids[0]!]);
+    await until('the bridge to notice', () => /event stream (ended|failed)/.test(bridgeLog), 30_000, 200);
+    await dc.restart();
+    proxy.setTarget(dc.url);
+    await until('a new connection', async () => (await health()).connects > before.connects, 60_000, 300);
+    await deploymentsDone().catch(() => undefined);
+    await routesMatch();
+    const seen = new Set<string>();
+    for (let i = 0; i < 10; i++) {
+      const res = await fetch(serviceUrl());
+      expect(res.status).toBe(200);
+      seen.add(await res.text());
+    }
+    expect([...seen].every((b) => b.startsWith('v3-'))).toBe(true);
+    expect((await health()).healthy).toBe(true);
+  });
+});
