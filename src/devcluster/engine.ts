@@ -342,11 +342,12 @@ export class Engine {
    * DELETE /v2/apps/{id}/tasks[/{taskId}]: kills tasks (Marathon replaces them); with `scale`
    * the app's instances go down by the number killed, in a ScaleApplication deployment.
    */
-  async killTasks(rawId: string, taskId: string | undefined, scale: boolean, force: boolean): Promise<{ tasks: Record<string, unknown>[]; deployment?: DeploymentRecord }> {
+  async killTasks(rawId: string, taskIds: string[] | undefined, scale: boolean, force: boolean): Promise<{ tasks: Record<string, unknown>[]; deployment?: DeploymentRecord }> {
     const id = Engine.pathId(rawId);
     const rec = this.appRecord(id);
-    const victims = this.tasksOf(id).filter((t) => !t.killing && (taskId === undefined || t.id === taskId));
-    if (taskId !== undefined && victims.length === 0) throw new HttpError(404, { message: `Task '${taskId}' does not exist` });
+    const victims = this.tasksOf(id).filter((t) => !t.killing && (taskIds === undefined || taskIds.includes(t.id)));
+    const missing = (taskIds ?? []).filter((x) => !victims.some((t) => t.id === x));
+    if (missing.length > 0) throw new HttpError(404, { message: `Task '${missing[0]}' does not exist` });
     let deployment: DeploymentRecord | undefined;
     if (scale) {
       this.lockCheck(id, force);
@@ -366,6 +367,48 @@ export class Engine {
     for (const t of victims) this.kill(t, 'killed through the API');
     await this.o.store.save();
     return { tasks: json, ...(deployment ? { deployment } : {}) };
+  }
+
+  /** POST /v2/tasks/delete: the app of each task id (the part before `.instance-`). */
+  appOfTask(taskId: string): string {
+    const t = this.tasks.get(taskId);
+    if (!t) throw new HttpError(404, { message: `Task '${taskId}' does not exist` });
+    return t.appId;
+  }
+
+  /** GET /v2/queue: apps with instances still to launch, their launch delay and why they wait. */
+  queue(): Record<string, unknown>[] {
+    const out: Record<string, unknown>[] = [];
+    for (const id of this.appIds()) {
+      const dep = this.deploymentsOf(id)[0];
+      const target = dep?.target ?? this.appRecord(id).current;
+      const have = this.tasksOf(id).filter((t) => !t.killing && t.config === target.versionInfo.lastConfigChangeAt).length;
+      const count = Math.max(0, target.instances - have);
+      if (count === 0) continue;
+      const b = this.backoff.get(id);
+      const left = b ? Math.max(0, Math.ceil((b.nextAt - Date.now()) / 1000)) : 0;
+      const why = this.waiting.get(id);
+      out.push({
+        app: target,
+        count,
+        role: target.role,
+        delay: { timeLeftSeconds: left, overdue: left === 0 },
+        since: dep?.version ?? target.version,
+        processedOffersSummary: {
+          processedOffersCount: why ? 1 : 0,
+          unusedOffersCount: why ? 1 : 0,
+          rejectSummaryLastOffers: why ? [{ reason: why.startsWith('constraint') ? 'UnfulfilledConstraint' : 'InsufficientPorts', declined: 1, processed: 1 }] : [],
+        },
+      });
+    }
+    return out;
+  }
+
+  /** DELETE /v2/queue/{id}/delay. */
+  resetDelay(rawId: string): void {
+    const id = canonicalId(rawId);
+    if (!this.backoff.delete(id)) throw new HttpError(404, { message: `Application ${id} not found in tasks queue.` });
+    this.kick();
   }
 
   /** POST /v2/apps/{id}/restart. */

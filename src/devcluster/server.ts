@@ -126,6 +126,40 @@ async function route(engine: Engine, info: ServerInfo, streams: Set<ServerRespon
     }
     return sendJson(res, 200, { deploymentId: rollback.id, version: rollback.version }, { 'Marathon-Deployment-Id': rollback.id });
   }
+  if (path === '/v2/queue') {
+    if (method !== 'GET') methodNotAllowed();
+    return sendJson(res, 200, { queue: engine.queue() });
+  }
+  if (path.startsWith('/v2/queue/') && path.endsWith('/delay')) {
+    if (method !== 'DELETE') methodNotAllowed();
+    engine.resetDelay(decodeURIComponent(path.slice('/v2/queue'.length, -'/delay'.length)));
+    res.writeHead(200, { 'Content-Length': 0 });
+    res.end();
+    return;
+  }
+  if (path === '/v2/tasks/delete') {
+    if (method !== 'POST') methodNotAllowed();
+    const body = await readBody(req);
+    const ids = (body as { ids?: unknown }).ids;
+    if (!Array.isArray(ids) || !ids.every((x) => typeof x === 'string'))
+      throw new HttpError(422, { message: 'Invalid JSON', details: [{ path: '/ids', errors: ['error.expected.jsarray'] }] });
+    const byApp = new Map<string, string[]>();
+    for (const id of ids as string[]) {
+      const app = engine.appOfTask(id);
+      byApp.set(app, [...(byApp.get(app) ?? []), id]);
+    }
+    const scale = flag(url, 'scale', false);
+    const force = flag(url, 'force', false);
+    const killed: Record<string, unknown>[] = [];
+    let last: { id: string; version: string } | undefined;
+    for (const [app, taskIds] of byApp) {
+      const r = await engine.killTasks(app, taskIds, scale, force);
+      killed.push(...r.tasks);
+      if (r.deployment) last = r.deployment;
+    }
+    if (scale && last) return sendJson(res, 200, { deploymentId: last.id, version: last.version }, { 'Marathon-Deployment-Id': last.id });
+    return sendJson(res, 200, { tasks: killed });
+  }
   if (path === '/v2/tasks') {
     if (method !== 'GET') methodNotAllowed();
     return tasks(engine, req, res, url);
@@ -163,7 +197,7 @@ async function route(engine: Engine, info: ServerInfo, streams: Set<ServerRespon
     }
     if ((m = rest.match(/^(.*)\/tasks\/([^/]+)$/))) {
       if (method !== 'DELETE') methodNotAllowed();
-      const r = await engine.killTasks(m[1] ?? '', m[2], flag(url, 'scale', false), flag(url, 'force', false));
+      const r = await engine.killTasks(m[1] ?? '', [m[2] ?? ''], flag(url, 'scale', false), flag(url, 'force', false));
       if (r.deployment) return sendJson(res, 200, { deploymentId: r.deployment.id, version: r.deployment.version }, { 'Marathon-Deployment-Id': r.deployment.id });
       return sendJson(res, 200, { task: r.tasks[0] });
     }

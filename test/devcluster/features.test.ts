@@ -121,6 +121,15 @@ d('bbm devcluster task features (real containers)', () => {
     expect(app.instances).toBe(2);
     await until('2 tasks', async () => (await call(dc.url, 'GET', '/v2/apps/feat/host/tasks')).json.tasks.length === 2);
     expect((await call(dc.url, 'GET', '/v2/apps/feat/host/tasks')).json.tasks.map((t: { id: string }) => t.id)).not.toContain(second);
+    const third = ((await call(dc.url, 'GET', '/v2/apps/feat/host/tasks')).json.tasks as { id: string }[])[0]!.id;
+    const bulk = await call(dc.url, 'POST', '/v2/tasks/delete', { ids: [third] });
+    expect(bulk.status).toBe(200);
+    expect(bulk.json.tasks.map((t: { id: string }) => t.id)).toEqual([third]);
+    expect((await call(dc.url, 'POST', '/v2/tasks/delete', { ids: ['nope.instance-x._app.1'] })).status).toBe(404);
+    await until('a replacement for the bulk kill', async () => {
+      const ts = (await call(dc.url, 'GET', '/v2/apps/feat/host/tasks')).json.tasks as { id: string; state: string }[];
+      return ts.filter((t) => t.state === 'TASK_RUNNING').length === 2 && !ts.some((t) => t.id === third);
+    });
     const up = await call(dc.url, 'PATCH', '/v2/apps/feat/host', { instances: 3 });
     expect(up.status).toBe(200);
     await deploymentGone(dc.url, up.json.deploymentId);
@@ -135,6 +144,11 @@ d('bbm devcluster task features (real containers)', () => {
     await new Promise((res) => setTimeout(res, 1500));
     expect((await call(dc.url, 'GET', '/v2/apps/feat/unique/tasks')).json.tasks).toHaveLength(1);
     expect((await call(dc.url, 'GET', '/v2/deployments')).json.map((x: { id: string }) => x.id)).toContain(r.json.deploymentId);
+    const queue = (await call(dc.url, 'GET', '/v2/queue')).json.queue as { app: { id: string }; count: number; processedOffersSummary: { rejectSummaryLastOffers: { reason: string }[] } }[];
+    const entry = queue.find((q) => q.app.id === '/feat/unique')!;
+    expect(entry.count).toBe(1);
+    expect(entry.processedOffersSummary.rejectSummaryLastOffers[0]!.reason).toBe('UnfulfilledConstraint');
+    expect((await call(dc.url, 'DELETE', '/v2/queue/feat/unique/delay')).status).toBe(404);
     const fix = await call(dc.url, 'PUT', '/v2/apps/feat/unique?force=true', { instances: 1 });
     expect(fix.status).toBe(200);
     await deploymentGone(dc.url, fix.json.deploymentId);
