@@ -66,7 +66,7 @@ d('bbm build and bbm push with the real engine and registry', () => {
 
   beforeAll(async () => {
     project = fixtureProject(
-      `FROM ${BASE_IMAGE}\nARG GREETING\nCOPY . /app\nRUN ls -a /app && echo "greeting=$GREETING"\n`,
+      `FROM ${BASE_IMAGE}\nARG GREETING\nCOPY . /app\nRUN ls -a /app && echo "greeting=$GREETING" && echo "interfaces: $(ls /sys/class/net | tr '\\n' ' ')"\n`,
     );
     const t = await bbm(['tag', '--project', 'webApp', '--build-number', '42', '--branch', 'feature/Foo_bar', '--registry', REGISTRY, '--repository', repository, '--json'], { cwd: project });
     expect(t.status, t.stderr).toBe(0);
@@ -76,7 +76,7 @@ d('bbm build and bbm push with the real engine and registry', () => {
 
   it('builds the fixture: context honours .dockerignore, build args from the environment, OCI labels', async () => {
     expect(tag).toBe('webApp-42-feature-Foo_bar-0.5.20');
-    const r = await bbm(['build', '--image', image, '--build-arg', 'GREETING', '--build-number', '42', '--branch', 'feature/Foo_bar', '--image-version', tag], {
+    const r = await bbm(['build', '--image', image, '--build-arg', 'GREETING', '--network', 'none', '--build-number', '42', '--branch', 'feature/Foo_bar', '--image-version', tag], {
       cwd: project,
       env: { GREETING: 'hello-from-env' },
     });
@@ -85,6 +85,7 @@ d('bbm build and bbm push with the real engine and registry', () => {
     expect(id).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(r.stderr).toMatch(/^Step 4\/\d+ : RUN ls -a \/app/m);
     expect(r.stderr).toContain('greeting=hello-from-env');
+    expect(r.stderr).toMatch(/^interfaces: lo $/m); // --network none: no eth0 in RUN steps
     expect(r.stderr).toContain('app.txt');
     expect(r.stderr).not.toContain('secret.txt');
     expect(r.stderr).not.toMatch(/\u001b\[/); // plain lines for a Buildbot log
