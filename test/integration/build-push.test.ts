@@ -3,7 +3,7 @@
  * registry with htpasswd auth started here for the credential cases.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openRepo, tempDir } from '../support/git-repo.js';
@@ -247,7 +247,7 @@ d('bbm push with credentials (a registry with htpasswd auth)', () => {
     expect(r.stderr).toMatch(/no credentials found; looked in --credentials-file, BBM_REGISTRY_USER\/BBM_REGISTRY_PASSWORD/);
   });
 
-  it('right credentials from a config.json (base64 auth), from DOCKER_CONFIG and from the environment push the image', async () => {
+  it('right credentials from a config.json (base64 auth), DOCKER_CONFIG, the environment and a credential helper push the image', async () => {
     const configDir = path.join(stateDir, 'docker-config');
     mkdirSync(configDir, { recursive: true });
     writeFileSync(
@@ -268,6 +268,24 @@ d('bbm push with credentials (a registry with htpasswd auth)', () => {
     expect(viaEnv.status, viaEnv.stderr).toBe(0);
     expect(JSON.parse(viaEnv.stdout)).toEqual({ image, digest });
     for (const out of [viaFile, viaDockerConfig, viaEnv]) expect(out.stdout + out.stderr).not.toContain(password);
+
+    // A credential helper named in credHelpers: it gets the server on stdin, not in argv.
+    const helperDir = path.join(stateDir, 'bin');
+    mkdirSync(helperDir, { recursive: true });
+    const seenArgs = path.join(stateDir, 'helper-args.txt');
+    writeFileSync(
+      path.join(helperDir, 'docker-credential-bbmtest'),
+      `#!/bin/sh\necho "$@" > '${seenArgs}'\nread server\n[ "$server" = '${address}' ] || exit 1\nprintf '{"ServerURL":"%s","Username":"alice","Secret":"%s"}' "$server" '${password}'\n`,
+      { mode: 0o700 },
+    );
+    const helperConfig = path.join(stateDir, 'helper-config');
+    mkdirSync(helperConfig, { recursive: true });
+    writeFileSync(path.join(helperConfig, 'config.json'), JSON.stringify({ credHelpers: { [address]: 'bbmtest' } }));
+    const viaHelper = await bbm(['push', '--image', image], { env: { DOCKER_CONFIG: helperConfig, PATH: `${helperDir}:${process.env.PATH}` } });
+    expect(viaHelper.status, viaHelper.stderr).toBe(0);
+    expect(viaHelper.stderr).toContain('(docker-credential-bbmtest)');
+    expect(viaHelper.stdout + viaHelper.stderr).not.toContain(password);
+    expect(readFileSync(seenArgs, 'utf8').trim()).toBe('get');
 
     const res = await fetch(`http://${address}/v2/${repository}/manifests/auth`, {
       headers: {
