@@ -169,6 +169,7 @@ export async function executeDeploy(plan: DeployPlan, opts: ExecuteOptions): Pro
 
 /** Waits until every instance runs `version` and is healthy, or the deadline passes. */
 async function confirm(client: MarathonClient, appId: string, version: string, deadline: number, signal?: AbortSignal): Promise<{ ok: boolean; app: AppInfo }> {
+  const start = Date.now();
   for (;;) {
     const app = await client.getApp(appId);
     if (!app) throw new OperationFailedError(`${appId} vanished from Marathon right after its deployment`);
@@ -176,7 +177,8 @@ async function confirm(client: MarathonClient, appId: string, version: string, d
     if (c.healthy >= c.instances && c.old === 0 && app.version === version) return { ok: true, app };
     if (Date.parse(app.version) > Date.parse(version)) return { ok: false, app }; // replaced since: waiting cannot help
     if (Date.now() >= deadline) return { ok: false, app };
-    await sleep(500, signal);
+    // the last old tasks are often still being killed when the deployment reports success
+    await sleep(Date.now() - start < 2_000 ? 100 : 500, signal);
   }
 }
 
