@@ -342,7 +342,7 @@ export function resolveConfig(input: unknown, subject = 'ci.config.ts'): Resolve
     workerAddress: r.string(b?.workerAddress, 'buildbot.workerAddress', { pattern: HOST_ADDRESS, patternText: 'an IPv4 address or host name' }) ?? DEFAULTS.workerAddress,
     workerPort: r.int(b?.workerPort, 'buildbot.workerPort', 1, 65535) ?? DEFAULTS.workerPort,
     secretsDir: r.string(b?.secretsDir, 'buildbot.secretsDir') ?? DEFAULTS.secretsDir,
-    db: r.string(b?.db, 'buildbot.db') ?? DEFAULTS.db,
+    db: resolveDb(r, b?.db),
     bbm: r.array(b?.bbm, 'buildbot.bbm', (v, p) => r.string(v, p), { nonEmpty: true }) ?? [...DEFAULTS.bbm],
   };
   if (www.port === buildbot.workerPort && www.address === buildbot.workerAddress) r.problem('buildbot.workerPort', `the web UI already uses port ${www.port}`);
@@ -382,6 +382,19 @@ export function resolveConfig(input: unknown, subject = 'ci.config.ts'): Resolve
     throw new ValidationError(`${subject} is not valid`, r.problems, { hint: `fix the ${r.problems.length === 1 ? 'problem' : 'problems'} above in ${subject}, then run \`bbm generate\` again` });
   }
   return { registry, marathon, buildbot, changeSources, projects };
+}
+
+function resolveDb(r: Reader, value: unknown): ResolvedConfig['buildbot']['db'] {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const o = r.object(value, 'buildbot.db', ['urlSecret']);
+    const urlSecret = r.secret(r.required(o, 'urlSecret', 'buildbot.db'), 'buildbot.db.urlSecret');
+    return { urlSecret: urlSecret ?? '' };
+  }
+  const url = r.string(value, 'buildbot.db') ?? DEFAULTS.db;
+  if (/^[a-z0-9+]+:\/\/[^/@]*:[^/@]*@/i.test(url)) {
+    r.problem('buildbot.db', 'the database URL holds a password, which would be written into master.cfg; put the URL in a secret file and write db: { urlSecret: "db-url" }');
+  }
+  return { url };
 }
 
 function duplicates(r: Reader, values: string[], path: (i: number) => string, what: string): void {

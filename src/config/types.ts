@@ -101,8 +101,12 @@ export interface BuildbotConfig {
   workerAddress?: string;
   /** Secrets directory (SecretInAFile), relative to the master's basedir. Default `secrets`. */
   secretsDir?: string;
-  /** Database URL. Default `sqlite:///state.sqlite`. */
-  db?: string;
+  /**
+   * Database URL (default `sqlite:///state.sqlite`), or the name of a secret that holds it, for a URL
+   * with a password (`postgresql://user:password@db/buildbot`): Buildbot opens the database before
+   * secrets providers run, so the master reads that file from secretsDir when it loads master.cfg.
+   */
+  db?: string | { urlSecret: SecretName };
   /** How the worker runs `bbm`: an argv prefix. Default `['bbm']`. */
   bbm?: string[];
 }
@@ -171,7 +175,7 @@ export interface ResolvedConfig {
     workerAddress: string;
     workerPort: number;
     secretsDir: string;
-    db: string;
+    db: { url: string } | { urlSecret: SecretName };
     bbm: string[];
   };
   changeSources: { pollInterval: number; github: SecretName | null; gitlab: SecretName | null };

@@ -62,7 +62,7 @@ d('a generated master.cfg on a real Buildbot master and worker', () => {
         const b = builds.find((x) => x.complete && match(x.properties));
         return b;
       },
-      150_000,
+      300_000,
       path.join(root, 'master', 'twistd.log'),
     );
 
@@ -168,7 +168,7 @@ d('a generated master.cfg on a real Buildbot master and worker', () => {
         const { workers } = await get<{ workers: { name: string; connected_to: unknown[] }[] }>('/workers');
         return workers.find((w) => w.name === 'w1' && w.connected_to.length > 0);
       },
-      150_000,
+      300_000,
       path.join(masterDir, 'twistd.log'),
     );
     builderid = (await get<{ builders: { builderid: number }[] }>('/builders?name=app')).builders[0]!.builderid;
@@ -190,8 +190,9 @@ d('a generated master.cfg on a real Buildbot master and worker', () => {
     writeFileSync(path.join(wc.dir, 'test.js'), "console.log('app tests passed, second commit');\n");
     wc.git('commit', '-q', '-am', 'second');
     const sha = wc.git('rev-parse', 'HEAD');
-    // Give the poller its first look (it records heads without building), then push.
-    await new Promise((r) => setTimeout(r, 3000));
+    // The poller's first look records the heads without building: push only after it happened.
+    const log = path.join(root, 'master', 'twistd.log');
+    await until('the first poll', async () => (readFileSync(log, 'utf8').includes('gitpoller: processing changes from') ? true : undefined), 120_000, log);
     wc.git('push', '-q', 'origin', HOSTILE);
     await fetch(`${www}change_hook/poller`, { method: 'POST' }).catch(() => undefined);
 
@@ -223,7 +224,7 @@ d('a generated master.cfg on a real Buildbot master and worker', () => {
     expect(await logOf(build.buildid, 'npm test')).toContain('app tests passed, second commit');
     // The hostile branch reached `bbm tag` as one argv element and ran nothing.
     expect(existsSync(path.join(root, 'worker', 'app', 'build', 'pwned'))).toBe(false);
-  });
+  }, 400_000);
 
   it('a forced build (the UI force form JSON-RPC call) with deploy off and a branch carries its parameters', async () => {
     const body = (params: Record<string, unknown>) =>
@@ -255,7 +256,7 @@ d('a generated master.cfg on a real Buildbot master and worker', () => {
         const { builds } = await get<{ builds: Build[] }>(`/buildrequests/${brid}/builds`);
         return builds.find((b) => b.complete);
       },
-      150_000,
+      300_000,
       path.join(root, 'master', 'twistd.log'),
     );
     const props = (await get<{ properties: Props[] }>(`/builds/${build.buildid}/properties`)).properties[0]!;
@@ -271,5 +272,5 @@ d('a generated master.cfg on a real Buildbot master and worker', () => {
     // master is a deploy branch, so only the force form's deploy=false keeps the deploy step from running.
     expect(steps.find((s) => s.name === 'deploy')?.results).toBe(3);
     expect(build.results).toBe(0);
-  });
+  }, 400_000);
 });

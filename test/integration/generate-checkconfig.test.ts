@@ -12,7 +12,7 @@ import { components, describeWith } from '../support/integration.js';
 const d = await describeWith([components.buildbot]);
 const root = mkdtempSync(path.join(tmpdir(), 'bbm-checkconfig-'));
 let n = 0;
-const dirFor = (text: string) => masterDir(path.join(root, String(n++)), text);
+const dirFor = (text: string, secrets: Record<string, string> = {}) => masterDir(path.join(root, String(n++)), text, secrets);
 const render = (c: CiConfig) => renderConfig(resolveConfig(c), 'ci.config.ts');
 
 function fullConfig(): CiConfig {
@@ -36,6 +36,7 @@ function fullConfig(): CiConfig {
       www: { address: '0.0.0.0', port: 8011, auth: { htpasswd: 'users.txt' }, roles: { admins: ['ann'], devs: ['dan', 'dora'] }, allow: { force: ['admins', 'devs'], stop: ['admins'], rebuild: ['*'] } },
       workerPort: 9999,
       bbm: ['node', '/opt/bbm/dist/cli.js'],
+      db: { urlSecret: 'db-url' },
     },
     changeSources: { pollInterval: 300, github: { secret: 'github-hook' }, gitlab: { secret: 'gitlab-hook' } },
     projects,
@@ -53,7 +54,9 @@ d('buildbot checkconfig on generated master.cfg files', () => {
   });
 
   it('accepts every project type with every option, with few pollers and schedulers', async () => {
-    const dir = dirFor(render(fullConfig()));
+    const text = render(fullConfig());
+    expect(text).toContain("c['db'] = {'db_url': _secret_file('db-url')}");
+    const dir = dirFor(text, { 'db-url': 'sqlite:///state.sqlite' });
     const r = await checkconfig(dir);
     expect(r.output).toMatch(/Config file is good!/);
     const s = summarize(dir);

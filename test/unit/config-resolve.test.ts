@@ -39,6 +39,8 @@ describe('resolveConfig defaults', () => {
     expect(r.changeSources).toEqual({ pollInterval: DEFAULTS.pollInterval, github: null, gitlab: null });
     expect(r.registry).toEqual({ host: 'registry.example.com', userSecret: null, passwordSecret: null });
     expect(r.marathon.deployStep).toBe(true);
+    expect(r.buildbot.db).toEqual({ url: 'sqlite:///state.sqlite' });
+    expect(r.buildbot.secretsDir).toBe('secrets');
   });
 
   it('deploys the first built branch to a lowercased app id by default', () => {
@@ -87,6 +89,8 @@ const invalid: [string, (c: Record<string, any>) => void, string, RegExp][] = [
   ['build arg name', (c) => (c.projects[0].buildArgs = { 'A-B': 'x' }), 'projects[0].buildArgs.A-B', /build argument name/],
   ['no projects', (c) => (c.projects = []), 'projects', /must not be empty/],
   ['missing marathon', (c) => delete c.marathon, 'marathon', /is required/],
+  ['a database URL with a password', (c) => (c.buildbot.db = 'postgresql://bb:hunter2@db/bb'), 'buildbot.db', /holds a password.*urlSecret/],
+  ['a database secret with a bad name', (c) => (c.buildbot.db = { urlSecret: 'a/b' }), 'buildbot.db.urlSecret', /file name in the secrets directory/],
   ['control character in a repo URL', (c) => (c.projects[0].repo = 'x\ny'), 'projects[0].repo', /control characters/],
 ];
 
