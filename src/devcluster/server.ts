@@ -209,7 +209,7 @@ async function route(engine: Engine, info: ServerInfo, streams: Set<ServerRespon
     if ((m = rest.match(/^(.*)\/tasks$/))) {
       if (method !== 'GET') methodNotAllowed();
       const id = appId(m[1]);
-      if (wantsText(req)) {
+      if (wantsText(req.headers.accept)) {
         const one = engine.endpoints().filter((e) => e.id === id);
         if (one.length === 0) throw new HttpError(404, { message: `App '${id}' does not exist` });
         return sendText(res, endpointsText(one));
@@ -285,9 +285,11 @@ export function matchesLabels(labels: Record<string, string>, selector: string):
   });
 }
 
-function wantsText(req: IncomingMessage): boolean {
-  const accept = (req.headers.accept ?? '').toLowerCase();
-  return accept.includes('text/plain') && !accept.includes('application/json');
+/** text/plain has a low server-side quality in Marathon: JSON wins whenever the client accepts it too. */
+export function wantsText(accept: string | undefined): boolean {
+  const types = (accept ?? '').toLowerCase().split(',').map((t) => t.split(';')[0]!.trim());
+  const json = types.some((t) => t === 'application/json' || t === 'application/*' || t === '*/*');
+  return !json && types.some((t) => t === 'text/plain' || t === 'text/*');
 }
 
 function sendText(res: ServerResponse, text: string): void {
@@ -296,7 +298,7 @@ function sendText(res: ServerResponse, text: string): void {
 }
 
 function tasks(engine: Engine, req: IncomingMessage, res: ServerResponse, url: URL): void {
-  if (wantsText(req)) return sendText(res, endpointsText(engine.endpoints()));
+  if (wantsText(req.headers.accept)) return sendText(res, endpointsText(engine.endpoints()));
   const wanted = [...url.searchParams.getAll('status'), ...url.searchParams.getAll('status[]')].map((s) => s.toLowerCase());
   sendJson(res, 200, { tasks: engine.allTasks(wanted.length > 0 ? new Set(wanted) : undefined) });
 }

@@ -14,7 +14,7 @@ const d = await describeWith([components.docker, components.baseImage]);
 
 /** A bridge app whose httpd serves `text` on containerPort 8080; health checks hit `healthPath`. */
 function webApp(text: string, healthPath = '/') {
-  return {
+  const def = {
     id: '/e2e/web',
     cmd: `echo ${text} > /www/index.html && exec httpd -f -p 8080 -h /www`,
     instances: 3,
@@ -26,10 +26,13 @@ function webApp(text: string, healthPath = '/') {
       docker: { image: BASE_IMAGE },
       portMappings: [{ containerPort: 8080, hostPort: 0, servicePort: 0, protocol: 'tcp' }],
     },
-    healthChecks: [{ protocol: 'HTTP', path: healthPath, portIndex: 0, gracePeriodSeconds: 3, intervalSeconds: 1, timeoutSeconds: 1, maxConsecutiveFailures: 2 }],
+    healthChecks: [{ protocol: 'HTTP', path: healthPath, portIndex: 0, gracePeriodSeconds: 3, intervalSeconds: 1, timeoutSeconds: 3, maxConsecutiveFailures: 2 }],
     upgradeStrategy: { minimumHealthCapacity: 0.5, maximumOverCapacity: 0 },
     labels: { HAPROXY_GROUP: 'external' },
   };
+  // every definition this suite sends is valid for Marathon's own schema too
+  expect(appDefinitionErrors(def)).toEqual([]);
+  return def;
 }
 
 interface TaskJson {

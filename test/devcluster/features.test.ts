@@ -44,7 +44,7 @@ d('bbm devcluster task features (real containers)', () => {
       mem: 48,
       env: { GREETING: 'hi; $(touch /tmp/x) "quoted"' },
       portDefinitions: [{ port: 0, name: 'http' }],
-      healthChecks: [{ protocol: 'MESOS_HTTP', path: '/', portIndex: 0, gracePeriodSeconds: 5, intervalSeconds: 1, timeoutSeconds: 1, maxConsecutiveFailures: 3 }],
+      healthChecks: [{ protocol: 'MESOS_HTTP', path: '/', portIndex: 0, gracePeriodSeconds: 5, intervalSeconds: 1, timeoutSeconds: 3, maxConsecutiveFailures: 3 }],
     };
     expect(appDefinitionErrors(def)).toEqual([]);
     const r = await call(dc.url, 'PUT', '/v2/apps/feat/host', def);
@@ -76,7 +76,7 @@ d('bbm devcluster task features (real containers)', () => {
       instances: 1,
       networks: [{ mode: 'container/bridge' }],
       container: { type: 'DOCKER', docker: { image: BASE_IMAGE }, portMappings: [{ containerPort: 8080, hostPort: 0, name: 'web' }] },
-      healthChecks: [{ protocol: 'MESOS_TCP', portIndex: 0, gracePeriodSeconds: 5, intervalSeconds: 1, timeoutSeconds: 1, maxConsecutiveFailures: 3 }],
+      healthChecks: [{ protocol: 'MESOS_TCP', portIndex: 0, gracePeriodSeconds: 5, intervalSeconds: 1, timeoutSeconds: 3, maxConsecutiveFailures: 3 }],
     };
     expect(appDefinitionErrors(def)).toEqual([]);
     const r = await call(dc.url, 'PUT', '/v2/apps/feat/args', def);
@@ -176,7 +176,9 @@ d('bbm devcluster task features (real containers)', () => {
       expect(new Set(fields.slice(2))).toEqual(new Set(app.tasks.map((t) => `${t.host}:${t.ports[0]}`)));
     }
     // a failed launch (image absent, --pull never) is retried with back-off and reported
-    const missing = await call(dc.url, 'PUT', '/v2/apps/feat/missing', { id: '/feat/missing', cmd: 'sleep 1000', container: { type: 'DOCKER', docker: { image: 'bbm-test/absent:nope' } } });
+    const missingDef = { id: '/feat/missing', cmd: 'sleep 1000', container: { type: 'DOCKER', docker: { image: 'bbm-test/absent:nope' } } };
+    expect(appDefinitionErrors(missingDef)).toEqual([]);
+    const missing = await call(dc.url, 'PUT', '/v2/apps/feat/missing', missingDef);
     expect(missing.status).toBe(201);
     const failure = await until('lastTaskFailure', async () => (await call(dc.url, 'GET', '/v2/apps/feat/missing')).json.app.lastTaskFailure);
     expect(failure).toMatchObject({ appId: '/feat/missing', state: 'TASK_FAILED' });

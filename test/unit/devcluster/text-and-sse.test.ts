@@ -64,3 +64,16 @@ describe('app ids', () => {
   ])('canonical %s → %s', (raw, id) => expect(canonicalId(raw)).toBe(id));
   it('safe id', () => expect(safeAppId('/tools/docker/registry')).toBe('tools_docker_registry'));
 });
+
+describe('text/plain negotiation', async () => {
+  const { wantsText } = await import('../../../src/devcluster/server.js');
+  it.each([
+    ['text/plain', true],
+    ['text/*', true],
+    ['text/plain, */*', false],
+    ['application/json, text/plain', false],
+    ['*/*', false],
+    [undefined, false],
+    ['text/plain;q=0.9', true],
+  ])('%s → %s', (accept, text) => expect(wantsText(accept)).toBe(text));
+});
