@@ -1,0 +1,234 @@
+import { describe, expect, it } from 'vitest';
+import type { InstallResult } from '../../../src/haproxy/adapter.js';
+import { parseReloadCommand } from '../../../src/haproxy/adapter.js';
+import { parseShowProc } from '../../../src/haproxy/managed.js';
+import { Bridge, isUrgent, type BridgeDeps, type EventStreamHooks } from '../../../src/discovery/bridge.js';
+import { healthReport } from '../../../src/discovery/health.js';
+import type { AppInfo, MarathonEvent } from '../../../src/marathon/types.js';
+import { memoryReporter } from '../../../src/reporter.js';
+import { app, task } from './fixtures.js';
+
+const ev = (eventType: string, extra: Record<string, unknown> = {}): MarathonEvent => ({ eventType, timestamp: '2026-01-01T00:00:00.000Z', ...extra });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function until(what: string, probe: () => boolean, ms = 5_000) {
+  const end = Date.now() + ms;
+  while (!probe()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+/** A scripted Marathon and HAProxy: counts fetches, installs, reloads and runtime calls. */
+function harness() {
+  let apps: AppInfo[] = [app('/a', [10001], [task('/a', '10.0.0.1', [31000])])];
+  const calls = { getApps: 0, installs: [] as string[], reloads: 0, runtime: [] as string[][], connects: 0 };
+  let file = '';
+  let reject = false;
+  /** Each connection: a queue the test pushes events into; `null` ends the stream, 'stall' sends nothing. */
+  const connections: { push(e: MarathonEvent | null): void; hooks: EventStreamHooks }[] = [];
+  const reporter = memoryReporter();
+  const deps: BridgeDeps = {
+    reporter,
+    getApps: async () => {
+      calls.getApps++;
+      return structuredClone(apps);
+    },
+    events: (hooks) => {
+      calls.connects++;
+      const queue: (MarathonEvent | null)[] = [];
+      let wake: (() => void) | undefined;
+      connections.push({ push: (e) => (queue.push(e), wake?.()), hooks });
+      return (async function* () {
+        hooks.onOpen();
+        for (;;) {
+          if (hooks.signal.aborted) return;
+          const next = queue.shift();
+          if (next === null) return;
+          if (next) {
+            yield next;
+            continue;
+          }
+          await new Promise<void>((r) => {
+            wake = r;
+            hooks.signal.addEventListener('abort', () => r(), { once: true });
+          });
+        }
+      })();
+    },
+    haproxy: {
+      install: async (text): Promise<InstallResult> => {
+        if (reject) return { status: 'rejected', rejectedFile: '/x.rejected', output: 'ALERT: nope' };
+        if (text === file) return { status: 'unchanged' };
+        file = text;
+        calls.installs.push(text);
+        return { status: 'installed' };
+      },
+      runtime: async (commands) => void calls.runtime.push([...commands]),
+      reload: async () => void calls.reloads++,
+      applyFirst: true,
+    },
+  };
+  return {
+    deps,
+    calls,
+    connections,
+    reporter,
+    setApps: (a: AppInfo[]) => (apps = a),
+    setReject: (r: boolean) => (reject = r),
+    options: { bind: '127.0.0.1', render: { statsSocket: '/tmp/s.sock', httpPort: 8080, httpBind: '127.0.0.1' } },
+  };
+}
+
+describe('Bridge.syncOnce', () => {
+  it('reloads the first time, does nothing when nothing changed, uses the runtime API for task changes and reloads for new services', async () => {
+    const h = harness();
+    const b = new Bridge(h.deps, h.options);
+    expect((await b.syncOnce('t')).action).toBe('reload');
+    expect((await b.syncOnce('t')).action).toBe('none');
+    h.setApps([app('/a', [10001], [task('/a', '10.0.0.2', [31000])])]);
+    expect((await b.syncOnce('t')).action).toBe('runtime');
+    expect(h.calls.runtime.at(-1)).toContain('set server bbm_a_10001/s1 addr 10.0.0.2 port 31000');
+    h.setApps([app('/a', [10001], []), app('/b', [10002], [])]);
+    expect((await b.syncOnce('t')).action).toBe('reload');
+    expect(h.calls.reloads).toBe(2);
+    expect(b.status.syncs).toBe(4);
+  });
+
+  it('a rejected configuration is reported, nothing is applied, and the bridge recovers', async () => {
+    const h = harness();
+    const b = new Bridge(h.deps, h.options);
+    await b.syncOnce('t');
+    h.setReject(true);
+    h.setApps([app('/b', [10002], [])]);
+    await expect(b.syncOnce('t')).rejects.toThrow(/rejected.*\/x\.rejected[\s\S]*ALERT: nope/);
+    expect(h.calls.reloads).toBe(1);
+    expect(b.status.rejected).toBe(1);
+    expect(b.status.lastError).toMatch(/rejected/);
+    h.setReject(false);
+    expect((await b.syncOnce('t')).action).toBe('reload');
+    expect(b.status.lastError).toBeNull();
+  });
+
+  it('an unchanged file at start is not reloaded when HAProxy is run by someone else', async () => {
+    const h = harness();
+    await new Bridge(h.deps, h.options).syncOnce('first run');
+    const { applyFirst: _ignored, ...external } = h.deps.haproxy;
+    const second = new Bridge({ ...h.deps, haproxy: external }, h.options);
+    expect((await second.syncOnce('restart')).action).toBe('none');
+    expect(h.calls.reloads).toBe(1);
+  });
+});
+
+describe('Bridge.watch', () => {
+  it('resyncs on connect and debounces a burst of events into one sync', async () => {
+    const h = harness();
+    const b = new Bridge(h.deps, { ...h.options, debounceMs: 150, maxDelayMs: 1_000, resyncIntervalMs: 60_000, stallTimeoutMs: 60_000 });
+    const stop = new AbortController();
+    const watching = b.watch(stop.signal);
+    await until('connect + first syncs', () => h.connections.length === 1 && b.status.syncs >= 2);
+    const base = h.calls.getApps;
+    for (let i = 0; i < 20; i++) h.connections[0]!.push(ev('instance_changed_event', { condition: 'Running' }));
+    await until('the debounced sync', () => h.calls.getApps > base);
+    await sleep(500);
+    expect(h.calls.getApps - base).toBe(1);
+    stop.abort();
+    await watching;
+  });
+
+  it('syncs at once, without the debounce, when a task is being killed', async () => {
+    const h = harness();
+    // A debounce far longer than the test: only the urgent path can sync.
+    const b = new Bridge(h.deps, { ...h.options, debounceMs: 60_000, maxDelayMs: 60_000, resyncIntervalMs: 60_000, stallTimeoutMs: 60_000 });
+    const stop = new AbortController();
+    const watching = b.watch(stop.signal);
+    await until('connect + first syncs', () => h.connections.length === 1 && b.status.syncs >= 2);
+    const base = h.calls.getApps;
+    h.connections[0]!.push(ev('instance_changed_event', { condition: 'Running' }));
+    h.connections[0]!.push(ev('status_update_event', { taskStatus: 'TASK_KILLING' }));
+    await until('the urgent sync', () => h.calls.getApps - base === 1);
+    stop.abort();
+    await watching;
+  });
+
+  it('reconnects when the stream ends, and when it stalls (no byte for stallTimeoutMs), with a full resync each time', async () => {
+    const h = harness();
+    const b = new Bridge(h.deps, { ...h.options, stallTimeoutMs: 300, reconnectDelayMs: 20, resyncIntervalMs: 60_000 });
+    const stop = new AbortController();
+    const watching = b.watch(stop.signal);
+    await until('connected', () => h.connections.length === 1);
+    h.connections[0]!.push(null); // the server closes the stream
+    await until('reconnected after the end', () => h.connections.length === 2);
+    const syncsBefore = h.calls.getApps;
+    // Heartbeats keep a quiet stream alive…
+    for (let i = 0; i < 5; i++) {
+      await sleep(100);
+      h.connections[1]!.hooks.onActivity();
+    }
+    expect(h.connections.length).toBe(2);
+    // …silence does not.
+    await until('reconnected after a stall', () => h.connections.length === 3, 3_000);
+    expect(h.connections[1]!.hooks.signal.aborted).toBe(true);
+    await until('resynced', () => h.calls.getApps > syncsBefore);
+    expect(h.reporter.lines.join('\n')).toMatch(/no byte from Marathon's event stream for 0.3 s; reconnecting/);
+    expect(b.status.connects).toBe(3);
+    stop.abort();
+    await watching;
+  });
+
+  it('keeps trying when Marathon is away, and says so in its status', async () => {
+    const h = harness();
+    let down = true;
+    const getApps = h.deps.getApps;
+    h.deps.getApps = async () => {
+      if (down) throw new Error('connect ECONNREFUSED');
+      return getApps();
+    };
+    const b = new Bridge(h.deps, { ...h.options, resyncIntervalMs: 100, stallTimeoutMs: 60_000 });
+    const stop = new AbortController();
+    const watching = b.watch(stop.signal);
+    await until('a failed sync', () => b.status.lastError !== null);
+    expect(b.status.lastSyncAt).toBeNull();
+    expect(healthReport(b.status, 1_000).healthy).toBe(false);
+    down = false;
+    await until('a good sync', () => b.status.lastSyncAt !== null);
+    expect(healthReport(b.status, 1_000).healthy).toBe(true);
+    stop.abort();
+    await watching;
+  });
+});
+
+describe('helpers', () => {
+  it.each([
+    [ev('status_update_event', { taskStatus: 'TASK_KILLING' }), true],
+    [ev('status_update_event', { taskStatus: 'TASK_RUNNING' }), false],
+    [ev('health_status_changed_event', { alive: false }), true],
+    [ev('health_status_changed_event', { alive: true }), false],
+    [ev('instance_health_changed_event', { healthy: false }), true],
+    [ev('instance_changed_event', { condition: 'Killing' }), true],
+    [ev('app_terminated_event'), true],
+    [ev('deployment_success'), false],
+  ])('isUrgent(%j) = %s', (e, expected) => expect(isUrgent(e)).toBe(expected));
+
+  it('healthReport: stale after staleAfterMs', () => {
+    const status = { lastSyncAt: '2026-01-01T00:00:00.000Z' } as Parameters<typeof healthReport>[0];
+    expect(healthReport(status, 10_000, Date.parse('2026-01-01T00:00:09.000Z')).healthy).toBe(true);
+    expect(healthReport(status, 10_000, Date.parse('2026-01-01T00:00:11.000Z')).healthy).toBe(false);
+  });
+
+  it.each([
+    ['systemctl reload haproxy', ['systemctl', 'reload', 'haproxy']],
+    ['  /usr/local/bin/reload-lb   --fast ', ['/usr/local/bin/reload-lb', '--fast']],
+    ['["/opt/my tools/reload", "a b", "$(rm -rf /)"]', ['/opt/my tools/reload', 'a b', '$(rm -rf /)']],
+    ['reload; rm -rf /', ['reload;', 'rm', '-rf', '/']],
+  ])('parseReloadCommand(%j) → argv, no shell', (input, argv) => expect(parseReloadCommand(input)).toEqual(argv));
+
+  it.each([['echo "quoted"'], ["it's"], ['a\\ b'], [''], ['[]'], ['["ok", 1]'], ['[not json']])('parseReloadCommand(%j) is refused', (input) => {
+    expect(() => parseReloadCommand(input)).toThrow(/--reload-command/);
+  });
+
+  it('parseShowProc reads the master CLI', () => {
+    const text = '#<PID>          <type>          <reloads>       <uptime>        <version>\n22716           master          3 [failed: 1]   0d00h20m24s     2.6.12\n# workers\n15600           worker          0               0d00h00m01s     2.6.12\n# programs\n\n';
+    expect(parseShowProc(text)).toEqual({ reloads: 3, failed: 1, workers: [15600] });
+    expect(parseShowProc('garbage')).toBeUndefined();
+  });
+});
