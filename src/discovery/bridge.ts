@@ -64,7 +64,8 @@ export interface EventStreamHooks {
 
 /** What HAProxy is driven through; see haproxy/adapter.ts and haproxy/managed.ts. */
 export interface HaproxyDriver {
-  install(text: string): Promise<InstallResult>;
+  /** `check: false`: the skeleton is one HAProxy accepted already; only server slots differ. */
+  install(text: string, options?: { check?: boolean }): Promise<InstallResult>;
   /** Runtime API commands; undefined = no runtime API, changes need a reload. */
   runtime?: (commands: readonly string[]) => Promise<void>;
   /** Reload (or first start) HAProxy on the installed file; undefined = write the file only. */
@@ -191,29 +192,36 @@ export class Bridge {
       this.lastWarnings = joined;
 
       const rendered = renderConfig(services, this.options.render, this.applied?.slots);
-      const install = await this.deps.haproxy.install(rendered.text);
-      if (install.status === 'rejected') {
-        this.status.rejected++;
-        this.status.lastRejectedAt = new Date(this.now()).toISOString();
-        throw new Error(`HAProxy rejected the new configuration (kept in ${install.rejectedFile}); the running HAProxy keeps the last good one:\n${install.output}`);
-      }
       let action: SyncResult['action'] = 'none';
-      const plan =
-        this.applied === undefined && install.status === 'unchanged' && !this.deps.haproxy.applyFirst
-          ? ({ kind: 'none' } as const)
-          : planApply(this.applied, rendered);
-      if (plan.kind === 'runtime' && this.deps.haproxy.runtime) {
-        try {
-          await this.deps.haproxy.runtime(plan.commands);
-          this.status.runtimeUpdates++;
-          action = 'runtime';
-          reporter.info(`haproxy: ${plan.commands.length} runtime change(s) applied without a reload (${reason})`);
-        } catch (error) {
-          reporter.warn(`haproxy: runtime API failed (${(error as Error).message}); reloading instead`);
-          action = await this.reload('runtime API failed');
+      let install: InstallResult;
+      const applied = this.applied;
+      if (applied && applied.skeleton === rendered.skeleton) {
+        // Only server slots changed: tell the running HAProxy first (a task being killed must
+        // lose its traffic now), then write the file without a new `haproxy -c`.
+        const plan = planApply(applied, rendered);
+        let runtimeDone = plan.kind !== 'runtime';
+        if (plan.kind === 'runtime' && this.deps.haproxy.runtime) {
+          try {
+            await this.deps.haproxy.runtime(plan.commands);
+            this.status.runtimeUpdates++;
+            action = 'runtime';
+            runtimeDone = true;
+            reporter.info(`haproxy: ${plan.commands.length} runtime change(s) applied without a reload (${reason})`);
+          } catch (error) {
+            reporter.warn(`haproxy: runtime API failed (${(error as Error).message}); reloading instead`);
+          }
         }
-      } else if (plan.kind !== 'none') {
-        action = await this.reload(plan.kind === 'reload' ? plan.reason : 'servers changed');
+        install = await this.deps.haproxy.install(rendered.text, { check: false });
+        if (!runtimeDone) action = await this.reload(this.deps.haproxy.runtime ? 'runtime API failed' : 'servers changed');
+      } else {
+        install = await this.deps.haproxy.install(rendered.text);
+        if (install.status === 'rejected') {
+          this.status.rejected++;
+          this.status.lastRejectedAt = new Date(this.now()).toISOString();
+          throw new Error(`HAProxy rejected the new configuration (kept in ${install.rejectedFile}); the running HAProxy keeps the last good one:\n${install.output}`);
+        }
+        const firstAndUnchanged = applied === undefined && install.status === 'unchanged' && !this.deps.haproxy.applyFirst;
+        if (!firstAndUnchanged) action = await this.reload(applied ? 'frontends, backends or slot counts changed' : 'first configuration');
       }
       this.applied = rendered;
       this.status.syncs++;

@@ -68,7 +68,7 @@ export async function runHaproxy(o: HaproxyRunOptions, ctx: RunContext): Promise
   let managedFailure: Error | undefined;
 
   const driver: HaproxyDriver = {
-    install: (text) => installConfig(out, text, o.haproxyBin),
+    install: (text, opts) => installConfig(out, text, o.haproxyBin, opts),
   };
   if (o.runHaproxy) {
     driver.applyFirst = true;

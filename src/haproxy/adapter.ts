@@ -40,14 +40,20 @@ export type InstallResult =
 /**
  * Writes `text` next to `out`, checks it with `haproxy -c`, and renames it over `out` (atomic on
  * one file system). A configuration HAProxy refuses is moved to `<out>.rejected` and `out` is
- * left as it was, so the running HAProxy and any restart keep the last good one.
+ * left as it was, so the running HAProxy and any restart keep the last good one. `check: false`
+ * skips `haproxy -c` (1.7 s for 1000 apps here): only for a text whose skeleton was checked
+ * already and whose server lines are validated IP:port pairs.
  */
-export async function installConfig(out: string, text: string, haproxyBin = 'haproxy'): Promise<InstallResult> {
+export async function installConfig(out: string, text: string, haproxyBin = 'haproxy', options: { check?: boolean } = {}): Promise<InstallResult> {
   const current = await readFile(out, 'utf8').catch(() => undefined);
   if (current === text) return { status: 'unchanged' };
   const tmp = path.join(path.dirname(out), `.${path.basename(out)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   await writeFile(tmp, text, { mode: 0o644 });
   try {
+    if (options.check === false) {
+      await rename(tmp, out);
+      return { status: 'installed' };
+    }
     const check = await checkConfig(tmp, haproxyBin);
     if (!check.ok) {
       const rejectedFile = `${out}.rejected`;

@@ -21,7 +21,7 @@ async function until(what: string, probe: () => boolean, ms = 5_000) {
 /** A scripted Marathon and HAProxy: counts fetches, installs, reloads and runtime calls. */
 function harness() {
   let apps: AppInfo[] = [app('/a', [10001], [task('/a', '10.0.0.1', [31000])])];
-  const calls = { getApps: 0, installs: [] as string[], reloads: 0, runtime: [] as string[][], connects: 0 };
+  const calls = { getApps: 0, checks: [] as boolean[], installs: [] as string[], reloads: 0, runtime: [] as string[][], connects: 0 };
   let file = '';
   let reject = false;
   /** Each connection: a queue the test pushes events into; `null` ends the stream, 'stall' sends nothing. */
@@ -56,7 +56,8 @@ function harness() {
       })();
     },
     haproxy: {
-      install: async (text): Promise<InstallResult> => {
+      install: async (text, opts): Promise<InstallResult> => {
+        calls.checks.push(opts?.check !== false);
         if (reject) return { status: 'rejected', rejectedFile: '/x.rejected', output: 'ALERT: nope' };
         if (text === file) return { status: 'unchanged' };
         file = text;
@@ -92,6 +93,8 @@ describe('Bridge.syncOnce', () => {
     expect((await b.syncOnce('t')).action).toBe('reload');
     expect(h.calls.reloads).toBe(2);
     expect(b.status.syncs).toBe(4);
+    // haproxy -c runs for every new skeleton, not for slot-only changes.
+    expect(h.calls.checks).toEqual([true, false, false, true]);
   });
 
   it('a rejected configuration is reported, nothing is applied, and the bridge recovers', async () => {
