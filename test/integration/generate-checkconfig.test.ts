@@ -1,7 +1,8 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/resolve.js';
 import { PROJECT_TYPES, type CiConfig, type ProjectConfig } from '../../src/config/types.js';
 import { renderConfig } from '../../src/generate.js';
@@ -121,5 +122,36 @@ d('buildbot checkconfig on generated master.cfg files', () => {
     );
     expect(readdirSync(dir).filter((f) => f.includes('pwned'))).toEqual([]);
     expect(existsSync(path.join(process.cwd(), 'pwned'))).toBe(false);
+  });
+});
+
+d('repository identity in the generated file (pollers, webhooks and the scheduler agree)', () => {
+  const table: [string, string][] = [
+    ['https://github.com/Team/app.git', 'github.com/Team/app'],
+    ['https://github.com/Team/app', 'github.com/Team/app'],
+    ['https://user@GitHub.com/Team/app.git/', 'github.com/Team/app'],
+    ['git@github.com:Team/app.git', 'github.com/Team/app'],
+    ['ssh://git@github.com:22/Team/app.git', 'github.com/Team/app'],
+    ['http://gitlab.example.com:8080/group/sub/app.git', 'gitlab.example.com/group/sub/app'],
+    ['/srv/git/hello.git', '/srv/git/hello'],
+    ['', ''],
+  ];
+  let keys: string[] = [];
+  beforeAll(() => {
+    // One Python run for the table: the generated file's own _repo_key, as the master runs it.
+    const dir = dirFor(render(baseConfig()));
+    const script = [
+      'import json, sys',
+      'ns = {}',
+      "exec(compile(open('master.cfg').read(), 'master.cfg', 'exec'), ns)",
+      "print(json.dumps([ns['_repo_key'](u) for u in json.loads(sys.argv[1])]))",
+    ].join('\n');
+    const r = spawnSync('/usr/bin/python3', ['-c', script, JSON.stringify(table.map(([u]) => u))], { cwd: dir, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(r.stderr);
+    keys = JSON.parse(r.stdout) as string[];
+  });
+
+  it.each(table.map(([url, key], i) => [url, key, i] as const))('%s → %s', (_url, key, i) => {
+    expect(keys[i]).toBe(key);
   });
 });
