@@ -65,7 +65,23 @@ export async function executeDeploy(plan: DeployPlan, opts: ExecuteOptions): Pro
     if (touchesApp(e, appId)) void progress.refresh();
   });
 
+  let sentDeployment: string | undefined;
   try {
+    return await deploySteps();
+  } catch (error) {
+    if (!opts.signal?.aborted || error instanceof OperationFailedError) throw error;
+    // SIGINT/SIGTERM (a stopped build): say what is left behind rather than a stack trace
+    throw new OperationFailedError(
+      sentDeployment
+        ? `interrupted while following deployment ${sentDeployment} of ${appId}; it keeps running in Marathon`
+        : `interrupted before ${appId} was sent to Marathon; nothing was deployed`,
+      { hint: sentDeployment ? `see \`bbm status --app-id ${appId}\`; cancel it with DELETE ${client.url}/v2/deployments/${sentDeployment}` : undefined, cause: error },
+    );
+  } finally {
+    await hub?.close();
+  }
+
+  async function deploySteps(): Promise<DeployResult> {
     // 1. PUT, waiting out other deployments that hold the app (409) within the deadline
     let put: Awaited<ReturnType<MarathonClient['putApp']>>;
     for (;;) {
@@ -89,6 +105,7 @@ export async function executeDeploy(plan: DeployPlan, opts: ExecuteOptions): Pro
         reporter.info(`deployment ${ids.join(', ')} finished; sending the definition again`);
       }
     }
+    sentDeployment = put.deploymentId;
     const created = put.status === 201;
     reporter.info(`${created ? 'created' : 'updated'} ${appId}: deployment ${put.deploymentId}, version ${put.version}`);
     progress.setVersion(put.version);
@@ -162,8 +179,6 @@ export async function executeDeploy(plan: DeployPlan, opts: ExecuteOptions): Pro
     throw new OperationFailedError(`${summary(appId, put, why, app, failures)}\n  ${rolledBack}`, {
       hint: `the old version keeps serving; see \`bbm status --app-id ${appId}\` and the task failures above, then fix and rebuild`,
     });
-  } finally {
-    await hub?.close();
   }
 }
 

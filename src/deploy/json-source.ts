@@ -24,11 +24,13 @@ export function parseJsonSource(text: string, file: string): JsonSource {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const pos = /position (\d+)/.exec(message)?.[1];
-    const { line, col } = pos === undefined ? { line: 0, col: 0 } : lineCol(text, Number(pos));
-    const trailingComma = pos !== undefined && /,\s*$/.test(text.slice(0, Number(pos)));
-    throw new UsageError(`${file}${line ? `:${line}:${col}` : ''}: not valid JSON (${message.replace(/ in JSON at position \d+.*$/, '')})`, {
+    const raw = error instanceof Error ? error.message : String(error);
+    // V8 messages differ between versions and may quote the text: keep only the first clause
+    const message = raw.replace(/( in JSON)? at position \d+.*$/s, '').replace(/, (\.\.\.)?".*$/s, '').slice(0, 120);
+    const pos = errorOffset(text);
+    const { line, col } = pos === undefined ? { line: 0, col: 0 } : lineCol(text, pos);
+    const trailingComma = pos !== undefined && /,\s*$/.test(text.slice(0, pos)) && /^\s*[\]}]/.test(text.slice(pos));
+    throw new UsageError(`${file}${line ? `:${line}:${col}` : ''}: not valid JSON (${message})`, {
       hint: trailingComma
         ? 'remove the trailing comma before the closing bracket (Marathon would answer 400 "Invalid JSON")'
         : 'fix the JSON syntax; `node -e "JSON.parse(require(\'fs\').readFileSync(0))" < FILE` shows the same error',
@@ -50,6 +52,33 @@ export function parseJsonSource(text: string, file: string): JsonSource {
     }
   };
   return { file, value, lineOf, where: (path) => `${file}${lineOf(path) ? `:${lineOf(path)}` : ''}` };
+}
+
+/**
+ * Where JSON.parse gives up, found without relying on its message: a prefix that is valid so far
+ * fails only with "end of input", and once a prefix is invalid every longer one is too.
+ */
+function errorOffset(text: string): number | undefined {
+  const incomplete = (n: number): boolean => {
+    try {
+      JSON.parse(text.slice(0, n));
+      return true;
+    } catch (e) {
+      const m = (e as Error).message;
+      if (/end of JSON input|Unterminated/.test(m)) return true;
+      const pos = /position (\d+)/.exec(m)?.[1];
+      return pos !== undefined && Number(pos) >= n;
+    }
+  };
+  let lo = 0;
+  let hi = text.length;
+  if (incomplete(hi)) return undefined;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (incomplete(mid)) lo = mid + 1;
+    else hi = mid;
+  }
+  return Math.max(0, lo - 1);
 }
 
 function lineCol(text: string, pos: number): { line: number; col: number } {
