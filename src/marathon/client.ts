@@ -5,12 +5,12 @@
  */
 import type { Dispatcher } from 'undici';
 import { request } from 'undici';
-import { UnreachableError, OperationFailedError } from '../errors.js';
+import { UnreachableError, OperationFailedError, UsageError } from '../errors.js';
 import { silentReporter, type Reporter } from '../reporter.js';
 import { normalizeAppId } from './app-id.js';
 import { authorizationHeader, type MarathonAuth } from './auth.js';
 import { MarathonHttpError, parseErrorBody, toBbmError } from './http-error.js';
-import { isTransientNetworkError, makeDispatcher, networkErrorText, normalizeBaseUrl, sleep } from './transport.js';
+import { isTransientNetworkError, makeDispatcher, networkErrorText, normalizeBaseUrl, sleep, tlsErrorCode } from './transport.js';
 import type { AppDefinition, AppInfo, Deployment, DeploymentResult, Task } from './types.js';
 
 export interface RetryOptions {
@@ -184,6 +184,14 @@ export class MarathonClient {
         lastHttp = error;
         failure = `answered ${res.statusCode} (${error.body.message})`;
       } catch (error) {
+        const tls = tlsErrorCode(error);
+        if (tls)
+          throw new UsageError(`Marathon at ${this.url}: TLS certificate not accepted (${tls}: ${networkErrorText(error)})`, {
+            hint: this.caFile
+              ? `check that ${this.caFile} holds the CA that signed Marathon’s certificate, and that the URL’s host name is in the certificate`
+              : 'give the CA that signed Marathon’s certificate with --marathon-ca-file FILE (PEM)',
+            cause: error,
+          });
         if (lastHttp === undefined && !isTransientNetworkError(error)) throw error;
         if (this.signal?.aborted) throw error;
         if (lastHttp === undefined) failure = `could not be reached: ${networkErrorText(error)}`;

@@ -70,6 +70,17 @@ export function isTransientNetworkError(error: unknown): boolean {
   return false;
 }
 
+const TLS_CODES = /^(ERR_TLS_|UNABLE_TO_|SELF_SIGNED_CERT|DEPTH_ZERO_SELF_SIGNED_CERT|CERT_|ERR_SSL_|HOSTNAME_MISMATCH)/;
+
+/** A TLS verification failure: retrying cannot help, the CA (or the URL's host name) is wrong. */
+export function tlsErrorCode(error: unknown): string | undefined {
+  for (let e = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && TLS_CODES.test(code)) return code;
+  }
+  return undefined;
+}
+
 export function networkErrorText(error: unknown): string {
   const parts: string[] = [];
   for (let e = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
