@@ -54,6 +54,8 @@ export interface ContainerDetails {
 
 export class DockerRuntime {
   private readonly docker: Docker;
+  private limitsUnsupported = false;
+  onWarning: ((line: string) => void) | undefined;
 
   constructor(
     socketPath = '/var/run/docker.sock',
@@ -125,7 +127,7 @@ export class DockerRuntime {
         exposed[key] = {};
         (bindings[key] ??= []).push({ HostIp: spec.bindAddress, HostPort: String(p.hostPort) });
       }
-    const container = await this.docker.createContainer({
+    const create = (withLimits: boolean) => this.docker.createContainer({
       name: spec.name,
       Image: spec.image,
       ...(spec.entrypoint ? { Entrypoint: spec.entrypoint } : {}),
@@ -139,11 +141,21 @@ export class DockerRuntime {
         PortBindings: bindings,
         Init: true,
         Privileged: spec.privileged,
-        ...(spec.cpus > 0 ? { NanoCpus: Math.round(spec.cpus * 1e9) } : {}),
+        ...(withLimits && spec.cpus > 0 ? { NanoCpus: Math.round(spec.cpus * 1e9) } : {}),
         // Docker refuses limits below 6 MiB; Marathon's mem is MiB.
-        ...(spec.memMiB > 0 ? { Memory: Math.max(6, Math.round(spec.memMiB)) * 1024 * 1024 } : {}),
+        ...(withLimits && spec.memMiB > 0 ? { Memory: Math.max(6, Math.round(spec.memMiB)) * 1024 * 1024 } : {}),
       },
     });
+    let container: Docker.Container;
+    try {
+      container = await create(!this.limitsUnsupported);
+    } catch (e) {
+      // An engine without the cpu/memory cgroup controllers refuses limits: run without them.
+      if (this.limitsUnsupported || !/cgroup|memory|cpu/i.test((e as Error).message)) throw e;
+      this.limitsUnsupported = true;
+      this.onWarning?.(`the Docker engine refuses cpu/memory limits (${(e as Error).message}); tasks run without them`);
+      container = await create(false);
+    }
     try {
       await container.start();
     } catch (e) {

@@ -67,9 +67,11 @@ export async function startDevcluster(opts: DevclusterOptions): Promise<Devclust
   const host = opts.host ?? '127.0.0.1';
   const reporter = opts.reporter ?? silentReporter;
   const bus = new EventBus();
+  const runtime = new DockerRuntime(opts.dockerSocket, opts.pull ?? 'missing');
+  runtime.onWarning = (line) => reporter.warn(`devcluster: ${line}`);
   const engine = new Engine({
     name,
-    runtime: new DockerRuntime(opts.dockerSocket, opts.pull ?? 'missing'),
+    runtime,
     store: new StateStore(opts.stateDir),
     bus,
     reporter,

@@ -5,6 +5,7 @@
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { OperationFailedError } from '../errors.js';
 import type { ResolvedApp } from './app.js';
 
 export type ActionName = 'StartApplication' | 'StopApplication' | 'ScaleApplication' | 'RestartApplication';
@@ -53,8 +54,16 @@ export class StateStore {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw e;
     }
-    const parsed = JSON.parse(text) as State;
-    if (parsed.format !== 1) throw new Error(`${this.file}: unknown state format ${String(parsed.format)}`);
+    let parsed: State;
+    try {
+      parsed = JSON.parse(text) as State;
+    } catch (e) {
+      throw new OperationFailedError(`${this.file} is not valid JSON (${(e as Error).message})`, {
+        hint: 'it is the devcluster state; move it away to start with no apps (running task containers are then removed)',
+      });
+    }
+    if (parsed.format !== 1 || typeof parsed.apps !== 'object' || !Array.isArray(parsed.deployments))
+      throw new OperationFailedError(`${this.file}: not a devcluster state file (format ${String(parsed.format)})`, { hint: 'point --state-dir at a folder of its own' });
     this.state = parsed;
   }
 
