@@ -11,9 +11,14 @@ import { HOSTILE_BRANCHES, HOSTILE_STRINGS, baseConfig } from '../support/genera
 import { components, describeWith } from '../support/integration.js';
 
 const d = await describeWith([components.buildbot]);
-const root = mkdtempSync(path.join(tmpdir(), 'bbm-checkconfig-'));
+// Made on first use and removed after the file, so a skipped suite leaves nothing behind.
+let root: string | undefined;
 let n = 0;
-const dirFor = (text: string, secrets: Record<string, string> = {}) => masterDir(path.join(root, String(n++)), text, secrets);
+const dirFor = (text: string, secrets: Record<string, string> = {}) =>
+  masterDir(path.join((root ??= mkdtempSync(path.join(tmpdir(), 'bbm-checkconfig-'))), String(n++)), text, secrets);
+afterAll(() => {
+  if (root) rmSync(root, { recursive: true, force: true });
+});
 const render = (c: CiConfig) => renderConfig(resolveConfig(c), 'ci.config.ts');
 
 function fullConfig(): CiConfig {
@@ -45,7 +50,6 @@ function fullConfig(): CiConfig {
 }
 
 d('buildbot checkconfig on generated master.cfg files', () => {
-  afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   it("accepts the repository's own generated/master.cfg", async () => {
     const text = readFileSync(path.resolve(import.meta.dirname, '../../generated/master.cfg'), 'utf8');
