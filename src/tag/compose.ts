@@ -72,17 +72,35 @@ export interface ComposedTag {
 }
 
 /** Composes the tag or throws a UsageError naming the part that makes it impossible. */
-export function composeTag(facts: TagFacts): ComposedTag {
+/**
+ * Problems with the arguments that do not depend on git (project, build number, branch, and a
+ * project too long to leave room for anything else), so they are all reported before git runs.
+ */
+export function tagArgumentProblems(facts: Omit<TagFacts, 'describe'>): string[] {
   const problems: string[] = [];
-  const project = sanitizeTagPart(facts.project).replace(/^[.]+/, '');
+  const project = sanitizeProject(facts.project);
   if (project.length === 0) problems.push(`--project ${JSON.stringify(facts.project)} has no character a Docker tag can hold (letters, digits, _ . -)`);
   const buildNumber = normalizeBuildNumber(facts.buildNumber);
   if (buildNumber === undefined) problems.push(`--build-number ${JSON.stringify(facts.buildNumber)} is not a whole number (Buildbot's build number, e.g. 123)`);
+  if (normalizeBranch(facts.branch).trim().length === 0) problems.push('--branch is empty: pass the branch being built (Buildbot: util.Property("branch"))');
+  // The smallest describe part is 4 characters (git's shortest abbreviation), the branch needs its hash.
+  const minimum = project.length + (buildNumber?.length ?? 1) + BRANCH_HASH_LENGTH + 4 + 3;
+  if (project.length > 0 && minimum > MAX_TAG_LENGTH) {
+    problems.push(`--project is ${project.length} characters after sanitizing: with the build number, a branch hash and a describe part the tag cannot fit Docker's ${MAX_TAG_LENGTH} characters`);
+  }
+  return problems;
+}
+
+const sanitizeProject = (project: string) => sanitizeTagPart(project).replace(/^[.]+/, '');
+
+export function composeTag(facts: TagFacts): ComposedTag {
+  const problems = tagArgumentProblems(facts);
+  const project = sanitizeProject(facts.project);
+  const buildNumber = normalizeBuildNumber(facts.buildNumber);
   const branchInput = normalizeBranch(facts.branch);
-  if (branchInput.trim().length === 0) problems.push('--branch is empty: pass the branch being built (Buildbot: util.Property("branch"))');
   const describe = sanitizeTagPart(facts.describe);
   if (describe.length === 0) problems.push(`git describe output ${JSON.stringify(facts.describe)} has no character a Docker tag can hold`);
-  if (problems.length > 0) throw new UsageError(problems.join('\n'));
+  if (problems.length > 0) throw new UsageError(problems.join('\n'), { hint: problems.some((p) => p.includes('cannot fit')) ? 'use a shorter --project name' : undefined });
 
   const fixed = project.length + buildNumber!.length + describe.length + 3;
   const budget = MAX_TAG_LENGTH - fixed;

@@ -2,7 +2,7 @@
 import type { RunContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { describeText, headFacts } from '../git/git.js';
-import { composeImage, composeTag, normalizeBranch, normalizeBuildNumber } from './compose.js';
+import { composeImage, composeTag, normalizeBranch, normalizeBuildNumber, tagArgumentProblems } from './compose.js';
 
 export interface TagOptions {
   project: string;
@@ -59,7 +59,10 @@ function checkInputs(options: TagOptions): void {
   const messages: string[] = [];
   let hint: string | undefined;
   for (const check of [
-    () => composeTag({ project: options.project, buildNumber: options.buildNumber, branch: options.branch, describe: 'x' }),
+    () => {
+      const problems = tagArgumentProblems(options);
+      if (problems.length > 0) throw new UsageError(problems.join('\n'), { hint: problems.some((p) => p.includes('cannot fit')) ? 'use a shorter --project name' : undefined });
+    },
     () => composeImage({ project: options.project, registry: options.registry, repository: options.repository, tag: 'x' }),
   ]) {
     try {

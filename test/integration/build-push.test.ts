@@ -163,7 +163,7 @@ d('bbm build and bbm push with the real engine and registry', () => {
   });
 
   it('an invalid image reference exits 2 before anything is sent', async () => {
-    for (const [command, ref] of [['build', 'Upper/Case:1'], ['push', `${REGISTRY}/x:bad tag`], ['push', 'x:-dash']] as const) {
+    for (const [command, ref] of [['build', 'Upper/Case:1'], ['push', 'x:-dash']] as const) {
       const r = await bbm([command, '--image', ref], { cwd: project });
       expect(r.status, `${command} ${ref}`).toBe(2);
       expect(r.stderr).toContain(`--image ${JSON.stringify(ref)} is not a valid image reference`);

@@ -112,7 +112,8 @@ describe('composeTag', () => {
   });
 
   it.each([
-    [{ project: 'p'.repeat(300), buildNumber: '1', branch: 'master', describe: 'v1' }, /cannot fit Docker's 128 characters.*project/],
+    [{ project: 'p'.repeat(300), buildNumber: '1', branch: 'master', describe: 'v1' }, /--project is 300 characters after sanitizing.*cannot fit Docker's 128/],
+    [{ project: 'p'.repeat(100), buildNumber: '1', branch: 'master', describe: 'v1.0.0-rc1-12-gabcdef0' }, /cannot fit Docker's 128 characters: project "p+" \(100\)/],
     [{ project: '???', buildNumber: '1', branch: 'master', describe: 'v1' }, /--project "\?\?\?" has no character/],
     [{ project: 'webApp', buildNumber: '12a', branch: 'master', describe: 'v1' }, /--build-number "12a" is not a whole number/],
     [{ project: 'webApp', buildNumber: '-1', branch: 'master', describe: 'v1' }, /--build-number "-1"/],
