@@ -366,13 +366,15 @@ function events(engine: Engine, info: ServerInfo, streams: Set<ServerResponse>, 
   res.flushHeaders();
   streams.add(res);
   const remoteAddress = req.socket.remoteAddress ?? '';
+  const live = () => !res.writableEnded && !res.destroyed;
+  res.on('error', () => undefined); // a client gone mid-write is not the engine's problem
   const send = (e: MarathonEvent) => {
-    if (filter.size === 0 || filter.has(e.eventType)) res.write(sseFrame(e));
+    if (live() && (filter.size === 0 || filter.has(e.eventType))) res.write(sseFrame(e));
   };
   // Sent first whatever the filter: it tells the client its subscription is live.
   res.write(sseFrame({ remoteAddress, eventType: 'event_stream_attached', timestamp: isoNow() }));
   const unsubscribe = engine.subscribe(send);
-  const heartbeat = setInterval(() => res.write(SSE_HEARTBEAT), info.heartbeatMs);
+  const heartbeat = setInterval(() => live() && res.write(SSE_HEARTBEAT), info.heartbeatMs);
   const close = () => {
     clearInterval(heartbeat);
     unsubscribe();
