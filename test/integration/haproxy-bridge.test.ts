@@ -135,6 +135,21 @@ d('bbm haproxy --watch with a real devcluster and a real HAProxy', () => {
     const h = await health();
     expect(h.healthy).toBe(true);
     expect(h.connects).toBeGreaterThanOrEqual(1);
+
+    // bbm endpoints: the seed's line format and --json, read from /v2/apps?embed=apps.tasks.
+    const plain = spawnSync(process.execPath, [CLI, 'endpoints', '--marathon', dc.url], { encoding: 'utf8' });
+    expect(plain.status, plain.stderr).toBe(0);
+    expect(plain.stdout).toMatch(new RegExp(`^disco_web ${servicePort} 127\\.0\\.0\\.1:\\d+ 127\\.0\\.0\\.1:\\d+$`, 'm'));
+    const json = spawnSync(process.execPath, [CLI, 'endpoints', '--marathon', dc.url, '--json'], { encoding: 'utf8' });
+    const parsed = JSON.parse(json.stdout) as { appId: string; servicePort: number; tasks: { healthy: boolean }[] }[];
+    const web = parsed.find((e) => e.appId === '/disco/web');
+    expect(web?.servicePort).toBe(servicePort);
+    expect(web?.tasks.map((t) => t.healthy)).toEqual([true, true]);
+
+    // One-shot bbm haproxy: writes a checked file and says what it did.
+    const once = spawnSync(process.execPath, [CLI, 'haproxy', '--marathon', dc.url, '--out', path.join(dir, 'once.cfg'), '--http-port', '18080', '--group', 'external'], { encoding: 'utf8' });
+    expect(once.status, once.stderr).toBe(0);
+    expect(once.stdout.trim()).toBe(`${path.join(dir, 'once.cfg')}: installed, 1 services, 2 servers`);
   });
 
   it('loses no request while the app is upgraded (rolling) and scaled', async () => {
