@@ -63,7 +63,7 @@ d('bbm deploy against bbm devcluster', () => {
     proxy = await startFaultProxy(dc.url);
     engine = new MarathonClient({ url: dc.url });
     dir = await mkdtemp(path.join(os.tmpdir(), 'bbm-deploy-e2e-'));
-    for (const [name, start, n] of [['good2', '', 2], ['good', '', 1], ['slow', 'sleep 3; ', 1], ['broken', 'sleep 3600; ', 1]] as const) {
+    for (const [name, start, n] of [['good2', '', 2], ['good', '', 1], ['slow', 'sleep 8; ', 1], ['broken', 'sleep 3600; ', 1]] as const) {
       files[name] = path.join(dir, `${name}.json`);
       await writeFile(files[name], JSON.stringify(template(start, n), null, 2));
     }
