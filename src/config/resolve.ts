@@ -38,6 +38,7 @@ export const DEFAULTS = {
   bbm: ['bbm'],
   pollInterval: 60,
   title: 'buildbot-marathon',
+  forceSchedulers: 'shared',
 } as const;
 
 class Reader {
@@ -303,7 +304,7 @@ export function resolveConfig(input: unknown, subject = 'ci.config.ts'): Resolve
   if (marathon.tokenSecret !== null && marathon.userSecret !== null) r.problem('marathon', 'set tokenSecret or userSecret/passwordSecret, not both');
 
   // buildbot
-  const b = r.object(r.required(root, 'buildbot', ''), 'buildbot', ['url', 'title', 'workers', 'www', 'workerPort', 'workerAddress', 'secretsDir', 'db', 'bbm']);
+  const b = r.object(r.required(root, 'buildbot', ''), 'buildbot', ['url', 'title', 'workers', 'www', 'workerPort', 'workerAddress', 'secretsDir', 'db', 'bbm', 'forceSchedulers']);
   const buildbotUrl = b ? r.url(r.required(b, 'url', 'buildbot'), 'buildbot.url') : undefined;
   if (buildbotUrl !== undefined && !buildbotUrl.endsWith('/')) r.problem('buildbot.url', `Buildbot needs a trailing slash: use ${JSON.stringify(`${buildbotUrl}/`)}`);
   const workers = (b ? r.array(r.required(b, 'workers', 'buildbot'), 'buildbot.workers', (v, p) => resolveWorker(r, v, p), { nonEmpty: true }) : undefined) ?? [];
@@ -344,6 +345,7 @@ export function resolveConfig(input: unknown, subject = 'ci.config.ts'): Resolve
     secretsDir: r.string(b?.secretsDir, 'buildbot.secretsDir') ?? DEFAULTS.secretsDir,
     db: resolveDb(r, b?.db),
     bbm: r.array(b?.bbm, 'buildbot.bbm', (v, p) => r.string(v, p), { nonEmpty: true }) ?? [...DEFAULTS.bbm],
+    forceSchedulers: forceSchedulers(r, b?.forceSchedulers),
   };
   if (www.port === buildbot.workerPort && www.address === buildbot.workerAddress) r.problem('buildbot.workerPort', `the web UI already uses port ${www.port}`);
 
@@ -382,6 +384,13 @@ export function resolveConfig(input: unknown, subject = 'ci.config.ts'): Resolve
     throw new ValidationError(`${subject} is not valid`, r.problems, { hint: `fix the ${r.problems.length === 1 ? 'problem' : 'problems'} above in ${subject}, then run \`bbm generate\` again` });
   }
   return { registry, marathon, buildbot, changeSources, projects };
+}
+
+function forceSchedulers(r: Reader, value: unknown): 'shared' | 'perProject' {
+  if (value === undefined) return DEFAULTS.forceSchedulers;
+  if (value === 'shared' || value === 'perProject') return value;
+  r.problem('buildbot.forceSchedulers', `must be 'shared' or 'perProject', got ${describe(value)}`);
+  return DEFAULTS.forceSchedulers;
 }
 
 function resolveDb(r: Reader, value: unknown): ResolvedConfig['buildbot']['db'] {

@@ -109,6 +109,12 @@ export interface BuildbotConfig {
   db?: string | { urlSecret: SecretName };
   /** How the worker runs `bbm`: an argv prefix. Default `['bbm']`. */
   bbm?: string[];
+  /**
+   * `'shared'` (default): one force form, `force`, on every builder's page (it forces that builder
+   * only). `'perProject'`: one force scheduler per project, `force-<name>`, whose branch field
+   * defaults to the project's first branch; each costs about 10 ms of master start-up.
+   */
+  forceSchedulers?: 'shared' | 'perProject';
 }
 
 export interface ChangeSourcesConfig {
@@ -177,6 +183,7 @@ export interface ResolvedConfig {
     secretsDir: string;
     db: { url: string } | { urlSecret: SecretName };
     bbm: string[];
+    forceSchedulers: 'shared' | 'perProject';
   };
   changeSources: { pollInterval: number; github: SecretName | null; gitlab: SecretName | null };
   projects: ResolvedProject[];

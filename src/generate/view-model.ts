@@ -108,6 +108,7 @@ export function buildMasterView(config: ResolvedConfig, source = 'ci.config.ts')
       { name: 'MARATHON_URL', value: py(marathon.url) },
       { name: 'BUILDBOT_URL', value: py(bb.url) },
       { name: 'DEPLOY_STEP', value: py(marathon.deployStep) },
+      { name: 'FORCE_PER_PROJECT', value: py(bb.forceSchedulers === 'perProject') },
       { name: 'POLL_INTERVAL', value: py(changeSources.pollInterval) },
       { name: 'REGISTRY_ENV', value: py(registryEnv) },
       { name: 'MARATHON_ENV', value: py(marathonEnv) },

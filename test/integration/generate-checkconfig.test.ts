@@ -43,6 +43,7 @@ function fullConfig(): CiConfig {
       workerPort: 9999,
       bbm: ['node', '/opt/bbm/dist/cli.js'],
       db: { urlSecret: 'db-url' },
+      forceSchedulers: 'perProject',
     },
     changeSources: { pollInterval: 300, github: { secret: 'github-hook' }, gitlab: { secret: 'gitlab-hook' } },
     projects,
@@ -65,7 +66,7 @@ d('buildbot checkconfig on generated master.cfg files', () => {
     const r = await checkconfig(dir);
     expect(r.output).toMatch(/Config file is good!/);
     const s = summarize(dir);
-    expect(s.schedulers).toEqual(['on-change', 'force']);
+    expect(s.schedulers).toEqual(['on-change', ...fullConfig().projects.map((p) => `force-${p.name}`)]);
     expect(s.pollers).toHaveLength(7); // 8 projects, 7 repositories
     expect(s.pollers.find((p) => p.repourl.endsWith('team/python.git'))?.branches).toEqual(['main', 'develop', 'gh-pages']);
     expect(s.hooks).toEqual(['github', 'gitlab', 'poller']);

@@ -91,6 +91,7 @@ const invalid: [string, (c: Record<string, any>) => void, string, RegExp][] = [
   ['missing marathon', (c) => delete c.marathon, 'marathon', /is required/],
   ['a database URL with a password', (c) => (c.buildbot.db = 'postgresql://bb:hunter2@db/bb'), 'buildbot.db', /holds a password.*urlSecret/],
   ['a database secret with a bad name', (c) => (c.buildbot.db = { urlSecret: 'a/b' }), 'buildbot.db.urlSecret', /file name in the secrets directory/],
+  ['unknown force scheduler layout', (c) => (c.buildbot.forceSchedulers = 'each'), 'buildbot.forceSchedulers', /'shared' or 'perProject'/],
   ['control character in a repo URL', (c) => (c.projects[0].repo = 'x\ny'), 'projects[0].repo', /control characters/],
 ];
 
