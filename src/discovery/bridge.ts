@@ -132,8 +132,12 @@ async function defaultResolve(host: string): Promise<string | undefined> {
   }
 }
 
+/** Host name → IP for a minute: a resync must not resolve every agent again. */
+const HOST_TTL_MS = 60_000;
+
 export class Bridge {
   readonly status: BridgeStatus;
+  private readonly hostCache = new Map<string, { ip: string | undefined; at: number }>();
   private applied: Rendered | undefined;
   private readonly now: () => number;
   private chain: Promise<unknown> = Promise.resolve();
@@ -178,7 +182,15 @@ export class Bridge {
       for (const a of apps) for (const t of a.tasks ?? []) if (typeof t.host === 'string' && !isIP(t.host)) hosts.add(t.host);
       const resolved = new Map<string, string | undefined>();
       const resolveHost = this.deps.resolveHost ?? defaultResolve;
-      await Promise.all([...hosts].map(async (h) => resolved.set(h, await resolveHost(h))));
+      await Promise.all(
+        [...hosts].map(async (h) => {
+          const cached = this.hostCache.get(h);
+          if (cached && cached.ip !== undefined && this.now() - cached.at < HOST_TTL_MS) return resolved.set(h, cached.ip);
+          const ip = await resolveHost(h);
+          this.hostCache.set(h, { ip, at: this.now() });
+          return resolved.set(h, ip);
+        }),
+      );
       const { services, warnings } = buildServices(apps, {
         bind: this.options.bind,
         ...(this.options.group === undefined ? {} : { group: this.options.group }),

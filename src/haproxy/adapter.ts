@@ -72,7 +72,7 @@ export async function installConfig(out: string, text: string, haproxyBin = 'hap
  * answer. `;quit` makes the master CLI close after answering, as the stats socket does anyway.
  */
 export function cliCommand(socketPath: string, command: string, timeoutMs = 10_000): Promise<string> {
-  if (/[\n\r;]/.test(command)) return Promise.reject(new UsageError(`HAProxy CLI command ${JSON.stringify(command)} may not contain ; or newlines`));
+  if (/[\n\r]/.test(command)) return Promise.reject(new UsageError(`HAProxy CLI command ${JSON.stringify(command)} may not contain newlines`));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     const socket = createConnection(socketPath);
@@ -92,12 +92,19 @@ export function cliCommand(socketPath: string, command: string, timeoutMs = 10_0
 
 const CLI_FAILURE = /^(No such|Unknown|Require|Invalid|Can't|Cannot|Permission denied|.*: (invalid|unknown|not found))/im;
 
-/** Runs runtime API commands in order; throws on the first one HAProxy refuses. */
+/**
+ * Runs runtime API commands in order, up to 100 per connection (`a; b; c`: a resync of many
+ * apps must not open thousands of connections); throws naming every command HAProxy refused.
+ */
 export async function runtimeCommands(statsSocket: string, commands: readonly string[]): Promise<void> {
-  for (const command of commands) {
-    const answer = (await cliCommand(statsSocket, command)).trim();
-    if (CLI_FAILURE.test(answer)) throw new OperationFailedError(`HAProxy refused \`${command}\`: ${answer}`);
+  const refused: string[] = [];
+  for (let i = 0; i < commands.length; i += 100) {
+    const batch = commands.slice(i, i + 100);
+    for (const c of batch) if (/[\n\r;]/.test(c)) throw new UsageError(`HAProxy CLI command ${JSON.stringify(c)} may not contain ; or newlines`);
+    const answer = await cliCommand(statsSocket, batch.join('; '));
+    for (const line of answer.split('\n')) if (CLI_FAILURE.test(line.trim())) refused.push(line.trim());
   }
+  if (refused.length > 0) throw new OperationFailedError(`HAProxy refused ${refused.length} runtime command(s): ${refused.slice(0, 5).join(' | ')}`);
 }
 
 /**

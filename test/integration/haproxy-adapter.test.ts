@@ -145,7 +145,12 @@ d('HAProxy adapter (real haproxy)', () => {
     expect(await cliCommand(opts().statsSocket, 'show servers state bbm_n_' + secondPort)).toMatch(/bbm_n_\d+ 1 s1 127\.0\.0\.1 2/);
   });
 
-  it('runtimeCommands reports what HAProxy refuses', async () => {
-    await expect(runtimeCommands(opts().statsSocket, ['set server no_such_backend/s1 state ready'])).rejects.toThrow(/refused/);
+  it('runtimeCommands batches many commands and reports what HAProxy refuses', async () => {
+    const backend = (await cliCommand(opts().statsSocket, 'show backend')).split('\n').find((l) => l.startsWith('bbm_n_'))!.trim();
+    const toggles = Array.from({ length: 151 }, (_, i) => `set server ${backend}/s2 state ${i % 2 === 0 ? 'maint' : 'ready'}`);
+    await runtimeCommands(opts().statsSocket, toggles);
+    const s2 = (await cliCommand(opts().statsSocket, `show servers state ${backend}`)).split('\n').find((l) => / s2 /.test(l))!.split(' ');
+    expect(Number(s2[6]) & 1).toBe(1); // the last command (maint) won
+    await expect(runtimeCommands(opts().statsSocket, [`set server ${backend}/s2 state ready`, 'set server no_such_backend/s1 state ready'])).rejects.toThrow(/refused 1 runtime command/);
   });
 });
