@@ -193,12 +193,15 @@ d('bbm haproxy --watch with a real devcluster and a real HAProxy', () => {
     await deploymentsDone();
     await routesMatch();
     const before = await health();
+    const { app: current } = (await (await fetch(`${dc.url}/v2/apps/disco/web`)).json()) as { app: { tasks: { id: string }[] } };
+    expect(current.tasks).toHaveLength(2);
+    const logBefore = bridgeLog.length;
     await dc.stop(); // the event stream ends; the bridge keeps trying (through the proxy: 502)
     // While no engine runs, one task's container dies; only a full resync after reconnect can tell.
-    const ids = spawnSync('docker', ['ps', '-q', '--filter', `label=bbm.devcluster.name=${dc.name}`], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
-    expect(ids.length).toBe(2);
-    spawnSync('docker', ['rm', '-f', ids[0]!]);
-    await until('the bridge to notice', () => /event stream (ended|failed)/.test(bridgeLog), 30_000, 200);
+    const victim = spawnSync('docker', ['ps', '-q', '--filter', `label=bbm.devcluster.task=${current.tasks[0]!.id}`], { encoding: 'utf8' }).stdout.trim();
+    expect(victim).not.toBe('');
+    spawnSync('docker', ['rm', '-f', victim]);
+    await until('the bridge to notice', () => /event stream (ended|failed)/.test(bridgeLog.slice(logBefore)), 30_000, 200);
     await dc.restart();
     proxy.setTarget(dc.url);
     await until('a new connection', async () => (await health()).connects > before.connects, 60_000, 300);
