@@ -8,7 +8,8 @@
 #   BBM_MASTER_HOST, BBM_MASTER_PORT   the master's PB port                    (127.0.0.1:9989)
 #   BBM_WORKER_PASSWORD_FILE   the file holding the worker's password, a mounted secret
 #                                                                  (/run/secrets/worker-password)
-#   BBM_WORKER_MAX_BUILDS      not used here: the master decides (max_builds in master.cfg)
+#   BBM_STEP_<X>=value         reaches the build steps as BBM_<X> (e.g. BBM_STEP_TIMEOUT=300: bbm deploy's
+#                              --timeout). Every step log prints the worker's environment: no secrets here.
 # The password is read from its file by the worker process itself; it is never in argv, in the
 # environment or in a file the worker writes. The worker runs with a clean environment, because
 # Buildbot prints the worker's whole environment at the top of every step log.
@@ -27,5 +28,5 @@ printf 'buildbot-marathon worker image: Node.js %s, bbm %s\n' "$(node --version)
 python3 /opt/bbm-worker/write_tac.py "$basedir" "$host" "$port" "$name" "$password_file"
 rm -f "$basedir/twistd.pid"
 cd "$basedir"
-exec env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/var/lib/buildbot LANG=C.UTF-8 \
-  PYTHONUNBUFFERED=1 python3 /opt/bbm-worker/twistd.py "$basedir"
+# The clean environment (clean_env.py): a fixed few variables plus BBM_STEP_* renamed.
+exec python3 /opt/bbm-worker/clean_env.py python3 /opt/bbm-worker/twistd.py "$basedir"
