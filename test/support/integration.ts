@@ -60,6 +60,19 @@ export const components = {
   },
   git: { name: 'git', fix: 'apt-get install git', probe: () => commandOk('git', ['--version']) },
   haproxy: { name: 'HAProxy', fix: 'apt-get install haproxy', probe: () => commandOk('haproxy', ['-v']) },
+  compose: {
+    name: 'docker-compose',
+    fix: setup,
+    probe: () => commandOk('docker-compose', ['version', '--short']),
+  },
+  localBases: {
+    name: 'the locally made image bases bbm-local/debian:bookworm and bbm-local/node:20',
+    fix: setup,
+    probe: async () =>
+      (await dockerPing()) &&
+      (await commandOk('docker', ['image', 'inspect', 'bbm-local/debian:bookworm'])) &&
+      (await commandOk('docker', ['image', 'inspect', 'bbm-local/node:20'])),
+  },
   buildbot: {
     name: 'Buildbot master and worker (Debian packages)',
     fix: 'apt-get install buildbot buildbot-worker',

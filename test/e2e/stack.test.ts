@@ -1,0 +1,517 @@
+/**
+ * The whole pipeline, real everything: the stack comes up from docker-compose.yml with every image
+ * built here on the locally made Debian bases; commits pushed to a bare repository of the example
+ * project are tested, tagged, built, pushed and deployed by Buildbot, and HAProxy serves them.
+ *
+ * One compose project per run (unique name, ports picked free at run time, its own devcluster
+ * name, temporary secrets/repository/generated folders); everything it started is removed in
+ * afterAll, except the stack's images (a cache: the next run starts in seconds).
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startLoad } from '../support/http-load.js';
+import { components, describeWith } from '../support/integration.js';
+import { freePort, until } from '../support/ports.js';
+import { bbm } from '../support/processes.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const COMPOSE_FILE = path.join(ROOT, 'docker-compose.yml');
+const MIN = 60_000;
+
+const d = await describeWith([components.docker, components.git, components.compose, components.localBases, components.baseImage]);
+
+interface Exec {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function exec(file: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<Exec> {
+  return new Promise((resolve) => {
+    execFile(file, args, { env: opts.env, cwd: opts.cwd, timeout: opts.timeoutMs ?? 10 * MIN, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+    });
+  });
+}
+
+const rand = (n = 12) => randomBytes(n).toString('hex');
+
+// ---- the run's world ----
+const project = `bbm-e2e-${rand(4)}`;
+const secrets = {
+  db: `db-${rand()}`,
+  worker: `wk-${rand()}`,
+  admin: `adm-${rand()}`,
+  marathonUser: `mu-${rand(4)}`,
+  marathonPassword: `mp-${rand()}`,
+};
+let tmp = '';
+let wc = '';
+let env: NodeJS.ProcessEnv = {};
+const ports = { ui: 0, pb: 0, registry: 0, db: 0, marathon: 0, service: 0, vhost: 0 };
+let taskPorts = '';
+let ui = '';
+let builderId = 0;
+let cookie = '';
+const timings: Record<string, number> = {};
+
+const compose = (args: string[], timeoutMs?: number) => exec('docker-compose', ['-p', project, '-f', COMPOSE_FILE, ...args], { env, cwd: ROOT, timeoutMs });
+
+function git(...args: string[]): Promise<Exec> {
+  return exec('git', args, {
+    cwd: wc,
+    env: { ...process.env, GIT_AUTHOR_NAME: 'e2e', GIT_AUTHOR_EMAIL: 'e2e@example.invalid', GIT_COMMITTER_NAME: 'e2e', GIT_COMMITTER_EMAIL: 'e2e@example.invalid' },
+  });
+}
+
+async function api<T = Record<string, unknown>>(p: string): Promise<T> {
+  const res = await fetch(`${ui}api/v2/${p}`, { headers: cookie ? { cookie } : {} });
+  if (!res.ok) throw new Error(`GET ${p}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+async function text(url: string): Promise<{ status: number; body: string }> {
+  const res = await fetch(url, { headers: cookie ? { cookie } : {} });
+  return { status: res.status, body: await res.text() };
+}
+
+interface Build {
+  buildid: number;
+  number: number;
+  complete: boolean;
+  results: number | null;
+  started_at: number;
+  complete_at: number | null;
+  state_string: string;
+  properties: Record<string, [unknown, string]>;
+}
+interface Step {
+  stepid: number;
+  number: number;
+  name: string;
+  results: number | null;
+  started_at: number | null;
+  complete_at: number | null;
+  state_string: string;
+}
+
+/** Pushes the working copy's change as a commit; returns its sha and when it was pushed. */
+async function commitAndPush(message: string): Promise<{ sha: string; pushedAt: number }> {
+  for (const args of [['add', '-A'], ['commit', '-qm', message]]) {
+    const r = await git(...args);
+    expect(r.code, r.stderr).toBe(0);
+  }
+  const sha = (await git('rev-parse', 'HEAD')).stdout.trim();
+  const pushedAt = Date.now();
+  const push = await git('push', '-q', 'origin', 'master');
+  expect(push.code, push.stderr).toBe(0);
+  // Webhook-style nudge to the poller (the generated config enables the poller hook); the poller
+  // would find the commit on its own within pollInterval (2 s) anyway.
+  await fetch(`${ui}change_hook/poller`, { method: 'POST' }).catch(() => undefined);
+  return { sha, pushedAt };
+}
+
+async function buildOf(sha: string): Promise<Build> {
+  return until(
+    `a build of ${sha.slice(0, 8)}`,
+    async () => {
+      const r = await api<{ builds: Build[] }>(`builders/${builderId}/builds?order=-number&limit=20&property=revision&property=got_revision`);
+      return r.builds.find((b) => b.properties.revision?.[0] === sha || b.properties.got_revision?.[0] === sha);
+    },
+    3 * MIN,
+    500,
+  );
+}
+
+async function finished(buildid: number): Promise<Build> {
+  return until(
+    `build ${buildid} to finish`,
+    async () => {
+      const r = await api<{ builds: Build[] }>(`builds/${buildid}?property=*`);
+      const b = r.builds[0];
+      return b?.complete ? b : undefined;
+    },
+    12 * MIN,
+    1000,
+  );
+}
+
+async function steps(buildid: number): Promise<Step[]> {
+  return (await api<{ steps: Step[] }>(`builds/${buildid}/steps`)).steps;
+}
+
+function describeSteps(list: Step[]): string {
+  return list.map((s) => `${s.number} ${s.name}: results ${s.results} (${s.state_string})`).join('\n');
+}
+
+async function stepLog(buildid: number, stepName: string): Promise<string> {
+  const list = await steps(buildid);
+  const s = list.find((x) => x.name === stepName);
+  if (!s) return '';
+  return (await text(`${ui}api/v2/builds/${buildid}/steps/${s.number}/logs/stdio/raw`)).body;
+}
+
+async function app(): Promise<{ version: string; labels: Record<string, string>; container: { docker: { image: string } } } | undefined> {
+  const res = await fetch(`http://127.0.0.1:${ports.marathon}/v2/apps/hello`);
+  if (res.status === 404) return undefined;
+  return ((await res.json()) as { app: { version: string; labels: Record<string, string>; container: { docker: { image: string } } } }).app;
+}
+
+async function serviceBody(): Promise<string | undefined> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${ports.service}/`, { signal: AbortSignal.timeout(5000) });
+    return res.status === 200 ? (await res.text()).trim() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function page(marker: string): string {
+  return `<!doctype html>\n<title>hello</title>\n<p>${marker}</p>\n`;
+}
+
+async function explain(): Promise<string> {
+  const logs = await compose(['logs', '--no-color', '--tail=40'], MIN);
+  return logs.stdout.slice(-12_000);
+}
+
+d('the whole pipeline, from a commit to HAProxy, through docker-compose.yml', () => {
+  beforeAll(async () => {
+    tmp = mkdtempSync(path.join(os.tmpdir(), `${project}-`));
+    for (const k of Object.keys(ports) as (keyof typeof ports)[]) ports[k] = await freePort();
+    // Task host ports: a window outside the kernel's ephemeral range (where freePort picks).
+    const base = 20_000 + Math.floor(Math.random() * 50) * 200;
+    taskPorts = `${base}-${base + 199}`;
+    ui = `http://127.0.0.1:${ports.ui}/`;
+
+    // Secrets: files only root can read, as scripts/up.sh makes them.
+    const sdir = path.join(tmp, 'secrets');
+    mkdirSync(sdir, { mode: 0o700 });
+    const put = (name: string, value: string) => writeFileSync(path.join(sdir, name), value, { mode: 0o600 });
+    put('db-password', secrets.db);
+    put('worker-worker-1', secrets.worker);
+    put('htpasswd', `admin:${secrets.admin}\n`);
+    put('marathon-user', secrets.marathonUser);
+    put('marathon-password', secrets.marathonPassword);
+
+    // The configuration, generated by the real `bbm generate` from a JSON ci.config.
+    const config = {
+      registry: `127.0.0.1:${ports.registry}`,
+      marathon: { url: `http://127.0.0.1:${ports.marathon}`, userSecret: 'marathon-user', passwordSecret: 'marathon-password' },
+      buildbot: {
+        url: ui,
+        title: 'e2e',
+        workers: [{ name: 'worker-1', maxBuilds: 1 }],
+        www: {
+          address: '127.0.0.1',
+          port: ports.ui,
+          auth: { htpasswd: 'secrets/htpasswd' },
+          roles: { admins: ['admin'] },
+          allow: { force: ['admins'], stop: ['admins'], rebuild: ['admins'] },
+        },
+        secretsDir: 'secrets',
+        db: 'sqlite:///state.sqlite',
+      },
+      changeSources: { pollInterval: 2 },
+      projects: [
+        {
+          name: 'hello',
+          repo: '/srv/git/hello.git',
+          type: 'python',
+          branches: ['master'],
+          deploy: { branches: ['master'], app: 'marathon.json', appId: '/hello' },
+          buildArgs: { BASE_IMAGE: 'bbm-test/busybox:latest' },
+        },
+      ],
+    };
+    writeFileSync(path.join(tmp, 'ci.config.json'), JSON.stringify(config, null, 2));
+    mkdirSync(path.join(tmp, 'generated'));
+    const gen = await bbm(['generate', '--config', path.join(tmp, 'ci.config.json'), '--out', path.join(tmp, 'generated', 'master.cfg')]);
+    expect(gen.status, gen.stderr).toBe(0);
+    const cfgText = readFileSync(path.join(tmp, 'generated', 'master.cfg'), 'utf8');
+    for (const v of Object.values(secrets)) expect(cfgText).not.toContain(v);
+
+    // The example project, in a bare repository the master and the worker see at /srv/git.
+    mkdirSync(path.join(tmp, 'repos'));
+    const bare = path.join(tmp, 'repos', 'hello.git');
+    expect((await exec('git', ['init', '-q', '--bare', '-b', 'master', bare])).code).toBe(0);
+    wc = path.join(tmp, 'wc');
+    cpSync(path.join(ROOT, 'examples', 'hello'), wc, { recursive: true });
+    const def = JSON.parse(readFileSync(path.join(wc, 'marathon.json'), 'utf8'));
+    def.container.portMappings[0].servicePort = ports.service;
+    writeFileSync(path.join(wc, 'marathon.json'), `${JSON.stringify(def, null, 2)}\n`);
+    writeFileSync(path.join(wc, 'www', 'index.html'), page('e2e v0 (never deployed: before the stack)'));
+    for (const args of [['init', '-q', '-b', 'master'], ['remote', 'add', 'origin', bare], ['add', '-A'], ['commit', '-qm', 'v0'], ['tag', '0.1.0'], ['push', '-q', 'origin', 'master', '--tags']]) {
+      const r = await git(...args);
+      expect(r.code, `git ${args.join(' ')}: ${r.stderr}`).toBe(0);
+    }
+    chmodSync(tmp, 0o755);
+
+    env = {
+      ...process.env,
+      BBM_DEBIAN_BASE: 'bbm-local/debian:bookworm',
+      BBM_NODE_BASE: 'bbm-local/node:20',
+      BBM_MASTER_BASE: 'bbm-local/debian:bookworm',
+      BBM_BUILDBOT_SOURCE: 'debian',
+      BBM_SECRETS_DIR: sdir,
+      BBM_REPOS_DIR: path.join(tmp, 'repos'),
+      BBM_GENERATED_DIR: path.join(tmp, 'generated'),
+      BBM_UI_PORT: String(ports.ui),
+      BBM_PB_PORT: String(ports.pb),
+      BBM_REGISTRY_PORT: String(ports.registry),
+      BBM_DB_PORT: String(ports.db),
+      BBM_MARATHON_PORT: String(ports.marathon),
+      BBM_HAPROXY_MARATHON_URL: `http://127.0.0.1:${ports.marathon}`,
+      BBM_HAPROXY_HTTP_PORT: String(ports.vhost),
+      BBM_TASK_PORTS: taskPorts,
+      BBM_CLUSTER_NAME: project,
+      BBM_WORKER_NAME: 'worker-1',
+      // A failing health check never finishes a deployment; bbm deploy gives up after this.
+      BBM_DEPLOY_TIMEOUT: '90',
+    };
+
+    let t = Date.now();
+    const build = await compose(['build'], 30 * MIN);
+    expect(build.code, build.stderr.slice(-5000)).toBe(0);
+    timings.imagesBuildSeconds = (Date.now() - t) / 1000;
+    t = Date.now();
+    const up = await compose(['up', '-d'], 10 * MIN);
+    expect(up.code, up.stderr.slice(-5000)).toBe(0);
+    await until('the master REST API', async () => (await fetch(`${ui}api/v2/masters`)).ok, 5 * MIN, 1000).catch(async (e) => {
+      throw new Error(`${String(e)}\n${await explain()}`);
+    });
+    await until(
+      'worker-1 to connect',
+      async () => {
+        const w = await api<{ workers: { name: string; connected_to: unknown[] }[] }>('workers?name=worker-1');
+        return (w.workers[0]?.connected_to.length ?? 0) > 0;
+      },
+      3 * MIN,
+      1000,
+    ).catch(async (e) => {
+      throw new Error(`${String(e)}\n${await explain()}`);
+    });
+    await until('the registry', async () => (await fetch(`http://127.0.0.1:${ports.registry}/v2/`)).ok, 2 * MIN, 500);
+    await until('bbm devcluster', async () => (await fetch(`http://127.0.0.1:${ports.marathon}/v2/info`)).ok, 2 * MIN, 500);
+    timings.stackStartSeconds = (Date.now() - t) / 1000;
+    builderId = (await api<{ builders: { builderid: number }[] }>('builders?name=hello')).builders[0]!.builderid;
+
+    // The UI's login (basic auth against secrets/htpasswd) gives the session cookie the force form uses.
+    const login = await fetch(`${ui}auth/login`, { headers: { authorization: `Basic ${Buffer.from(`admin:${secrets.admin}`).toString('base64')}` }, redirect: 'manual' });
+    cookie = (login.headers.getSetCookie?.() ?? []).map((c) => c.split(';')[0]).join('; ');
+    expect(cookie, `login answered ${login.status}`).toMatch(/=/);
+  }, 45 * MIN);
+
+  afterAll(async () => {
+    if (env.BBM_SECRETS_DIR) {
+      if (process.env.BBM_E2E_KEEP !== '1') await compose(['down', '-v', '--remove-orphans', '--timeout', '20'], 5 * MIN);
+      // Task containers of this run's devcluster outlive it by design (they are adopted on restart).
+      const ids = (await exec('docker', ['ps', '-aq', '--filter', `label=bbm.devcluster.name=${project}`])).stdout.split(/\s+/).filter(Boolean);
+      if (ids.length && process.env.BBM_E2E_KEEP !== '1') await exec('docker', ['rm', '-f', ...ids]);
+      const images = (await exec('docker', ['images', '-q', '--filter', `reference=127.0.0.1:${ports.registry}/hello`])).stdout.split(/\s+/).filter(Boolean);
+      if (images.length && process.env.BBM_E2E_KEEP !== '1') await exec('docker', ['rmi', '-f', ...new Set(images)]);
+    }
+    if (tmp && process.env.BBM_E2E_KEEP !== '1') rmSync(tmp, { recursive: true, force: true });
+    process.stdout.write(`e2e timings: ${JSON.stringify(timings)}\n`);
+  }, 10 * MIN);
+
+  it('docker-compose accepts the file with and without the mesos profile, and starts only the default services', async () => {
+    const plain = await compose(['config', '-q']);
+    expect(plain.code, plain.stderr).toBe(0);
+    const mesos = await compose(['--profile', 'mesos', 'config']);
+    expect(mesos.code, mesos.stderr).toBe(0);
+    for (const s of ['zookeeper:', 'mesos-master:', 'mesos-agent:', 'marathon:']) expect(mesos.stdout).toContain(`  ${s}`);
+    expect(mesos.stdout).toMatch(/MESOS_CONTAINERIZERS: docker,mesos/);
+    const running = await compose(['ps', '--services', '--filter', 'status=running']);
+    expect(running.stdout.split(/\s+/).filter(Boolean).sort()).toEqual(['devcluster', 'haproxy', 'master', 'postgres', 'registry', 'worker']);
+    // Built here, on the bases scripts/images.sh made (their labels are inherited).
+    const master = await exec('docker', ['image', 'inspect', '--format', '{{json .Config.Labels}}', 'buildbot-marathon/master:latest']);
+    expect(master.stdout).toContain('made by buildbot-marathon scripts/images.sh');
+    const worker = await exec('docker', ['image', 'inspect', '--format', '{{json .Config.Labels}}', 'buildbot-marathon/worker:latest']);
+    expect(worker.stdout).toContain('made by buildbot-marathon scripts/images.sh');
+    // The master's UI listens on loopback only; PostgreSQL holds Buildbot's database.
+    const master_ = await api<{ masters: { active: boolean }[] }>('masters');
+    expect(master_.masters.some((m) => m.active)).toBe(true);
+    const tables = await compose(['exec', '-T', 'postgres', 'sh', '-c', 'psql -h /run/postgresql -p "$PGPORT" -U postgres -d buildbot -Atc "select count(*) from builders"']);
+    expect(tables.code, tables.stderr).toBe(0);
+    expect(Number(tables.stdout.trim())).toBeGreaterThanOrEqual(1);
+  });
+
+  let v1Image = '';
+
+  it('a pushed commit is tested, tagged, built, pushed, deployed, and served through HAProxy', async () => {
+    writeFileSync(path.join(wc, 'www', 'index.html'), page('e2e v1'));
+    const { sha, pushedAt } = await commitAndPush('v1');
+    const started = await buildOf(sha);
+    const b = await finished(started.buildid);
+    const list = await steps(b.buildid);
+    expect(b.results, `${describeSteps(list)}\n${await stepLog(b.buildid, 'deploy')}`).toBe(0);
+    for (const name of ['checkout', 'install', 'pytest', 'tag', 'docker build', 'docker push', 'deploy']) {
+      expect(list.find((s) => s.name === name)?.results, `step ${name}\n${describeSteps(list)}`).toBe(0);
+    }
+    expect(await stepLog(b.buildid, 'pytest')).toMatch(/2 passed/);
+    const tag = String(b.properties.tag?.[0]);
+    const image = String(b.properties.image?.[0]);
+    expect(tag).toMatch(new RegExp(`^hello-${b.number}-master-0\\.1\\.0-1-g[0-9a-f]+$`));
+    expect(image).toBe(`127.0.0.1:${ports.registry}/hello:${tag}`);
+    // In the stack's registry …
+    const tags = (await (await fetch(`http://127.0.0.1:${ports.registry}/v2/hello/tags/list`)).json()) as { tags: string[] };
+    expect(tags.tags).toContain(tag);
+    // … running on the engine …
+    const a = await app();
+    expect(a?.container.docker.image).toBe(image);
+    expect(a?.labels['bbm.commit']).toBe(sha);
+    // … and served on the app's service port through HAProxy.
+    const body = await until('HAProxy to serve v1', async () => ((await serviceBody())?.includes('e2e v1') ? serviceBody() : undefined), 2 * MIN, 500);
+    expect(body).toContain('e2e v1');
+    timings.firstDeployCommitToServingSeconds = (Date.now() - pushedAt) / 1000;
+    v1Image = image;
+  }, 20 * MIN);
+
+  let v2Build: Build | undefined;
+
+  it('a second commit rolls over while a client keeps requesting through HAProxy: zero failed requests', async () => {
+    expect(v1Image, 'needs the first deploy').not.toBe('');
+    const load = startLoad(`http://127.0.0.1:${ports.service}/`, { keepAlive: 2, fresh: 2, accept: (b) => b.includes('e2e v1') || b.includes('e2e v2') });
+    writeFileSync(path.join(wc, 'www', 'index.html'), page('e2e v2'));
+    const { sha, pushedAt } = await commitAndPush('v2');
+    let firstV2 = 0;
+    const watcher = (async () => {
+      const deadline = Date.now() + 15 * MIN;
+      while (!firstV2 && Date.now() < deadline) {
+        if ((await serviceBody())?.includes('e2e v2')) firstV2 = Date.now();
+        else await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const started = await buildOf(sha);
+    const b = await finished(started.buildid);
+    await until('HAProxy to serve only v2', async () => {
+      for (let i = 0; i < 10; i++) if (!(await serviceBody())?.includes('e2e v2')) return false;
+      return true;
+    }, 2 * MIN, 500);
+    await watcher;
+    // Keep requesting a little after the switch: the old tasks are being killed now.
+    await new Promise((r) => setTimeout(r, 3000));
+    const result = await load.stop();
+    const list = await steps(b.buildid);
+    expect(b.results, describeSteps(list)).toBe(0);
+    expect(result.ok).toBeGreaterThan(50);
+    expect(result.failed, result.failures.join('\n')).toBe(0);
+    expect([...result.bodies.keys()].some((k) => k.includes('e2e v1'))).toBe(true);
+    expect([...result.bodies.keys()].some((k) => k.includes('e2e v2'))).toBe(true);
+    v2Build = b;
+
+    // Where commit → serving went (Buildbot's REST step timings; wall clock of this machine).
+    const ms = (s: Step) => ((s.complete_at ?? 0) - (s.started_at ?? 0)) * 1000;
+    const sum = (names: string[]) => list.filter((s) => names.includes(s.name)).reduce((n, s) => n + ms(s), 0);
+    const buildMs = ((b.complete_at ?? 0) - b.started_at) * 1000;
+    const stepsMs = list.reduce((n, s) => n + ms(s), 0);
+    const split = {
+      total_commit_to_first_v2_response_s: (firstV2 - pushedAt) / 1000,
+      total_commit_to_build_green_s: ((b.complete_at ?? 0) * 1000 - pushedAt) / 1000,
+      buildbot_s: (b.started_at * 1000 - pushedAt + sum(['worker_preparation', 'checkout']) + (buildMs - stepsMs)) / 1000,
+      project_tests_s: sum(['layout', 'virtualenv', 'install', 'pytest', 'setup.py test', 'sdist', 'wheel']) / 1000,
+      docker_s: sum(['docker build', 'docker push']) / 1000,
+      bbm_s: sum(['tag', 'deploy']) / 1000,
+      of_which_bbm_deploy_s: sum(['deploy']) / 1000,
+      first_v2_response_after_deploy_step_start_s: (firstV2 - (list.find((s) => s.name === 'deploy')?.started_at ?? 0) * 1000) / 1000,
+      requests_ok: result.ok,
+      requests_failed: result.failed,
+    };
+    Object.assign(timings, split);
+    process.stdout.write(`e2e commit → serving split: ${JSON.stringify(split, null, 2)}\n`);
+  }, 25 * MIN);
+
+  it('a build forced through the REST API (the UI form’s call) with deploy off builds and pushes but does not deploy', async () => {
+    expect(v2Build, 'needs the second deploy').toBeDefined();
+    const before = await app();
+    const res = await fetch(`${ui}api/v2/forceschedulers/force`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        method: 'force',
+        id: 1,
+        params: { builderid: String(builderId), username: 'e2e', reason: 'e2e: no deploy', branch: '', revision: '', deploy: false },
+      }),
+    });
+    const rpc = (await res.json()) as { result?: [number, Record<string, number>]; error?: unknown };
+    expect(rpc.error, JSON.stringify(rpc)).toBeUndefined();
+    const brid = Object.values(rpc.result![1])[0]!;
+    const started = await until('the forced build', async () => (await api<{ builds: Build[] }>(`builds?buildrequestid=${brid}`)).builds[0], 3 * MIN, 500);
+    const b = await finished(started.buildid);
+    const list = await steps(b.buildid);
+    expect(b.results, describeSteps(list)).toBe(0);
+    expect(b.properties.deploy?.[0]).toBe(false);
+    expect(list.find((s) => s.name === 'docker push')?.results).toBe(0);
+    const deploy = list.find((s) => s.name === 'deploy');
+    expect(deploy === undefined || deploy.results === 3, describeSteps(list)).toBe(true); // SKIPPED
+    const tag = String(b.properties.tag?.[0]);
+    expect(tag).toMatch(new RegExp(`^hello-${b.number}-master-`));
+    const tags = (await (await fetch(`http://127.0.0.1:${ports.registry}/v2/hello/tags/list`)).json()) as { tags: string[] };
+    expect(tags.tags).toContain(tag);
+    const after = await app();
+    expect(after?.version).toBe(before?.version);
+    expect(after?.container.docker.image).not.toContain(tag);
+    expect(await serviceBody()).toContain('e2e v2');
+  }, 20 * MIN);
+
+  it('a commit whose new version fails its health check turns the build red, and the previous version keeps serving', async () => {
+    expect(v2Build, 'needs the second deploy').toBeDefined();
+    const before = await app();
+    const def = JSON.parse(readFileSync(path.join(wc, 'marathon.json'), 'utf8'));
+    def.healthChecks[0].path = '/no-such-page';
+    def.healthChecks[0].gracePeriodSeconds = 10;
+    writeFileSync(path.join(wc, 'marathon.json'), `${JSON.stringify(def, null, 2)}\n`);
+    writeFileSync(path.join(wc, 'www', 'index.html'), page('e2e v3 (unhealthy)'));
+    const load = startLoad(`http://127.0.0.1:${ports.service}/`, { keepAlive: 1, fresh: 1, accept: (b) => b.includes('e2e v2') });
+    const { sha } = await commitAndPush('v3: health check fails');
+    const started = await buildOf(sha);
+    const b = await finished(started.buildid);
+    const result = await load.stop();
+    const list = await steps(b.buildid);
+    expect(b.results, describeSteps(list)).toBe(2); // FAILURE
+    expect(list.find((s) => s.name === 'docker push')?.results).toBe(0);
+    expect(list.find((s) => s.name === 'deploy')?.results, describeSteps(list)).toBe(2);
+    expect(await stepLog(b.buildid, 'deploy')).toMatch(/roll/i);
+    // The previous version is the app's version again and keeps serving, with no failed request.
+    const after = await until('the rollback to finish', async () => {
+      const a = await app();
+      return a && a.container.docker.image === before?.container.docker.image ? a : undefined;
+    }, 3 * MIN, 1000);
+    expect(after.labels['bbm.build-number']).toBe(before?.labels['bbm.build-number']);
+    for (let i = 0; i < 5; i++) expect(await serviceBody()).toContain('e2e v2');
+    expect(result.ok).toBeGreaterThan(20);
+    expect(result.failed, result.failures.join('\n')).toBe(0);
+  }, 20 * MIN);
+
+  it('nothing secret appears in any build log read back through the REST API', async () => {
+    const builds = (await api<{ builds: Build[] }>(`builds?builderid=${builderId}`)).builds;
+    expect(builds.length).toBeGreaterThanOrEqual(4);
+    let logsRead = 0;
+    let redactedSeen = 0;
+    for (const b of builds) {
+      for (const s of await steps(b.buildid)) {
+        const logs = (await api<{ logs: { logid: number }[] }>(`steps/${s.stepid}/logs`)).logs;
+        for (const l of logs) {
+          const { status, body } = await text(`${ui}api/v2/logs/${l.logid}/raw`);
+          expect(status).toBe(200);
+          logsRead++;
+          for (const [name, value] of Object.entries(secrets)) expect(body.includes(value), `secret ${name} in build ${b.number} step ${s.name}`).toBe(false);
+          if (body.includes('<marathon-password>')) redactedSeen++;
+        }
+      }
+    }
+    expect(logsRead).toBeGreaterThan(20);
+    // The deploy steps did render the Marathon credentials (into their environment): redacted.
+    expect(redactedSeen).toBeGreaterThanOrEqual(2);
+    // The step descriptions and properties do not carry them either.
+    const all = JSON.stringify(await api(`builds?builderid=${builderId}&property=*`));
+    for (const value of Object.values(secrets)) expect(all.includes(value)).toBe(false);
+  }, 10 * MIN);
+});
