@@ -21,5 +21,5 @@ RUN BUILDBOT_SOURCE="$BUILDBOT_SOURCE" BUILDBOT_VERSION="$BUILDBOT_VERSION" sh /
 COPY master/ /opt/bbm-master/
 RUN rm -rf /opt/bbm-master/www-stub && ln -sf /opt/bbm-master/bbm-reconfig /usr/local/bin/bbm-reconfig
 VOLUME /var/lib/buildbot
-HEALTHCHECK --interval=10s --timeout=6s --start-period=120s --retries=3 CMD ["python3", "/opt/bbm-master/healthcheck.py"]
+HEALTHCHECK --interval=30s --timeout=30s --start-period=180s --retries=3 CMD ["python3", "/opt/bbm-master/healthcheck.py"]
 ENTRYPOINT ["/opt/bbm-master/start.sh"]

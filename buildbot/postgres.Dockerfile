@@ -17,6 +17,6 @@ RUN set -eu; export DEBIAN_FRONTEND=noninteractive; d=/tmp/nojit; mkdir -p $d/DE
 COPY postgres/start.sh /usr/local/bin/bbm-postgres
 ENV PATH=/usr/lib/postgresql/15/bin:$PATH PGDATA=/var/lib/postgresql/data PGBIND=127.0.0.1 PGPORT=5432
 VOLUME /var/lib/postgresql/data
-HEALTHCHECK --interval=5s --timeout=5s --start-period=60s --retries=5 \
+HEALTHCHECK --interval=5s --timeout=20s --start-period=120s --retries=5 \
   CMD ["sh", "-c", "pg_isready -q -h \"$PGBIND\" -p \"$PGPORT\""]
 ENTRYPOINT ["/usr/local/bin/bbm-postgres"]

@@ -12,6 +12,6 @@ RUN set -eu; export DEBIAN_FRONTEND=noninteractive; apt-get update -qq \
 COPY registry/config.yml /etc/bbm-registry/config.yml
 ENV REGISTRY_HTTP_ADDR=127.0.0.1:5001
 VOLUME /var/lib/registry
-HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 \
+HEALTHCHECK --interval=30s --timeout=20s --start-period=30s --retries=3 \
   CMD ["bash", "-c", "exec 3<>/dev/tcp/${REGISTRY_HTTP_ADDR%:*}/${REGISTRY_HTTP_ADDR##*:} && printf 'GET /v2/ HTTP/1.0\\r\\n\\r\\n' >&3 && head -1 <&3 | grep -q ' 200 '"]
 ENTRYPOINT ["docker-registry", "serve", "/etc/bbm-registry/config.yml"]

@@ -149,6 +149,18 @@ function describeSteps(list: Step[]): string {
   return list.map((s) => `${s.number} ${s.name}: results ${s.results} (${s.state_string})`).join('\n');
 }
 
+/** Resolves when the build's step `name` has started (the rollout begins with the deploy step). */
+async function stepStarted(buildid: number, name: string): Promise<void> {
+  await until(`step ${name} of build ${buildid} to start`, async () => {
+    const list = await steps(buildid);
+    const s = list.find((x) => x.name === name);
+    if (s?.started_at) return true;
+    const b = (await api<{ builds: Build[] }>(`builds/${buildid}`)).builds[0];
+    if (b?.complete) throw new Error(`build ${buildid} ended before its ${name} step:\n${describeSteps(list)}`);
+    return false;
+  }, 15 * MIN, 300);
+}
+
 async function stepLog(buildid: number, stepName: string): Promise<string> {
   const list = await steps(buildid);
   const s = list.find((x) => x.name === stepName);
@@ -377,9 +389,12 @@ d('the whole pipeline, from a commit to HAProxy, through docker-compose.yml', ()
 
   it('a second commit rolls over while a client keeps requesting through HAProxy: zero failed requests', async () => {
     expect(v1Image, 'needs the first deploy').not.toBe('');
-    const load = startLoad(`http://127.0.0.1:${ports.service}/`, { keepAlive: 2, fresh: 2, accept: (b) => b.includes('e2e v1') || b.includes('e2e v2') });
     writeFileSync(path.join(wc, 'www', 'index.html'), page('e2e v2'));
     const { sha, pushedAt } = await commitAndPush('v2');
+    const started = await buildOf(sha);
+    // Clients keep requesting from before the rollout starts (the deploy step) until after it ended.
+    await stepStarted(started.buildid, 'docker push');
+    const load = startLoad(`http://127.0.0.1:${ports.service}/`, { keepAlive: 1, fresh: 1, accept: (b) => b.includes('e2e v1') || b.includes('e2e v2') });
     let firstV2 = 0;
     const watcher = (async () => {
       const deadline = Date.now() + 15 * MIN;
@@ -388,7 +403,6 @@ d('the whole pipeline, from a commit to HAProxy, through docker-compose.yml', ()
         else await new Promise((r) => setTimeout(r, 100));
       }
     })();
-    const started = await buildOf(sha);
     const b = await finished(started.buildid);
     await until('HAProxy to serve only v2', async () => {
       for (let i = 0; i < 10; i++) if (!(await serviceBody())?.includes('e2e v2')) return false;
@@ -469,9 +483,10 @@ d('the whole pipeline, from a commit to HAProxy, through docker-compose.yml', ()
     def.healthChecks[0].gracePeriodSeconds = 10;
     writeFileSync(path.join(wc, 'marathon.json'), `${JSON.stringify(def, null, 2)}\n`);
     writeFileSync(path.join(wc, 'www', 'index.html'), page('e2e v3 (unhealthy)'));
-    const load = startLoad(`http://127.0.0.1:${ports.service}/`, { keepAlive: 1, fresh: 1, accept: (b) => b.includes('e2e v2') });
     const { sha } = await commitAndPush('v3: health check fails');
     const started = await buildOf(sha);
+    await stepStarted(started.buildid, 'docker push');
+    const load = startLoad(`http://127.0.0.1:${ports.service}/`, { keepAlive: 1, fresh: 1, accept: (b) => b.includes('e2e v2') });
     const b = await finished(started.buildid);
     const result = await load.stop();
     const list = await steps(b.buildid);
