@@ -349,7 +349,7 @@ d('the whole pipeline, from a commit to HAProxy, through docker-compose.yml', ()
     // The master's UI listens on loopback only; PostgreSQL holds Buildbot's database.
     const master_ = await api<{ masters: { active: boolean }[] }>('masters');
     expect(master_.masters.some((m) => m.active)).toBe(true);
-    const tables = await compose(['exec', '-T', 'postgres', 'sh', '-c', 'psql -h /run/postgresql -p "$PGPORT" -U postgres -d buildbot -Atc "select count(*) from builders"']);
+    const tables = await compose(['exec', '-T', '--user', 'postgres', 'postgres', 'sh', '-c', 'psql -h /run/postgresql -p "$PGPORT" -d buildbot -Atc "select count(*) from builders"']);
     expect(tables.code, tables.stderr).toBe(0);
     expect(Number(tables.stdout.trim())).toBeGreaterThanOrEqual(1);
   });
