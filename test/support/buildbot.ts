@@ -4,7 +4,6 @@
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 
 export const PYTHON = '/usr/bin/python3';
@@ -60,16 +59,7 @@ print(json.dumps({
   return JSON.parse(r.stdout) as MasterSummary;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from './ports.js';
 
 /** The smallest `base` www plugin (NOTES §1): lets a Debian master serve /api/v2. Test-only. */
 export function writeWwwStub(dir: string): string {

@@ -1,6 +1,5 @@
 /** Small helpers for integration tests: free loopback ports, polling with a deadline, the CLI. */
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { createServer } from 'node:net';
 import path from 'node:path';
 
 export const CLI = path.resolve(import.meta.dirname, '../../dist/cli.js');
@@ -25,18 +24,7 @@ export function bbmSync(args: string[], cwd?: string): SpawnSyncReturns<string> 
   return spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8' });
 }
 
-/** A loopback port that was free a moment ago (listen on 0, read it, close). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from './ports.js';
 
 export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000, everyMs = 200): Promise<T> {
   const deadline = Date.now() + timeoutMs;
