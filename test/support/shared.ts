@@ -21,3 +21,20 @@ export const SHARED_DIR = find();
 export const sharedPath = (...parts: string[]) => path.join(SHARED_DIR, ...parts);
 export const sharedText = (...parts: string[]) => readFileSync(sharedPath(...parts), 'utf8');
 export const sharedJson = <T = unknown>(...parts: string[]): T => JSON.parse(sharedText(...parts)) as T;
+
+/**
+ * The event types of `marathon/examples/events-stream.wire.constructed.txt`, in order: written out by
+ * hand (not parsed from the file) so the parser and the stream tests check against an independent list.
+ */
+export const RECORDED_WIRE_EVENT_TYPES = [
+  'event_stream_attached',
+  'api_post_event',
+  'group_change_success',
+  'deployment_info',
+  'status_update_event',
+  'instance_changed_event',
+  'health_status_changed_event',
+  'instance_health_changed_event',
+  'deployment_step_success',
+  'deployment_success',
+] as const;

@@ -4,7 +4,7 @@ import { streamEvents } from '../../../src/marathon/events.js';
 import { UsageError, UnreachableError } from '../../../src/errors.js';
 import type { MarathonEvent } from '../../../src/marathon/types.js';
 import { startTestServer, type TestServer } from '../../support/http-server.js';
-import { sharedText } from '../../support/shared.js';
+import { RECORDED_WIRE_EVENT_TYPES, sharedText } from '../../support/shared.js';
 
 const wire = sharedText('marathon', 'examples', 'events-stream.wire.constructed.txt');
 
@@ -69,18 +69,7 @@ describe('streamEvents', () => {
     expect(leader.requests[0]?.headers.accept).toBe('text/event-stream');
     expect(leader.requests[0]?.url).toBe('/v2/events?event_type=deployment_success&event_type=deployment_failed');
     expect(opened).toBe(`${leader.url}/v2/events?event_type=deployment_success&event_type=deployment_failed`);
-    expect(events.map((e) => e.eventType)).toEqual([
-      'event_stream_attached',
-      'api_post_event',
-      'group_change_success',
-      'deployment_info',
-      'status_update_event',
-      'instance_changed_event',
-      'health_status_changed_event',
-      'instance_health_changed_event',
-      'deployment_step_success',
-      'deployment_success',
-    ]);
+    expect(events.map((e) => e.eventType)).toEqual([...RECORDED_WIRE_EVENT_TYPES]);
     expect(events.at(-1)?.id).toBe('0f9f4b7e-6a3c-4a69-9d8b-6b2f6d6f3e21');
     expect(heartbeats).toBe(3);
   });

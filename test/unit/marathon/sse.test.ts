@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { SseDecoder, SseParser, type SseItem } from '../../../src/marathon/sse.js';
-import { sharedPath } from '../../support/shared.js';
+import { RECORDED_WIRE_EVENT_TYPES, sharedPath } from '../../support/shared.js';
 
 const shared = (f: string) => readFileSync(sharedPath('marathon', 'examples', f));
 
@@ -57,18 +57,7 @@ describe('SseParser', () => {
     const text = shared('events-stream.wire.constructed.txt').toString('utf8');
     const items = new SseParser().push(text);
     const messages = items.filter((i) => i.kind === 'message');
-    expect(messages.map((m) => (m.kind === 'message' ? m.event : ''))).toEqual([
-      'event_stream_attached',
-      'api_post_event',
-      'group_change_success',
-      'deployment_info',
-      'status_update_event',
-      'instance_changed_event',
-      'health_status_changed_event',
-      'instance_health_changed_event',
-      'deployment_step_success',
-      'deployment_success',
-    ]);
+    expect(messages.map((m) => (m.kind === 'message' ? m.event : ''))).toEqual([...RECORDED_WIRE_EVENT_TYPES]);
     for (const m of messages) if (m.kind === 'message') expect(JSON.parse(m.data).eventType).toBe(m.event);
     expect(items.filter((i) => i.kind === 'heartbeat')).toHaveLength(1);
   });
