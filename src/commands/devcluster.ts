@@ -12,6 +12,8 @@ interface Args {
   'docker-socket': string;
   'default-image': string;
   pull: 'missing' | 'never';
+  'auth-file': string | undefined;
+  'allow-privileged': boolean;
 }
 
 function parseRange(text: string, flag: string): [number, number] {
@@ -33,7 +35,11 @@ export const devclusterCommand: CommandModule<object, Args> = {
       .option('advertise-host', withEnv('advertise-host', { type: 'string', default: '127.0.0.1', describe: 'host tasks report ($HOST)' }))
       .option('docker-socket', withEnv('docker-socket', { type: 'string', default: '/var/run/docker.sock', describe: 'Docker engine socket' }))
       .option('default-image', withEnv('default-image', { type: 'string', default: 'bbm-test/busybox:latest', describe: 'image for apps without a container' }))
-      .option('pull', withEnv('pull', { choices: ['missing', 'never'] as const, default: 'missing' as const, describe: 'pull images that are not present, or never pull' })),
+      .option('pull', withEnv('pull', { choices: ['missing', 'never'] as const, default: 'missing' as const, describe: 'pull images that are not present, or never pull' }))
+      .option('auth-file', withEnv('auth-file', { type: 'string', describe: 'file with one line user:password: every request needs HTTP basic auth (required when --host is not loopback)' }))
+      .option('allow-privileged', withEnv('allow-privileged', { type: 'boolean', default: false, describe: 'accept privileged containers, host-path volumes and docker parameters that widen access' }))
+      .example('bbm devcluster --port 0 --state-dir /tmp/dc', 'serve on a free port on 127.0.0.1')
+      .example('bbm devcluster --host 0.0.0.0 --auth-file ./secrets/devcluster', 'serve beyond this machine, with HTTP basic auth'),
   handler: async (argv) => {
     const { runDevcluster } = await import('../devcluster/run.js');
     const { cliContext } = await import('../cli-context.js');
@@ -48,6 +54,8 @@ export const devclusterCommand: CommandModule<object, Args> = {
         dockerSocket: argv['docker-socket'],
         defaultImage: argv['default-image'],
         pull: argv.pull,
+        allowPrivileged: argv['allow-privileged'],
+        ...(argv['auth-file'] !== undefined ? { authFile: argv['auth-file'] } : {}),
       },
       cliContext(),
     );

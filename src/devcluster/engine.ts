@@ -15,6 +15,7 @@ import type { ContainerSpec, DockerRuntime, PortBinding } from './docker.js';
 import { LABEL_APP, LABEL_CLUSTER, LABEL_CONFIG, LABEL_PORTS, LABEL_STAGED, LABEL_TASK, LABEL_VERSION } from './docker.js';
 import type { EventBus } from './events.js';
 import { isoNow } from './events.js';
+import { privilegeProblems } from './guard.js';
 import { probe } from './health.js';
 import { canonicalId, idProblems, safeAppId } from './ids.js';
 import { resolveApp } from './normalize.js';
@@ -47,6 +48,8 @@ export interface EngineOptions {
   defaultImage: string;
   tickMs: number;
   killGraceSeconds: number;
+  /** Accept privileged containers, host-path volumes and access-widening docker parameters. */
+  allowPrivileged: boolean;
 }
 
 interface HealthState {
@@ -316,6 +319,10 @@ export class Engine {
       const resolved = resolveApp(body, { id, ...(existing ? { previous: existing.current } : {}), partial: opts.partial });
       if (!resolved.ok) throw new HttpError(resolved.status, resolved.body);
       next = resolved.app;
+    }
+    if (!this.o.allowPrivileged) {
+      const widening = privilegeProblems({ ...(next.container?.docker ?? {}), volumes: next.container?.volumes ?? [] });
+      if (widening.length > 0) throw new HttpError(422, { message: 'Object is not valid', details: widening.map((w) => ({ path: w.path, errors: [w.error] })) });
     }
     this.lockCheck(id, opts.force);
     this.assignServicePorts(next, existing?.current);

@@ -7,6 +7,7 @@ import { createServer } from 'node:http';
 import type { ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.js';
@@ -16,6 +17,7 @@ import { DockerRuntime } from './docker.js';
 import type { PullPolicy } from './docker.js';
 import { Engine } from './engine.js';
 import { EventBus } from './events.js';
+import { isLoopback } from './guard.js';
 import { createHandler } from './server.js';
 import { StateStore } from './store.js';
 
@@ -35,6 +37,10 @@ export interface DevclusterOptions {
   /** Image for apps that have no container; default bbm-test/busybox:latest. */
   defaultImage?: string;
   reporter?: Reporter;
+  /** `user:password`: every request needs HTTP basic auth (as Marathon's --http_credentials). Required off loopback. */
+  credentials?: string;
+  /** Accept privileged containers, host-path volumes and access-widening docker parameters (default: 422). */
+  allowPrivileged?: boolean;
   /** Reconcile period (ms); default 250. */
   tickMs?: number;
   heartbeatMs?: number;
@@ -66,6 +72,15 @@ export async function startDevcluster(opts: DevclusterOptions): Promise<Devclust
       throw new UsageError(`${what} ${lo}-${hi} is not a valid port range`, { hint: 'give it as LOW-HIGH, e.g. 31000-32000' });
   const host = opts.host ?? '127.0.0.1';
   const reporter = opts.reporter ?? silentReporter;
+  if (!isLoopback(host)) {
+    if (opts.credentials === undefined)
+      throw new UsageError(`--host ${host} is not a loopback address: anyone who reaches it could run containers on this machine`, {
+        hint: 'keep the default --host 127.0.0.1, or give --auth-file FILE (one line user:password; clients send it as HTTP basic auth)',
+      });
+    reporter.warn(`devcluster: listening on ${host}, beyond this machine: every request needs the --auth-file credentials; use it only on a network you trust (the API runs containers)`);
+  }
+  if (opts.credentials !== undefined && !/^[^:\s]+:\S+$/.test(opts.credentials))
+    throw new UsageError('the devcluster credentials are not of the form user:password', { hint: 'write one line user:password into the --auth-file' });
   const bus = new EventBus();
   const runtime = new DockerRuntime(opts.dockerSocket, opts.pull ?? 'missing');
   runtime.onWarning = (line) => reporter.warn(`devcluster: ${line}`);
@@ -82,15 +97,20 @@ export async function startDevcluster(opts: DevclusterOptions): Promise<Devclust
     defaultImage: opts.defaultImage ?? 'bbm-test/busybox:latest',
     tickMs: opts.tickMs ?? 250,
     killGraceSeconds: 3,
+    allowPrivileged: opts.allowPrivileged ?? false,
   });
   await engine.start();
 
   const streams = new Set<ServerResponse>();
   const sockets = new Set<Socket>();
   let hostPort = `${host}:${opts.port ?? 8080}`;
+  let boundPort = opts.port ?? 8080;
+  const names = [...new Set([opts.advertiseHost ?? '127.0.0.1', os.hostname()])];
   const handler = createHandler(
     engine,
-    { name, version: packageVersion(), hostPort: () => hostPort, hostPortRange, servicePortRange, heartbeatMs: opts.heartbeatMs ?? 10_000 },
+    { name, version: packageVersion(), hostPort: () => hostPort, hostPortRange, servicePortRange, heartbeatMs: opts.heartbeatMs ?? 10_000,
+      guard: () => ({ bindHost: host, port: boundPort, names, ...(opts.credentials !== undefined ? { credentials: opts.credentials } : {}) }),
+    },
     streams,
   );
   const server = createServer((req, res) => {
@@ -119,6 +139,7 @@ export async function startDevcluster(opts: DevclusterOptions): Promise<Devclust
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   hostPort = `${shownHost}:${address.port}`;
+  boundPort = address.port;
   return {
     url: `http://${hostPort}`,
     async close() {

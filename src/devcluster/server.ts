@@ -8,6 +8,8 @@ import type { MarathonEvent } from '../marathon/types.js';
 import type { Engine } from './engine.js';
 import { HttpError } from './engine.js';
 import { isoNow, SSE_HEARTBEAT, sseFrame } from './events.js';
+import type { GuardOptions } from './guard.js';
+import { refusal } from './guard.js';
 import { resolveApp } from './normalize.js';
 import { endpointsText } from './tasks-text.js';
 
@@ -20,6 +22,8 @@ export interface ServerInfo {
   hostPortRange: [number, number];
   servicePortRange: [number, number];
   heartbeatMs: number;
+  /** Who may call (Host, Origin, credentials, content type); read per request (the port is known after binding). */
+  guard: () => GuardOptions;
 }
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
@@ -27,6 +31,30 @@ type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<
 export function createHandler(engine: Engine, info: ServerInfo, streams: Set<ServerResponse>): Handler {
   return async (req, res, url) => {
     res.setHeader('X-Marathon-Leader', `http://${info.hostPort()}`);
+    const header = (name: string) => {
+      const v = req.headers[name];
+      return Array.isArray(v) ? v.join(', ') : v;
+    };
+    const refused = refusal(
+      {
+        method: req.method ?? 'GET',
+        host: header('host'),
+        origin: header('origin'),
+        contentType: header('content-type'),
+        hasBody: Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined,
+        authorization: header('authorization'),
+      },
+      info.guard(),
+    );
+    if (refused) {
+      req.resume(); // drain a refused body so the connection stays usable
+      if (refused.html !== undefined) {
+        res.writeHead(refused.status, { 'Content-Type': 'text/html;charset=utf-8', 'Content-Length': Buffer.byteLength(refused.html), ...refused.headers });
+        res.end(refused.html);
+        return;
+      }
+      return sendJson(res, refused.status, refused.body, refused.headers);
+    }
     try {
       await route(engine, info, streams, req, res, url);
     } catch (e) {
