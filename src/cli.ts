@@ -5,7 +5,7 @@
  */
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { commands } from './commands/index.js';
+import { loadCommands } from './commands/index.js';
 import { applyEnvOptions } from './commands/env-options.js';
 import { BbmError, ExitCode, UsageError } from './errors.js';
 
@@ -26,7 +26,7 @@ async function main(argv: string[]): Promise<number> {
     .fail((message, error) => {
       throw error ?? new UsageError(`${message}\nRun \`bbm --help\` for the commands and options.`);
     });
-  for (const command of commands) parser = parser.command(command);
+  for (const command of await loadCommands(argv)) parser = parser.command(command);
   await parser.help().alias('h', 'help').version().parseAsync();
   return ExitCode.Ok;
 }

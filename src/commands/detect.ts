@@ -1,22 +1,25 @@
-import type { CommandModule } from 'yargs';
-import { withEnv } from './env-options.js';
+import { defineCommand } from './define.js';
 
 interface Args {
   cwd?: string;
   json?: boolean;
 }
 
-export const detectCommand: CommandModule<object, Args> = {
-  command: 'detect',
+export const detectCommand = defineCommand<Args>({
+  name: 'detect',
   describe: 'Print the project type of a checkout (python, maven, gradle, node, go, docker)',
-  builder: (y) =>
-    y
-      .option('cwd', withEnv('cwd', { type: 'string', describe: 'the checkout (default: the current directory)' }))
-      .option('json', withEnv('json', { type: 'boolean', describe: 'print the type and layout facts as JSON (type null when unknown, exit 0)' })) as never,
-  handler: async (argv) => {
+  options: {
+    cwd: { type: 'string', describe: 'the checkout (default: the current directory)' },
+    json: { type: 'boolean', describe: 'print the type and layout facts as JSON (type null when unknown, exit 0)' },
+  },
+  examples: [
+    ['$0 detect', 'prints e.g. python; exit 2 when no type is recognised'],
+    ['$0 detect --cwd build/src --json', '{"type","tests","setupPy","pyproject","gradleWrapper"}'],
+  ],
+  run: async (argv) => {
     const [{ detectLayout, detectType }, { cliContext }] = await Promise.all([import('../detect.js'), import('../cli-context.js')]);
     const ctx = cliContext(argv.cwd);
     if (argv.json) ctx.stdout(JSON.stringify(await detectLayout(ctx.cwd)));
     else ctx.stdout(await detectType(ctx.cwd));
   },
-};
+});

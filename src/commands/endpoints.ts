@@ -1,4 +1,4 @@
-import type { CommandModule } from 'yargs';
+import { defineCommand } from './define.js';
 import { marathonConnection, marathonOptions, type MarathonArgs } from './marathon-options.js';
 
 interface EndpointsArgs extends MarathonArgs {
@@ -6,16 +6,20 @@ interface EndpointsArgs extends MarathonArgs {
   'healthy-only': boolean;
 }
 
-export const endpointsCommand: CommandModule<object, EndpointsArgs> = {
-  command: 'endpoints',
+export const endpointsCommand = defineCommand<EndpointsArgs>({
+  name: 'endpoints',
   describe: 'every app and service port with the host:port of its running tasks (`webapp 20000 host:31156 …`)',
-  builder: (y) =>
-    marathonOptions(y)
-      .option('json', { type: 'boolean', default: false, describe: 'print JSON (with task ids and health)' })
-      .option('healthy-only', { type: 'boolean', default: false, describe: 'only tasks that are running and healthy (what bbm haproxy routes to)' }) as never,
-  handler: async (argv) => {
-    const { runEndpoints } = await import('../discovery/endpoints-run.js');
-    const { cliContext } = await import('../cli-context.js');
+  options: {
+    ...marathonOptions,
+    json: { type: 'boolean', default: false, describe: 'print JSON (with task ids and health)' },
+    'healthy-only': { type: 'boolean', default: false, describe: 'only tasks that are running and healthy (what bbm haproxy routes to)' },
+  },
+  examples: [
+    ['$0 endpoints', 'one line per app and service port'],
+    ['$0 endpoints --healthy-only --json', 'what bbm haproxy would route to, as JSON'],
+  ],
+  run: async (argv) => {
+    const [{ runEndpoints }, { cliContext }] = await Promise.all([import('../discovery/endpoints-run.js'), import('../cli-context.js')]);
     await runEndpoints({ marathon: marathonConnection(argv), json: argv.json, healthyOnly: argv['healthy-only'] }, cliContext());
   },
-};
+});

@@ -7,16 +7,10 @@
  * the command fails. This middleware runs before validation and fills only options the current
  * command declares and the command line did not give. Precedence: flag > env > default.
  */
-import type { Options } from 'yargs';
 import { UsageError } from '../errors.js';
 
 export function envName(option: string): string {
   return `BBM_${option.replace(/-/g, '_').toUpperCase()}`;
-}
-
-/** Appends the env var to an option's description, for `--help`. */
-export function withEnv<O extends Options>(option: string, spec: O): O {
-  return { ...spec, describe: `${spec.describe ?? ''} [env: ${envName(option)}]`.trim() };
 }
 
 const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());

@@ -1,4 +1,4 @@
-import type { CommandModule } from 'yargs';
+import { defineCommand } from './define.js';
 import { marathonConnection, marathonOptions, type MarathonArgs } from './marathon-options.js';
 
 interface HaproxyArgs extends MarathonArgs {
@@ -20,33 +20,34 @@ interface HaproxyArgs extends MarathonArgs {
   slots: number;
 }
 
-export const haproxyCommand: CommandModule<object, HaproxyArgs> = {
-  command: 'haproxy',
+export const haproxyCommand = defineCommand<HaproxyArgs>({
+  name: 'haproxy',
   describe: 'write an HAProxy config routing each service port to healthy tasks; --watch keeps it live',
-  builder: (y) =>
-    marathonOptions(y)
-      .option('out', { type: 'string', demandOption: true, describe: 'the haproxy.cfg to write (checked with haproxy -c, replaced atomically; a rejected one goes to <out>.rejected)' })
-      .option('watch', { type: 'boolean', default: false, describe: 'follow /v2/events and keep HAProxy up to date' })
-      .option('bind', { type: 'string', default: '127.0.0.1', describe: 'address the frontends bind (0.0.0.0 for every interface)' })
-      .option('group', { type: 'string', describe: 'only apps whose HAPROXY_GROUP label matches (* = all; default: all apps)' })
-      .option('http-port', { type: 'number', default: 80, describe: 'port of the shared HTTP frontend for HAPROXY_{n}_VHOST apps' })
-      .option('stats-socket', { type: 'string', describe: 'HAProxy runtime API socket written into the config (default <out>.sock)' })
-      .option('haproxy-bin', { type: 'string', default: 'haproxy', describe: 'the haproxy executable (for -c checks and --run-haproxy)' })
-      .option('run-haproxy', { type: 'boolean', default: false, describe: 'with --watch: run HAProxy in master-worker mode and reload it seamlessly' })
-      .option('master-socket', { type: 'string', describe: 'master CLI socket for --run-haproxy (default <out>.master.sock)' })
-      .option('reload-command', {
-        type: 'string',
-        describe: 'reload an HAProxy you run yourself: a JSON argv array or words split on spaces; never run through a shell',
-      })
-      .option('health-port', { type: 'number', describe: 'with --watch: serve GET /health on 127.0.0.1:<port> (0 = any free port)' })
-      .option('health-file', { type: 'string', describe: 'with --watch: keep the bridge status (last successful sync…) in this JSON file' })
-      .option('debounce', { type: 'number', default: 300, describe: 'ms to wait for a burst of events to end before syncing' })
-      .option('resync-interval', { type: 'number', default: 60, describe: 'seconds between full resyncs, events or not' })
-      .option('stall-timeout', { type: 'number', default: 30, describe: 'seconds without a byte (event or heartbeat) before the event stream is treated as dead' })
-      .option('slots', { type: 'number', default: 4, describe: 'smallest number of server slots per backend (task changes within the slots need no reload)' }) as never,
-  handler: async (argv) => {
-    const { runHaproxy } = await import('../discovery/haproxy-run.js');
-    const { cliContext } = await import('../cli-context.js');
+  options: {
+    ...marathonOptions,
+    out: { type: 'string', demandOption: true, describe: 'the haproxy.cfg to write (checked with haproxy -c, replaced atomically; a rejected one goes to <out>.rejected)' },
+    watch: { type: 'boolean', default: false, describe: 'follow /v2/events and keep HAProxy up to date' },
+    bind: { type: 'string', default: '127.0.0.1', describe: 'address the frontends bind (0.0.0.0 for every interface)' },
+    group: { type: 'string', describe: 'only apps whose HAPROXY_GROUP label matches (* = all; default: all apps)' },
+    'http-port': { type: 'number', default: 80, valid: { port: true }, describe: 'port of the shared HTTP frontend for HAPROXY_{n}_VHOST apps' },
+    'stats-socket': { type: 'string', describe: 'HAProxy runtime API socket written into the config (default <out>.sock)' },
+    'haproxy-bin': { type: 'string', default: 'haproxy', describe: 'the haproxy executable (for -c checks and --run-haproxy)' },
+    'run-haproxy': { type: 'boolean', default: false, describe: 'with --watch: run HAProxy in master-worker mode and reload it seamlessly' },
+    'master-socket': { type: 'string', describe: 'master CLI socket for --run-haproxy (default <out>.master.sock)' },
+    'reload-command': { type: 'string', describe: 'reload an HAProxy you run yourself: a JSON argv array or words split on spaces; never run through a shell' },
+    'health-port': { type: 'number', valid: { port: true, allowZero: true }, describe: 'with --watch: serve GET /health on 127.0.0.1:<port> (0 = any free port)' },
+    'health-file': { type: 'string', describe: 'with --watch: keep the bridge status (last successful sync…) in this JSON file' },
+    debounce: { type: 'number', default: 300, valid: { nonNegative: 'ms' }, describe: 'ms to wait for a burst of events to end before syncing' },
+    'resync-interval': { type: 'number', default: 60, valid: { positive: 'seconds' }, describe: 'seconds between full resyncs, events or not' },
+    'stall-timeout': { type: 'number', default: 30, valid: { positive: 'seconds' }, describe: 'seconds without a byte (event or heartbeat) before the event stream is treated as dead' },
+    slots: { type: 'number', default: 4, valid: { whole: [1, 1024] }, describe: 'smallest number of server slots per backend (task changes within the slots need no reload)' },
+  },
+  examples: [
+    ['$0 haproxy --out /etc/haproxy/haproxy.cfg', 'write the config once (checked with haproxy -c)'],
+    ['$0 haproxy --out /run/bbm/haproxy.cfg --watch --run-haproxy --health-port 9090', 'run HAProxy and keep it in step with Marathon'],
+  ],
+  run: async (argv) => {
+    const [{ runHaproxy }, { cliContext }] = await Promise.all([import('../discovery/haproxy-run.js'), import('../cli-context.js')]);
     await runHaproxy(
       {
         marathon: marathonConnection(argv),
@@ -70,4 +71,4 @@ export const haproxyCommand: CommandModule<object, HaproxyArgs> = {
       cliContext(),
     );
   },
-};
+});

@@ -1,5 +1,4 @@
-import type { CommandModule } from 'yargs';
-import { withEnv } from './env-options.js';
+import { defineCommand } from './define.js';
 
 interface PushArgs {
   image: string;
@@ -9,25 +8,28 @@ interface PushArgs {
   'retry-delay-ms'?: number;
 }
 
-export const pushCommand: CommandModule<object, PushArgs> = {
-  command: 'push',
+export const pushCommand = defineCommand<PushArgs>({
+  name: 'push',
   describe: 'Push the image to its registry; the last line of output is the pushed digest (sha256:…)',
-  builder: (y) =>
-    y
-      .option('image', withEnv('image', { type: 'string', demandOption: true, describe: 'Image reference to push, REGISTRY[:PORT]/REPOSITORY:TAG' }))
-      .option('json', withEnv('json', { type: 'boolean', describe: 'Print {"image","digest"} as JSON' }))
-      .option('credentials-file', withEnv('credentials-file', {
-        type: 'string',
-        describe:
-          'Registry credentials: a docker config.json or one line USER:PASSWORD. Otherwise BBM_REGISTRY_USER + BBM_REGISTRY_PASSWORD, then $DOCKER_CONFIG/config.json or ~/.docker/config.json',
-      }))
-      .option('retries', withEnv('retries', { type: 'number', describe: 'Retries of transient failures (connection refused/reset, 5xx) before exit 3 (default 4)' }))
-      .option('retry-delay-ms', withEnv('retry-delay-ms', { type: 'number', describe: 'First retry delay in ms, doubling each retry, capped at 30 s (default 1000)' })) as never,
-  handler: async (args) => {
+  options: {
+    image: { type: 'string', demandOption: true, describe: 'Image reference to push, REGISTRY[:PORT]/REPOSITORY:TAG' },
+    json: { type: 'boolean', describe: 'Print {"image","digest"} as JSON' },
+    'credentials-file': {
+      type: 'string',
+      describe: 'Registry credentials: a docker config.json or one line USER:PASSWORD. Otherwise BBM_REGISTRY_USER + BBM_REGISTRY_PASSWORD, then $DOCKER_CONFIG/config.json or ~/.docker/config.json',
+    },
+    retries: { type: 'number', valid: { whole: [0, 20] }, describe: 'Retries of transient failures (connection refused/reset, 5xx) before exit 3 (default 4)' },
+    'retry-delay-ms': { type: 'number', valid: { nonNegative: 'ms' }, describe: 'First retry delay in ms, doubling each retry, capped at 30 s (default 1000)' },
+  },
+  examples: [
+    ['$0 push --image 127.0.0.1:5000/webapp:webApp-12-main-v1.4', 'push; the last line is the digest'],
+    ['BBM_REGISTRY_USER=ci BBM_REGISTRY_PASSWORD=… $0 push --image registry.example.com/web:1 --json', 'with a login from the environment, {"image","digest"} on stdout'],
+  ],
+  run: async (args) => {
     const [{ runPush }, { cliContext }] = await Promise.all([import('../push/run.js'), import('../cli-context.js')]);
     await runPush(
       { image: args.image, json: args.json, credentialsFile: args['credentials-file'], retries: args.retries, retryDelayMs: args['retry-delay-ms'] },
       cliContext(),
     );
   },
-};
+});

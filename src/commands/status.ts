@@ -1,4 +1,4 @@
-import type { CommandModule } from 'yargs';
+import { defineCommand } from './define.js';
 import { marathonConnection, marathonOptions, type MarathonArgs } from './marathon-options.js';
 
 interface StatusArgs extends MarathonArgs {
@@ -6,17 +6,21 @@ interface StatusArgs extends MarathonArgs {
   json: boolean;
 }
 
-export const statusCommand: CommandModule<object, StatusArgs> = {
-  command: 'status',
+export const statusCommand = defineCommand<StatusArgs>({
+  name: 'status',
   describe: 'versions, instances, health and running deployments of an app',
-  builder: (y) =>
-    marathonOptions(y)
-      .option('app-id', { type: 'string', demandOption: true, describe: 'Marathon app id, e.g. /web' })
-      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }) as never,
-  handler: async (argv) => {
+  options: {
+    ...marathonOptions,
+    'app-id': { type: 'string', demandOption: true, describe: 'Marathon app id, e.g. /web' },
+    json: { type: 'boolean', default: false, describe: 'print JSON' },
+  },
+  examples: [
+    ['$0 status --app-id /web', 'versions, instances, health, deployments'],
+    ['$0 status --app-id /web --json --marathon-url https://marathon.example.com', 'the same as JSON'],
+  ],
+  run: async (argv) => {
     const marathon = marathonConnection(argv);
-    const { runStatus } = await import('../deploy/status.js');
-    const { cliContext } = await import('../cli-context.js');
+    const [{ runStatus }, { cliContext }] = await Promise.all([import('../deploy/status.js'), import('../cli-context.js')]);
     await runStatus({ appId: argv['app-id'], json: argv.json, marathon }, cliContext());
   },
-};
+});

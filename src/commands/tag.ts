@@ -1,5 +1,4 @@
-import type { CommandModule } from 'yargs';
-import { withEnv } from './env-options.js';
+import { defineCommand } from './define.js';
 
 interface TagArgs {
   project: string;
@@ -11,23 +10,27 @@ interface TagArgs {
   json?: boolean;
 }
 
-export const tagCommand: CommandModule<object, TagArgs> = {
-  command: 'tag',
+export const tagCommand = defineCommand<TagArgs>({
+  name: 'tag',
   describe: 'Print the image tag <project>-<buildNumber>-<branch>-<git describe> for the checkout',
-  builder: (y) =>
-    y
-      .option('project', withEnv('project', { type: 'string', demandOption: true, describe: 'Project name (first part of the tag; keeps its case)' }))
-      .option('build-number', withEnv('build-number', { type: 'string', demandOption: true, describe: "Buildbot's build number" }))
-      .option('branch', withEnv('branch', { type: 'string', demandOption: true, describe: 'Branch being built (never read from git: Buildbot checks out a detached HEAD)' }))
-      .option('cwd', withEnv('cwd', { type: 'string', describe: 'The git checkout (default: current directory)' }))
-      .option('registry', withEnv('registry', { type: 'string', describe: 'Registry HOST[:PORT] for the image reference' }))
-      .option('repository', withEnv('repository', { type: 'string', describe: 'Repository path (default: the project name lowercased)' }))
-      .option('json', withEnv('json', { type: 'boolean', describe: 'Print {tag,image,describe,stable,project,buildNumber,branch,commit} as JSON' })) as never,
-  handler: async (args) => {
+  options: {
+    project: { type: 'string', demandOption: true, describe: 'Project name (first part of the tag; keeps its case)' },
+    'build-number': { type: 'string', demandOption: true, describe: "Buildbot's build number" },
+    branch: { type: 'string', demandOption: true, describe: 'Branch being built (never read from git: Buildbot checks out a detached HEAD)' },
+    cwd: { type: 'string', describe: 'The git checkout (default: current directory)' },
+    registry: { type: 'string', describe: 'Registry HOST[:PORT] for the image reference' },
+    repository: { type: 'string', describe: 'Repository path (default: the project name lowercased)' },
+    json: { type: 'boolean', describe: 'Print {tag,image,describe,stable,project,buildNumber,branch,commit} as JSON' },
+  },
+  examples: [
+    ['$0 tag --project webApp --build-number 12 --branch main', 'prints e.g. webApp-12-main-v1.4-3-gabc1234'],
+    ['$0 tag --project webApp --build-number 12 --branch main --registry 127.0.0.1:5000 --json', 'the tag, the full image reference and the git facts as JSON'],
+  ],
+  run: async (args) => {
     const [{ runTag }, { cliContext }] = await Promise.all([import('../tag/run.js'), import('../cli-context.js')]);
     await runTag(
       { project: args.project, buildNumber: args['build-number'], branch: args.branch, registry: args.registry, repository: args.repository, json: args.json },
       cliContext(args.cwd),
     );
   },
-};
+});
