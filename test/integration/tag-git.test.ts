@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { UsageError } from '../../src/errors.js';
@@ -181,14 +181,20 @@ d('bbm tag against real git repositories', () => {
     r.commit();
     r.git('tag', 'v1');
     const marker = path.join(r.dir, 'pwned');
-    for (const branch of [`$(touch ${marker})`, `\`touch ${marker}\``, `x; touch ${marker}`, `a\nb"c'd`]) {
+    const payloads = [`$(touch ${marker})`, `\`touch ${marker}\``, `x; touch ${marker}`];
+    // Each payload does create the marker once a shell sees it, so the marker's absence below
+    // means bbm handed the branch to no shell (not that the payloads were harmless).
+    for (const payload of payloads) {
+      spawnSync('sh', ['-c', `echo ${payload}`], { cwd: r.dir });
+      expect(existsSync(marker), payload).toBe(true);
+      rmSync(marker);
+    }
+    for (const branch of [...payloads, `a\nb"c'd`]) {
       const out = bbm(['tag', '--project', 'webApp', '--build-number', '1', '--branch', branch], r.dir);
       expect(out.status, out.stderr).toBe(0);
       expect(out.stdout).toMatch(/^webApp-1-[A-Za-z0-9_.-]+-v1\n$/);
+      expect(existsSync(marker), branch).toBe(false);
     }
-    expect(existsSync(marker)).toBe(false);
-    writeFileSync(marker, ''); // the check above can fail: the file really is looked for
-    expect(existsSync(marker)).toBe(true);
   });
 });
 

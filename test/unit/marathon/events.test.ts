@@ -97,7 +97,20 @@ describe('streamEvents', () => {
     expect(leader.requests[0]?.headers.accept).toBe('text/event-stream');
   });
 
-  it('ends when the server closes mid-stream, dropping a half-sent event', async () => {
+  it('ends when the server closes the stream cleanly mid-event, dropping the half-sent event', async () => {
+    leader.handle(
+      eventSource((res) => {
+        res.write('event: a\r\ndata: {"eventType":"a","timestamp":"t"}\r\n\r\n');
+        res.write('event: b\r\ndata: {"eventType":"b"');
+        setTimeout(() => res.end(), 20);
+      }),
+    );
+    const seen: string[] = [];
+    for await (const e of streamEvents({ url: leader.url, signal: new AbortController().signal })) seen.push(e.eventType);
+    expect(seen).toEqual(['a']);
+  });
+
+  it('a connection reset mid-stream is a retryable error (UnreachableError) after the whole events', async () => {
     leader.handle(
       eventSource((res) => {
         res.write('event: a\r\ndata: {"eventType":"a","timestamp":"t"}\r\n\r\n');
@@ -106,15 +119,12 @@ describe('streamEvents', () => {
       }),
     );
     const seen: string[] = [];
-    let error: unknown;
-    try {
+    const read = (async () => {
       for await (const e of streamEvents({ url: leader.url, signal: new AbortController().signal })) seen.push(e.eventType);
-    } catch (e) {
-      error = e;
-    }
+    })();
+    await expect(read).rejects.toThrow(UnreachableError);
+    await expect(read).rejects.toThrow(/event stream .* broke/);
     expect(seen).toEqual(['a']);
-    // a reset is an error the caller can retry, a clean close just ends: both stop the iteration
-    if (error) expect(error).toBeInstanceOf(UnreachableError);
   });
 
   it('skips a data line that is not a JSON object and says so', async () => {
