@@ -11,6 +11,9 @@ export default defineConfig({
   buildbot: {
     url: 'http://127.0.0.1:8010/',
     title: 'hello CD',
+    // The compose stack's master on the local bases is Debian 12's Buildbot 3.7 (and CI runs it);
+    // `BBM_BASES=public bash scripts/up.sh` generates for 4.3 with `bbm generate --buildbot-version 4.3`.
+    version: '3.7',
     // The worker's password is the secret file `worker-worker-1` in secretsDir.
     workers: [{ name: 'worker-1', maxBuilds: 2 }],
     www: {

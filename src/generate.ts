@@ -7,6 +7,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunContext } from './context.js';
 import { loadConfig } from './config/load.js';
+import { buildbotVersionProblem } from './config/buildbot-version.js';
 import { resolveConfig } from './config/resolve.js';
 import type { ResolvedConfig } from './config/types.js';
 import { OperationFailedError, UsageError } from './errors.js';
@@ -20,6 +21,8 @@ export interface GenerateOptions {
   config?: string;
   out?: string;
   check?: boolean;
+  /** Overrides the config's `buildbot.version` (`--buildbot-version`, BBM_BUILDBOT_VERSION). */
+  buildbotVersion?: string;
 }
 
 /** Pure: a resolved config and the config file's name → the master.cfg text. */
@@ -42,6 +45,11 @@ export async function planGenerate(options: GenerateOptions, ctx: RunContext): P
   const file = findConfig(ctx.cwd, options.config);
   const loaded = await loadConfig(file, ctx.cwd);
   const config = resolveConfig(loaded.value, loaded.display);
+  if (options.buildbotVersion !== undefined) {
+    const v = buildbotVersionProblem(options.buildbotVersion);
+    if (typeof v === 'string') throw new UsageError(`--buildbot-version (BBM_BUILDBOT_VERSION): ${v}`);
+    config.buildbot.version = v;
+  }
   const text = renderConfig(config, path.basename(loaded.display));
   return { out: path.resolve(ctx.cwd, options.out ?? DEFAULT_OUT), text, config };
 }

@@ -18,6 +18,7 @@ import {
   fixSimpleName,
   isMarathonAppId,
 } from './names.js';
+import { buildbotVersionProblem, parseBuildbotVersion, type BuildbotVersion } from './buildbot-version.js';
 import { ALL_PROJECT_TYPES, type ProjectType, type ResolvedConfig, type ResolvedProject, type ResolvedWorker } from './types.js';
 
 type Obj = Record<string, unknown>;
@@ -39,6 +40,8 @@ export const DEFAULTS = {
   pollInterval: 60,
   title: 'buildbot-marathon',
   forceSchedulers: 'shared',
+  /** Current Buildbot (PyPI, Buildbot's images); Debian 12's packages are 3.7. */
+  buildbotVersion: '4.3',
 } as const;
 
 class Reader {
@@ -304,7 +307,7 @@ export function resolveConfig(input: unknown, subject = 'ci.config.ts'): Resolve
   if (marathon.tokenSecret !== null && marathon.userSecret !== null) r.problem('marathon', 'set tokenSecret or userSecret/passwordSecret, not both');
 
   // buildbot
-  const b = r.object(r.required(root, 'buildbot', ''), 'buildbot', ['url', 'title', 'workers', 'www', 'workerPort', 'workerAddress', 'secretsDir', 'db', 'bbm', 'forceSchedulers']);
+  const b = r.object(r.required(root, 'buildbot', ''), 'buildbot', ['url', 'title', 'workers', 'www', 'workerPort', 'workerAddress', 'secretsDir', 'db', 'bbm', 'forceSchedulers', 'version']);
   const buildbotUrl = b ? r.url(r.required(b, 'url', 'buildbot'), 'buildbot.url') : undefined;
   if (buildbotUrl !== undefined && !buildbotUrl.endsWith('/')) r.problem('buildbot.url', `Buildbot needs a trailing slash: use ${JSON.stringify(`${buildbotUrl}/`)}`);
   const workers = (b ? r.array(r.required(b, 'workers', 'buildbot'), 'buildbot.workers', (v, p) => resolveWorker(r, v, p), { nonEmpty: true }) : undefined) ?? [];
@@ -346,6 +349,7 @@ export function resolveConfig(input: unknown, subject = 'ci.config.ts'): Resolve
     db: resolveDb(r, b?.db),
     bbm: r.array(b?.bbm, 'buildbot.bbm', (v, p) => r.string(v, p), { nonEmpty: true }) ?? [...DEFAULTS.bbm],
     forceSchedulers: forceSchedulers(r, b?.forceSchedulers),
+    version: buildbotVersion(r, b?.version),
   };
   if (www.port === buildbot.workerPort && www.address === buildbot.workerAddress) r.problem('buildbot.workerPort', `the web UI already uses port ${www.port}`);
 
@@ -391,6 +395,18 @@ function forceSchedulers(r: Reader, value: unknown): 'shared' | 'perProject' {
   if (value === 'shared' || value === 'perProject') return value;
   r.problem('buildbot.forceSchedulers', `must be 'shared' or 'perProject', got ${describe(value)}`);
   return DEFAULTS.forceSchedulers;
+}
+
+function buildbotVersion(r: Reader, value: unknown): BuildbotVersion {
+  const fallback = parseBuildbotVersion(DEFAULTS.buildbotVersion)!;
+  const text = r.string(value, 'buildbot.version');
+  if (text === undefined) return fallback;
+  const problem = buildbotVersionProblem(text);
+  if (typeof problem === 'string') {
+    r.problem('buildbot.version', problem);
+    return fallback;
+  }
+  return problem;
 }
 
 function resolveDb(r: Reader, value: unknown): ResolvedConfig['buildbot']['db'] {

@@ -11,6 +11,8 @@ export type RecipeType = (typeof PROJECT_TYPES)[number];
 export type ProjectType = RecipeType | 'auto';
 export const ALL_PROJECT_TYPES: readonly ProjectType[] = [...PROJECT_TYPES, 'auto'];
 
+import type { BuildbotVersion } from './buildbot-version.js';
+
 /** A secret is named, never written: the name of a file in the master's secrets directory. */
 export type SecretName = string;
 
@@ -115,6 +117,12 @@ export interface BuildbotConfig {
    * defaults to the project's first branch; each costs about 10 ms of master start-up.
    */
   forceSchedulers?: 'shared' | 'perProject';
+  /**
+   * The Buildbot version the master runs, `'major.minor'` (e.g. `'4.3'`, `'3.7'` for Debian 12's
+   * packages); generation emits what that version needs. Default `'4.3'`. `bbm generate
+   * --buildbot-version` overrides it. A master outside the version's range refuses the file.
+   */
+  version?: string;
 }
 
 export interface ChangeSourcesConfig {
@@ -184,6 +192,7 @@ export interface ResolvedConfig {
     db: { url: string } | { urlSecret: SecretName };
     bbm: string[];
     forceSchedulers: 'shared' | 'perProject';
+    version: BuildbotVersion;
   };
   changeSources: { pollInterval: number; github: SecretName | null; gitlab: SecretName | null };
   projects: ResolvedProject[];

@@ -4,6 +4,7 @@
  */
 import type { ResolvedConfig, ResolvedProject, ResolvedWorker, RecipeType } from '../config/types.js';
 import { PROJECT_TYPES } from '../config/types.js';
+import { compatibleRange, formatVersion, hasFeature, type BuildbotVersion } from '../config/buildbot-version.js';
 import { py, pyCall, PyExpr, type Py } from './python.js';
 
 export interface Assignment {
@@ -71,6 +72,23 @@ function commentSafe(text: string): string {
   return text.replace(/[^\x20-\x7e]/g, '?');
 }
 
+const pyVersion = (v: BuildbotVersion | null) => new PyExpr(v ? `(${v.major}, ${v.minor})` : 'None');
+
+/**
+ * What depends on the targeted Buildbot version, as constants the file's code reads (rules in
+ * src/config/buildbot-version.ts): the template stays the same for every version.
+ */
+function versionConstants(v: BuildbotVersion): { name: string; value: Py }[] {
+  const range = compatibleRange(v);
+  return [
+    { name: 'BUILDBOT_TARGET', value: py(formatVersion(v)) },
+    { name: 'BUILDBOT_RANGE', value: py([pyVersion(range.from), pyVersion(range.below)]) },
+    { name: 'GIT_FETCH_TAGS', value: py(hasFeature(v, 'gitFetchTags')) },
+    { name: 'HIDE_FORCE_PRIORITY', value: py(hasFeature(v, 'forcePriority')) },
+    { name: 'BUILDBOT_PROJECTS', value: py(hasFeature(v, 'projects')) },
+  ];
+}
+
 export function buildMasterView(config: ResolvedConfig, source = 'ci.config.ts'): MasterView {
   const { buildbot: bb, registry, marathon, changeSources } = config;
   const registryEnv: Record<string, PyExpr> = {};
@@ -95,7 +113,7 @@ export function buildMasterView(config: ResolvedConfig, source = 'ci.config.ts')
 
   const www: Assignment[] = [
     { name: py('port'), value: py(`tcp:${bb.www.port}:interface=${bb.www.address}`) },
-    { name: py('plugins'), value: py({}) },
+    { name: py('plugins'), value: py(new PyExpr('_installed_views()')) },
   ];
   if (bb.www.htpasswd) www.push({ name: py('auth'), value: py(pyCall('util.HTPasswdAuth', [bb.www.htpasswd])) });
 
@@ -112,6 +130,7 @@ export function buildMasterView(config: ResolvedConfig, source = 'ci.config.ts')
       { name: 'POLL_INTERVAL', value: py(changeSources.pollInterval) },
       { name: 'REGISTRY_ENV', value: py(registryEnv) },
       { name: 'MARATHON_ENV', value: py(marathonEnv) },
+      ...versionConstants(bb.version),
     ],
     workers: bb.workers.map(workerEntry),
     projects: config.projects.map(projectEntry),

@@ -218,6 +218,8 @@ d('the whole pipeline, from a commit to HAProxy, through docker-compose.yml', ()
       buildbot: {
         url: ui,
         title: 'e2e',
+        // The stack's master is Debian's Buildbot 3.7 (local bases).
+        version: '3.7',
         workers: [{ name: 'worker-1', maxBuilds: 1 }],
         www: {
           address: '127.0.0.1',

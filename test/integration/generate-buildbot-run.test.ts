@@ -109,6 +109,7 @@ d('a generated master.cfg on a real Buildbot master and worker', () => {
       buildbot: {
         url: www,
         title: 'bbm test',
+        version: '3.7',
         workers: [{ name: 'w1', maxBuilds: 2 }],
         www: { address: '127.0.0.1', port: wwwPort, auth: { htpasswd: path.join(root, 'htpasswd') }, roles: { admins: ['admin'] } },
         workerAddress: '127.0.0.1',

@@ -38,6 +38,7 @@ function fullConfig(): CiConfig {
     buildbot: {
       url: 'https://ci.example.com/',
       title: 'team CI',
+      version: '3.7',
       workers: [{ name: 'jvm', types: ['maven', 'gradle'], maxBuilds: 2 }, { name: 'general', passwordSecret: 'general-pw' }],
       www: { address: '0.0.0.0', port: 8011, auth: { htpasswd: 'users.txt' }, roles: { admins: ['ann'], devs: ['dan', 'dora'] }, allow: { force: ['admins', 'devs'], stop: ['admins'], rebuild: ['*'] } },
       workerPort: 9999,
@@ -76,6 +77,15 @@ d('buildbot checkconfig on generated master.cfg files', () => {
     expect(s.builders.find((b) => b.name === 'auto-app')!.steps).toEqual(['checkout', 'detect', '_AddTypeSteps', 'tag', 'docker build', 'docker push', 'deploy']);
     expect(s.builders.find((b) => b.name === 'python-app')!.workernames).toEqual(['general']);
     expect(s.builders.find((b) => b.name === 'docs')!.steps).toEqual(['checkout', 'tag', 'docker build', 'docker push']);
+  });
+
+  it("refuses a file generated for another Buildbot version and says what to set (Debian's is 3.7)", async () => {
+    for (const version of ['4.3', '3.9']) {
+      const r = await checkconfig(dirFor(render(baseConfig(undefined, version))));
+      expect(r.code).not.toBe(0);
+      expect(r.output).toMatch(new RegExp(`generated for Buildbot ${version.replace('.', '\\.')} .*this master runs Buildbot 3\\.7.*set buildbot\\.version: '3\\.7'`));
+      expect(r.output).not.toMatch(/Traceback/);
+    }
   });
 
   it('accepts 1000 projects with two schedulers', async () => {

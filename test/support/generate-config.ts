@@ -1,11 +1,15 @@
 /** Written configs for the generator's tests: a valid base, and values chosen to break Python or a shell. */
 import type { CiConfig, ProjectConfig } from '../../src/config/types.js';
 
-export function baseConfig(projects: ProjectConfig[] = [{ name: 'webApp', repo: 'https://github.com/example/webapp.git', type: 'python' }]): CiConfig {
+/** `version` defaults to Debian's 3.7, the Buildbot the tests run (CI has no other). */
+export function baseConfig(
+  projects: ProjectConfig[] = [{ name: 'webApp', repo: 'https://github.com/example/webapp.git', type: 'python' }],
+  version = '3.7',
+): CiConfig {
   return {
     registry: 'registry.example.com',
     marathon: { url: 'http://marathon.example.com:8080' },
-    buildbot: { url: 'http://localhost:8010/', workers: [{ name: 'docker-1' }] },
+    buildbot: { url: 'http://localhost:8010/', workers: [{ name: 'docker-1' }], version },
     projects,
   };
 }

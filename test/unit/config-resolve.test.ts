@@ -91,6 +91,9 @@ const invalid: [string, (c: Record<string, any>) => void, string, RegExp][] = [
   ['missing marathon', (c) => delete c.marathon, 'marathon', /is required/],
   ['a database URL with a password', (c) => (c.buildbot.db = 'postgresql://bb:hunter2@db/bb'), 'buildbot.db', /holds a password.*urlSecret/],
   ['a database secret with a bad name', (c) => (c.buildbot.db = { urlSecret: 'a/b' }), 'buildbot.db.urlSecret', /file name in the secrets directory/],
+  ['a Buildbot version that is not one', (c) => (c.buildbot.version = 'latest'), 'buildbot.version', /not a Buildbot version; write major.minor/],
+  ['a Buildbot version too old', (c) => (c.buildbot.version = '2.10'), 'buildbot.version', /older than the oldest supported, 3.7/],
+  ['a Buildbot version too new', (c) => (c.buildbot.version = '5.0'), 'buildbot.version', /newer than the 4.x series/],
   ['unknown force scheduler layout', (c) => (c.buildbot.forceSchedulers = 'each'), 'buildbot.forceSchedulers', /'shared' or 'perProject'/],
   ['control character in a repo URL', (c) => (c.projects[0].repo = 'x\ny'), 'projects[0].repo', /control characters/],
 ];

@@ -47,6 +47,24 @@ describe('master.cfg rendering', () => {
     await expect(render(c)).toMatchFileSnapshot(`__snapshots__/master-${type}.cfg`);
   });
 
+  it.each(['3.7', '4.3'])('renders for Buildbot %s (snapshot: the versions differ only in their constants)', async (version) => {
+    const c = baseConfig([{ name: 'app', repo: 'https://git.example.com/team/app.git', type: 'node', deploy: {} }], version);
+    await expect(render(c)).toMatchFileSnapshot(`__snapshots__/master-buildbot-${version}.cfg`);
+  });
+
+  it('sets what each Buildbot version needs', () => {
+    const constants = (version: string) =>
+      render(baseConfig(undefined, version))
+        .split('\n')
+        .filter((l) => /^(BUILDBOT_TARGET|BUILDBOT_RANGE|GIT_FETCH_TAGS|HIDE_FORCE_PRIORITY|BUILDBOT_PROJECTS) = /.test(l));
+    expect(constants('3.7')).toEqual(["BUILDBOT_TARGET = '3.7'", 'BUILDBOT_RANGE = [(3, 7), (3, 9)]', 'GIT_FETCH_TAGS = False', 'HIDE_FORCE_PRIORITY = False', 'BUILDBOT_PROJECTS = False']);
+    expect(constants('4.0')).toEqual(["BUILDBOT_TARGET = '4.0'", 'BUILDBOT_RANGE = [(3, 9), (4, 1)]', 'GIT_FETCH_TAGS = False', 'HIDE_FORCE_PRIORITY = True', 'BUILDBOT_PROJECTS = True']);
+    expect(constants('4.3')).toEqual(["BUILDBOT_TARGET = '4.3'", 'BUILDBOT_RANGE = [(4, 1), None]', 'GIT_FETCH_TAGS = True', 'HIDE_FORCE_PRIORITY = True', 'BUILDBOT_PROJECTS = True']);
+    const c = baseConfig();
+    delete c.buildbot.version;
+    expect(render(c)).toContain("BUILDBOT_TARGET = '4.3'"); // the default: current Buildbot
+  });
+
   it('starts with the do-not-edit header and is deterministic', () => {
     const c = baseConfig();
     const a = render(c);
