@@ -2,6 +2,7 @@
  * The devcluster's one adapter to the Docker engine (dockerode): run a task's container, list the
  * containers of one cluster (by label), stop and remove them. Nothing else talks to Docker.
  */
+import http from 'node:http';
 import Docker from 'dockerode';
 
 export const LABEL_CLUSTER = 'bbm.devcluster.name';
@@ -11,6 +12,10 @@ export const LABEL_VERSION = 'bbm.devcluster.version';
 export const LABEL_CONFIG = 'bbm.devcluster.config';
 export const LABEL_PORTS = 'bbm.devcluster.ports';
 export const LABEL_STAGED = 'bbm.devcluster.staged';
+/** The state folder's identity: an engine owns exactly the containers that carry its own. */
+export const LABEL_STATE = 'bbm.devcluster.state';
+/** Where the engine that started a container listened (to tell a live owner from a stale one). */
+export const LABEL_ENGINE = 'bbm.devcluster.engine';
 
 export interface PortBinding {
   containerPort: number;
@@ -57,11 +62,43 @@ export class DockerRuntime {
   private limitsUnsupported = false;
   onWarning: ((line: string) => void) | undefined;
 
+  /** Every request to the engine goes through this agent, so close() can cut the ones in flight. */
+  private readonly agent = new http.Agent({ keepAlive: false });
+
   constructor(
     socketPath = '/var/run/docker.sock',
     private readonly pull: PullPolicy = 'missing',
   ) {
-    this.docker = new Docker({ socketPath });
+    this.docker = new Docker({ socketPath, agent: this.agent } as Docker.DockerOptions);
+  }
+
+  /** Aborts every Docker request in flight (a pull, a stop waiting out its grace period): stopping must not wait for them. */
+  close(): void {
+    this.agent.destroy();
+  }
+
+  /** Labels of the presence volume `name`, or undefined when there is none. */
+  async volumeLabels(name: string): Promise<Record<string, string> | undefined> {
+    try {
+      const v = await this.docker.getVolume(name).inspect();
+      return (v.Labels ?? {}) as Record<string, string>;
+    } catch (e) {
+      if (isGone(e)) return undefined;
+      throw e;
+    }
+  }
+
+  /** Creates the volume with these labels (an existing one is returned as it is: the caller reads its labels back). */
+  async createVolume(name: string, labels: Record<string, string>): Promise<void> {
+    await this.docker.createVolume({ Name: name, Labels: labels });
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    try {
+      await this.docker.getVolume(name).remove();
+    } catch (e) {
+      if (!isGone(e)) throw e;
+    }
   }
 
   async ping(): Promise<void> {

@@ -12,7 +12,7 @@ import type { ResolvedApp, ResolvedHealthCheck } from './app.js';
 import { isBridge, isHostNetworking, sameConfig, servicePortsOf } from './app.js';
 import { unplaceableReason } from './placement.js';
 import type { ContainerSpec, DockerRuntime, PortBinding } from './docker.js';
-import { LABEL_APP, LABEL_CLUSTER, LABEL_CONFIG, LABEL_PORTS, LABEL_STAGED, LABEL_TASK, LABEL_VERSION } from './docker.js';
+import { LABEL_APP, LABEL_CLUSTER, LABEL_CONFIG, LABEL_ENGINE, LABEL_PORTS, LABEL_STAGED, LABEL_STATE, LABEL_TASK, LABEL_VERSION } from './docker.js';
 import type { EventBus } from './events.js';
 import { isoNow } from './events.js';
 import { privilegeProblems } from './guard.js';
@@ -113,18 +113,52 @@ export class Engine {
     return this.o.store.state;
   }
 
-  async start(): Promise<void> {
+  /** Where this engine listens: on every container it starts (LABEL_ENGINE). */
+  engineUrl = '';
+
+  /** Reads the state folder (making its identity when it is new) and checks Docker. */
+  async load(): Promise<void> {
     await this.o.store.load();
     await this.o.runtime.ping();
+    await this.o.store.save();
+  }
+
+  get stateId(): string {
+    return this.o.store.stateId;
+  }
+
+  /** Removes containers of this cluster name left by an earlier state, adopts its own, starts reconciling. */
+  async start(): Promise<void> {
+    await this.removeLeftovers();
     await this.sync();
     this.schedule(0);
   }
 
+  /**
+   * Stops scheduling and cuts whatever Docker request is in flight (a pull, a stop waiting out a
+   * grace period): the containers keep running and the next start adopts them.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
-    await this.ticking;
-    await this.o.store.flush();
+    this.o.runtime.close();
+    await within(2000, this.ticking);
+    await within(2000, this.o.store.save());
+  }
+
+  /** Containers this engine owns: those labelled with its state id (and unlabelled ones of a state file older than ids). */
+  private owns(labels: Record<string, string>): boolean {
+    const state = labels[LABEL_STATE];
+    return state === this.stateId || (state === undefined && this.o.store.legacy);
+  }
+
+  private async removeLeftovers(): Promise<void> {
+    const others = (await this.o.runtime.list(this.o.name)).filter((c) => !this.owns(c.labels));
+    if (others.length === 0) return;
+    this.o.reporter.warn(
+      `devcluster: removing ${others.length} container(s) of cluster "${this.o.name}" left by an earlier state (not ${this.o.store.dir}): ${others.map((c) => c.labels[LABEL_TASK] ?? c.id).join(', ')}`,
+    );
+    for (const c of others) await this.o.runtime.remove(c.id).catch((e: unknown) => this.o.reporter.warn(`devcluster: could not remove ${c.id}: ${(e as Error).message}`));
   }
 
   /* ------------------------------------------------------------------ versions and ids */
@@ -701,6 +735,7 @@ export class Engine {
     t.hostPorts = await this.taskHostPorts(app);
     const spec = this.containerSpec(t);
     const id = await this.o.runtime.run(spec);
+    if (this.stopped) return;
     for (const p of t.hostPorts) this.reservedPorts.delete(p);
     t.containerId = id;
     t.startedMs = Date.now();
@@ -752,6 +787,8 @@ export class Engine {
       });
     const labels: Record<string, string> = {
       [LABEL_CLUSTER]: this.o.name,
+      [LABEL_STATE]: this.stateId,
+      [LABEL_ENGINE]: this.engineUrl,
       [LABEL_APP]: app.id,
       [LABEL_TASK]: t.id,
       [LABEL_VERSION]: app.version,
@@ -788,7 +825,8 @@ export class Engine {
   }
 
   private taskFailed(t: TaskRecord, message: string, status: TaskState = 'TASK_FAILED'): void {
-    if (!this.tasks.has(t.id)) return;
+    // after stop() Docker requests are cut on purpose: the task is not failed, the next start looks again
+    if (this.stopped || !this.tasks.has(t.id)) return;
     for (const p of t.hostPorts) this.reservedPorts.delete(p);
     this.tasks.delete(t.id);
     this.o.reporter.warn(`devcluster: task ${t.id} ${status}: ${message}`);
@@ -828,6 +866,7 @@ export class Engine {
         await this.o.runtime.remove(t.containerId);
       }
     } catch (e) {
+      if (this.stopped) return;
       this.o.reporter.warn(`devcluster: could not stop ${t.id}: ${(e as Error).message}; will retry`);
       t.killing = false;
       return;
@@ -841,7 +880,7 @@ export class Engine {
   /** Matches the engine's tasks with the containers labelled for this cluster; adopts strays. */
   private async sync(): Promise<void> {
     const listedAt = Date.now();
-    const containers = await this.o.runtime.list(this.o.name);
+    const containers = (await this.o.runtime.list(this.o.name)).filter((c) => this.owns(c.labels));
     const byTask = new Map(containers.map((c) => [c.labels[LABEL_TASK] ?? '', c]));
     for (const t of [...this.tasks.values()]) {
       // a task whose container started after the list was taken is not in it yet
@@ -990,6 +1029,18 @@ export class Engine {
   subscribe(listener: (e: MarathonEvent) => void): () => void {
     return this.o.bus.subscribe(listener);
   }
+}
+
+/** Waits for p, at most ms (stopping must not hang on a Docker engine that does not answer). */
+export function within(ms: number, p: Promise<unknown>): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    p.then(
+      () => (clearTimeout(timer), resolve()),
+      () => (clearTimeout(timer), resolve()),
+    );
+  });
 }
 
 function freshHealth(): HealthState {

@@ -23,7 +23,9 @@ export function probe(t: ProbeTarget): Promise<string | undefined> {
 function probeTcp(t: ProbeTarget): Promise<string | undefined> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: t.host, port: t.port });
+    socket.unref(); // a probe in flight never keeps a stopping engine alive
     const timer = setTimeout(() => finish(`TCP connect to ${t.host}:${t.port} timed out after ${t.timeoutMs} ms`), t.timeoutMs);
+    timer.unref();
     function finish(result: string | undefined) {
       clearTimeout(timer);
       socket.destroy();
@@ -65,6 +67,8 @@ function probeHttp(t: ProbeTarget): Promise<string | undefined> {
       },
     );
     const timer = setTimeout(() => finish(`no answer within ${t.timeoutMs} ms`), t.timeoutMs);
+    timer.unref(); // a probe in flight never keeps a stopping engine alive
+    req.once('socket', (s) => s.unref());
     req.once('error', (e) => finish(e.message));
     req.end();
   });

@@ -15,9 +15,10 @@ import type { Reporter } from '../reporter.js';
 import { silentReporter } from '../reporter.js';
 import { DockerRuntime } from './docker.js';
 import type { PullPolicy } from './docker.js';
-import { Engine } from './engine.js';
+import { Engine, within } from './engine.js';
 import { EventBus } from './events.js';
 import { isLoopback } from './guard.js';
+import { claimPresence, releasePresence } from './presence.js';
 import { createHandler } from './server.js';
 import { StateStore } from './store.js';
 
@@ -99,7 +100,7 @@ export async function startDevcluster(opts: DevclusterOptions): Promise<Devclust
     killGraceSeconds: 3,
     allowPrivileged: opts.allowPrivileged ?? false,
   });
-  await engine.start();
+  await engine.load();
 
   const streams = new Set<ServerResponse>();
   const sockets = new Set<Socket>();
@@ -109,6 +110,7 @@ export async function startDevcluster(opts: DevclusterOptions): Promise<Devclust
   const handler = createHandler(
     engine,
     { name, version: packageVersion(), hostPort: () => hostPort, hostPortRange, servicePortRange, heartbeatMs: opts.heartbeatMs ?? 10_000,
+      stateId: () => engine.stateId,
       guard: () => ({ bindHost: host, port: boundPort, names, ...(opts.credentials !== undefined ? { credentials: opts.credentials } : {}) }),
     },
     streams,
@@ -121,8 +123,15 @@ export async function startDevcluster(opts: DevclusterOptions): Promise<Devclust
       res.writeHead(400).end();
       return;
     }
+    if (!ready && url.pathname !== '/v2/info') {
+      // bound (so a second engine can ask whether this one is alive) but not yet serving
+      req.resume();
+      res.writeHead(503, { 'Content-Type': 'application/json', 'Retry-After': '1' }).end('{"message":"bbm devcluster is starting"}');
+      return;
+    }
     void handler(req, res, url);
   });
+  let ready = false;
   server.on('connection', (s) => {
     sockets.add(s);
     s.once('close', () => sockets.delete(s));
@@ -136,17 +145,34 @@ export async function startDevcluster(opts: DevclusterOptions): Promise<Devclust
     await engine.stop();
     throw e;
   }
+  const stopServing = async () => {
+    for (const r of streams) r.end();
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const s of sockets) s.destroy();
+    await closed;
+  };
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   hostPort = `${shownHost}:${address.port}`;
   boundPort = address.port;
+  engine.engineUrl = `http://${hostPort}`;
+  try {
+    await claimPresence(runtime, { name, stateId: engine.stateId, url: engine.engineUrl, stateDir: opts.stateDir });
+    await engine.start();
+  } catch (e) {
+    await stopServing();
+    await engine.stop();
+    throw e;
+  }
+  ready = true;
   return {
     url: `http://${hostPort}`,
     async close() {
-      for (const r of streams) r.end();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const s of sockets) s.destroy();
-      await closed;
+      await stopServing();
+      await within(
+        2000,
+        releasePresence(runtime, name, engine.stateId).catch((e: unknown) => reporter.warn(`devcluster: could not release the name ${name}: ${(e as Error).message}`)),
+      );
       await engine.stop();
     },
   };

@@ -22,6 +22,8 @@ export interface ServerInfo {
   hostPortRange: [number, number];
   servicePortRange: [number, number];
   heartbeatMs: number;
+  /** This engine's state id (in /v2/info, so a second engine can tell this one is alive). */
+  stateId: () => string;
   /** Who may call (Host, Origin, credentials, content type); read per request (the port is known after binding). */
   guard: () => GuardOptions;
 }
@@ -367,6 +369,7 @@ function infoBody(engine: Engine, info: ServerInfo): Record<string, unknown> {
       framework_name: 'bbm-devcluster',
       ha: false,
       webui_url: `http://${info.hostPort()}`,
+      bbm_devcluster_state: info.stateId(),
     },
     zookeeper_config: {},
     http_config: { http_port: Number(port) },

@@ -3,6 +3,7 @@
  * running deployments and the last task failure of each app, in one JSON file written atomically
  * (temp file + rename), so a restart picks up exactly where the engine stopped.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { OperationFailedError } from '../errors.js';
@@ -30,6 +31,11 @@ export interface AppRecord {
 
 export interface State {
   format: 1;
+  /**
+   * This state folder's identity, on every container it starts (label bbm.devcluster.state): the
+   * engine owns exactly those. Made when the folder is new; absent in files written before it existed.
+   */
+  stateId?: string;
   apps: Record<string, AppRecord>;
   deployments: DeploymentRecord[];
 }
@@ -40,6 +46,8 @@ export class StateStore {
   private readonly file: string;
   private writing: Promise<void> = Promise.resolve();
   state: State = { format: 1, apps: {}, deployments: [] };
+  /** The file predates state ids: its containers carry none and are still its own. */
+  legacy = false;
 
   constructor(dir: string) {
     this.file = path.join(dir, 'state.json');
@@ -51,7 +59,10 @@ export class StateStore {
     try {
       text = await readFile(this.file, 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+        this.state.stateId = randomUUID();
+        return;
+      }
       throw e;
     }
     let parsed: State;
@@ -65,6 +76,18 @@ export class StateStore {
     if (parsed.format !== 1 || typeof parsed.apps !== 'object' || !Array.isArray(parsed.deployments))
       throw new OperationFailedError(`${this.file}: not a devcluster state file (format ${String(parsed.format)})`, { hint: 'point --state-dir at a folder of its own' });
     this.state = parsed;
+    if (typeof parsed.stateId !== 'string') {
+      this.legacy = true;
+      this.state.stateId = randomUUID();
+    }
+  }
+
+  get stateId(): string {
+    return this.state.stateId ?? '';
+  }
+
+  get dir(): string {
+    return path.dirname(this.file);
   }
 
   /** Queues a write of the current state; resolves when it is on disk. */

@@ -22,7 +22,8 @@ export interface TestDevcluster {
   name: string;
   /** Everything the process printed on stderr so far (for failure messages). */
   log(): string;
-  stop(): Promise<void>;
+  /** SIGTERM, then SIGKILL after killAfterMs (15 s); tells whether the SIGKILL was needed. */
+  stop(killAfterMs?: number): Promise<{ killed: boolean }>;
   restart(): Promise<void>;
   destroy(): Promise<void>;
 }
@@ -72,15 +73,20 @@ export async function startTestDevcluster(opts: TestDevclusterOptions = {}): Pro
     });
   };
 
-  const stop = async () => {
+  const stop = async (killAfterMs = 15_000) => {
     const p = child;
     child = undefined;
-    if (!p || p.exitCode !== null || p.signalCode !== null) return;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return { killed: false };
     const exited = new Promise<void>((resolve) => p.once('exit', () => resolve()));
     p.kill('SIGTERM');
-    const timer = setTimeout(() => p.kill('SIGKILL'), 15_000);
+    let killed = false;
+    const timer = setTimeout(() => {
+      killed = true;
+      p.kill('SIGKILL');
+    }, killAfterMs);
     await exited;
     clearTimeout(timer);
+    return { killed };
   };
 
   const dc: TestDevcluster = {
@@ -108,8 +114,10 @@ function docker(args: string[]): Promise<string> {
   );
 }
 
-/** Removes every container labelled with this cluster name (running or not). */
+/** Removes every container labelled with this cluster name (running or not) and the name's presence volume. */
 export async function removeClusterContainers(name: string): Promise<void> {
   const ids = (await docker(['ps', '-aq', '--filter', `label=bbm.devcluster.name=${name}`])).split('\n').filter(Boolean);
   if (ids.length > 0) await docker(['rm', '-f', ...ids]);
+  // left only by an engine that was killed; a clean stop removes it
+  await docker(['volume', 'rm', '-f', `bbm-devcluster-${name}`]).catch(() => undefined);
 }
