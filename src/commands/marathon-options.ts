@@ -1,3 +1,4 @@
+import type { MarathonConnection } from '../marathon/connection.js';
 import type { OptionSpec } from './define.js';
 
 /**
@@ -20,7 +21,8 @@ export interface MarathonArgs {
   'marathon-ca-file'?: string;
 }
 
-export function marathonConnection(argv: MarathonArgs) {
+/** The flags as the one MarathonConnection every Marathon command makes its client from. */
+export function marathonConnection(argv: MarathonArgs): MarathonConnection {
   return {
     url: argv['marathon-url'],
     authFiles: { credentialsFile: argv['marathon-credentials-file'], tokenFile: argv['marathon-token-file'] },

@@ -2,6 +2,7 @@
  * Name rules of the systems a config value ends up in, each with a `fix` that suggests the
  * nearest valid value (shown in validation messages, never applied silently).
  */
+import { isValidAppId, suggestAppId } from '../marathon/app-id.js';
 
 /** Project and worker names, secret names, role names: safe as builder names, file names and path segments. */
 export const SIMPLE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
@@ -25,21 +26,17 @@ export function fixDockerRepository(name: string): string {
   return fixed || 'app';
 }
 
-const MARATHON_SEGMENT = /^(([a-z0-9]|[a-z0-9][a-z0-9-]*[a-z0-9])\.)*([a-z0-9]|[a-z0-9][a-z0-9-]*[a-z0-9])$/;
-
-/** A Marathon app id: `/`-separated lowercase segments (API-NOTES §8); absolute form `/a/b`. */
+/**
+ * A Marathon app id (absolute `/a/b` or relative `a/b`): the rules of src/marathon/app-id.ts, so
+ * the config accepts exactly the ids `bbm deploy` and Marathon accept (not `/web/tasks`).
+ */
 export function isMarathonAppId(id: string): boolean {
-  const body = id.startsWith('/') ? id.slice(1) : id;
-  return body.length > 0 && body.split('/').every((s) => MARATHON_SEGMENT.test(s) && s !== '.' && s !== '..');
+  return isValidAppId(id);
 }
 
+/** The nearest valid app id (`/app` when nothing of `id` is usable). */
 export function fixMarathonAppId(id: string): string {
-  const segments = id
-    .toLowerCase()
-    .split('/')
-    .map((s) => s.replace(/[^a-z0-9.-]+/g, '-').replace(/-{2,}/g, '-').replace(/\.{2,}/g, '.').replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, ''))
-    .filter(Boolean);
-  return `/${segments.join('/') || 'app'}`;
+  return suggestAppId(id) ?? '/app';
 }
 
 /** What `git check-ref-format --branch` refuses, checked without git. */

@@ -4,8 +4,7 @@
  * waiters, reconnects a dropped stream a few times, and says when it gives up so the follower
  * falls back to polling.
  */
-import { streamEvents } from '../marathon/events.js';
-import type { MarathonAuth } from '../marathon/auth.js';
+import type { MarathonClient } from '../marathon/client.js';
 import type { MarathonEvent } from '../marathon/types.js';
 import type { Reporter } from '../reporter.js';
 import { sleep } from '../marathon/transport.js';
@@ -14,9 +13,8 @@ import { sleep } from '../marathon/transport.js';
 export type HubState = 'connecting' | 'open' | 'down' | 'unavailable' | 'closed';
 
 export interface EventHubOptions {
-  url: string;
-  auth?: MarathonAuth;
-  caFile?: string;
+  /** The stream is opened on this client's Marathon, with its credentials and CA. */
+  client: Pick<MarathonClient, 'events'>;
   reporter: Reporter;
   eventTypes?: string[];
   /** Reconnects after a drop before giving up (default 3). */
@@ -98,10 +96,7 @@ export class EventHub {
     while (!this.controller.signal.aborted) {
       let why = 'the server closed it';
       try {
-        for await (const event of streamEvents({
-          url: this.opts.url,
-          auth: this.opts.auth,
-          caFile: this.opts.caFile,
+        for await (const event of this.opts.client.events({
           eventTypes: this.opts.eventTypes,
           signal: this.controller.signal,
           idleTimeoutMs: this.opts.idleTimeoutMs,

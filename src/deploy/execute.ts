@@ -55,7 +55,7 @@ export async function executeDeploy(plan: DeployPlan, opts: ExecuteOptions): Pro
   const failures: string[] = [];
   let hub: EventHub | undefined;
   if (opts.follow !== 'poll') {
-    hub = new EventHub({ url: client.url, auth: client.auth, caFile: client.caFile, reporter, eventTypes: EVENT_TYPES });
+    hub = new EventHub({ client, reporter, eventTypes: EVENT_TYPES });
     const ok = await hub.start();
     if (ok) reporter.info(`subscribed to ${client.url}/v2/events`);
   } else reporter.info('following the deployment by polling /v2/deployments once a second (--follow poll)');

@@ -3,6 +3,7 @@
  * deployment_failed), or, while the stream is down or unavailable, by polling /v2/deployments at
  * most once a second until the id is gone. Also the progress lines and the final health check.
  */
+import { isTaskHealthy } from '../marathon/task-health.js';
 import type { MarathonClient } from '../marathon/client.js';
 import type { AppInfo, MarathonEvent, Task } from '../marathon/types.js';
 import type { Reporter } from '../reporter.js';
@@ -85,10 +86,9 @@ export interface VersionCounts {
 
 export function countVersion(app: AppInfo, version: string): VersionCounts {
   const tasks: Task[] = app.tasks ?? [];
-  const checks = (app.healthChecks ?? []).length;
   const mine = tasks.filter((t) => runsVersion(t, app, version));
   const running = mine.filter((t) => t.state === 'TASK_RUNNING');
-  const healthy = running.filter((t) => checks === 0 || ((t.healthCheckResults ?? []).length >= checks && (t.healthCheckResults ?? []).every((r) => r.alive)));
+  const healthy = running.filter((t) => isTaskHealthy(app, t));
   return {
     instances: app.instances ?? 0,
     running: running.length,

@@ -5,7 +5,7 @@
 import { OperationFailedError, UsageError } from '../errors.js';
 import type { RunContext } from '../context.js';
 import { normalizeAppId } from '../marathon/app-id.js';
-import { makeClient, type MarathonConnection } from './run.js';
+import { makeClient, type MarathonConnection } from '../marathon/connection.js';
 import { EventHub } from './event-hub.js';
 import { countVersion, waitForDeployment } from './follow.js';
 import { sleep } from '../marathon/transport.js';
@@ -37,7 +37,7 @@ export function pickRollbackVersion(versions: readonly string[], current: string
 export async function runRollback(opts: RollbackOptions, ctx: RunContext): Promise<void> {
   const appId = normalizeAppId(opts.appId, '--app-id');
   const deadline = Date.now() + opts.timeoutSeconds * 1000;
-  const client = await makeClient(opts.marathon, ctx, deadline);
+  const client = await makeClient(opts.marathon, ctx, { deadline });
   let hub: EventHub | undefined;
   try {
     const app = await client.getApp(appId);
@@ -46,7 +46,7 @@ export async function runRollback(opts: RollbackOptions, ctx: RunContext): Promi
     const versions = await client.getVersions(appId);
     const target = pickRollbackVersion(versions, current, opts.to, appId);
     ctx.reporter.info(`${appId}: rolling back from configuration ${current} to ${target}`);
-    hub = new EventHub({ url: client.url, auth: client.auth, caFile: client.caFile, reporter: ctx.reporter, eventTypes: ['deployment_success', 'deployment_failed'] });
+    hub = new EventHub({ client, reporter: ctx.reporter, eventTypes: ['deployment_success', 'deployment_failed'] });
     await hub.start();
     const r = await client.rollbackApp(appId, target, { force: opts.force });
     ctx.reporter.info(`deployment ${r.deploymentId}, new version ${r.version}`);

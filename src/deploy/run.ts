@@ -6,20 +6,14 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { UsageError, ValidationError } from '../errors.js';
 import type { RunContext } from '../context.js';
-import { resolveMarathonAuth, describeAuth, type AuthFiles } from '../marathon/auth.js';
-import { MarathonClient } from '../marathon/client.js';
+import type { MarathonClient } from '../marathon/client.js';
+import { makeClient, type MarathonConnection } from '../marathon/connection.js';
 import { normalizeAppId } from '../marathon/app-id.js';
 import { parseJsonSource } from './json-source.js';
 import { formatFindings } from './lint.js';
 import { planDeploy, type DeployOptions, type DeployPlan } from './plan.js';
 import { executeDeploy, type FollowMode } from './execute.js';
 import type { BuildFacts } from './template.js';
-
-export interface MarathonConnection {
-  url: string;
-  authFiles: AuthFiles;
-  caFile?: string;
-}
 
 export interface DeployCommandOptions extends DeployOptions {
   appFile: string;
@@ -48,13 +42,6 @@ export async function readAppFile(file: string, cwd: string): Promise<ReturnType
   return parseJsonSource(text, file);
 }
 
-export async function makeClient(conn: MarathonConnection, ctx: RunContext, deadline?: number): Promise<MarathonClient> {
-  const auth = await resolveMarathonAuth({ env: ctx.env, files: conn.authFiles });
-  const client = new MarathonClient({ url: conn.url, auth, caFile: conn.caFile, reporter: ctx.reporter, retry: { deadline }, signal: ctx.signal });
-  ctx.reporter.info(`Marathon: ${client.url} (${describeAuth(auth)}${conn.caFile ? `, CA file ${conn.caFile}` : ''})`);
-  return client;
-}
-
 export async function runDeploy(opts: DeployCommandOptions, ctx: RunContext): Promise<DeployPlan> {
   const source = await readAppFile(opts.appFile, ctx.cwd);
   const deadline = Date.now() + opts.timeoutSeconds * 1000;
@@ -62,7 +49,7 @@ export async function runDeploy(opts: DeployCommandOptions, ctx: RunContext): Pr
   try {
     let current = undefined;
     if (opts.keepInstances) {
-      client = await makeClient(opts.marathon, ctx, deadline);
+      client = await makeClient(opts.marathon, ctx, { deadline });
       const rawId = (source.value as { id?: unknown } | null)?.id;
       if (typeof rawId === 'string') current = await client.getApp(normalizeAppId(rawId, `${source.where('/id')} "id"`));
     }
@@ -83,7 +70,7 @@ export async function runDeploy(opts: DeployCommandOptions, ctx: RunContext): Pr
         { hint: opts.strict ? 'fix the problems above (--strict turns lint warnings into errors)' : 'fix the problems above' },
       );
     if (opts.dryRun) return plan;
-    client ??= await makeClient(opts.marathon, ctx, deadline);
+    client ??= await makeClient(opts.marathon, ctx, { deadline });
     const result = await executeDeploy(plan, { client, reporter: ctx.reporter, deadline, follow: opts.follow, signal: ctx.signal });
     ctx.stdout(`${result.appId} ${result.version}`);
     return plan;

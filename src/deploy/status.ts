@@ -2,8 +2,9 @@
 import { UsageError } from '../errors.js';
 import type { RunContext } from '../context.js';
 import { normalizeAppId } from '../marathon/app-id.js';
+import { isTaskHealthy } from '../marathon/task-health.js';
 import type { AppInfo, Deployment } from '../marathon/types.js';
-import { makeClient, type MarathonConnection } from './run.js';
+import { makeClient, type MarathonConnection } from '../marathon/connection.js';
 import { countVersion } from './follow.js';
 import { stripControl } from '../reporter.js';
 
@@ -31,7 +32,7 @@ export function buildStatus(app: AppInfo, versions: string[], deployments: Deplo
     ports: t.ports ?? [],
     state: t.state,
     version: t.version,
-    healthy: checks === 0 ? null : (t.healthCheckResults ?? []).length >= checks && (t.healthCheckResults ?? []).every((r) => r.alive),
+    healthy: checks === 0 ? null : isTaskHealthy(app, t),
     startedAt: t.startedAt ?? null,
   }));
   return {

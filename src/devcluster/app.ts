@@ -3,6 +3,7 @@
  * 1.10's canonical (1.5+ networking) form. This is what GET /v2/apps/{id} returns, minus the
  * runtime fields (counts, tasks, deployments).
  */
+import { servicePortsOf as marathonServicePorts } from '../marathon/service-ports.js';
 export interface ResolvedPortMapping {
   containerPort: number;
   hostPort?: number;
@@ -80,10 +81,9 @@ export function isHostNetworking(app: ResolvedApp): boolean {
   return (app.networks[0]?.mode ?? 'host') === 'host';
 }
 
-/** The app's service ports, in port order (portMappings for bridge/container, portDefinitions for host). */
+/** The app's service ports, in port order: Marathon's rule (src/marathon/service-ports.ts) on the normalised app. */
 export function servicePortsOf(app: ResolvedApp): number[] {
-  if (isHostNetworking(app)) return (app.portDefinitions ?? []).map((p) => p.port);
-  return (app.container?.portMappings ?? []).map((p) => p.servicePort);
+  return marathonServicePorts(app).map((p) => p.servicePort);
 }
 
 /** Number of host ports each task needs. */

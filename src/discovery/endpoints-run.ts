@@ -1,19 +1,17 @@
 /** `bbm endpoints`: every app's service ports with the host:port of its running tasks. */
 import type { RunContext } from '../context.js';
-import { resolveMarathonAuth, type AuthFiles } from '../marathon/auth.js';
-import { MarathonClient } from '../marathon/client.js';
+import { makeClient, type MarathonConnection } from '../marathon/connection.js';
 import { buildEndpoints, endpointsJson, formatEndpointLines } from './model.js';
 
 export interface EndpointsOptions {
-  marathon: { url: string; authFiles: AuthFiles; caFile?: string | undefined };
+  marathon: MarathonConnection;
   json: boolean;
   /** Only tasks that are running and healthy (what HAProxy would route to). */
   healthyOnly: boolean;
 }
 
 export async function runEndpoints(o: EndpointsOptions, ctx: RunContext): Promise<void> {
-  const auth = await resolveMarathonAuth({ env: ctx.env, files: o.marathon.authFiles });
-  const client = new MarathonClient({ url: o.marathon.url, auth, caFile: o.marathon.caFile, reporter: ctx.reporter, signal: ctx.signal });
+  const client = await makeClient(o.marathon, ctx, { announce: false });
   try {
     // JSON with embedded tasks: Marathon 1.10 turns text/plain /v2/tasks off by default.
     const apps = await client.getApps({ embed: ['apps.tasks'] });

@@ -8,14 +8,12 @@ import type { RunContext } from '../context.js';
 import { OperationFailedError, UsageError } from '../errors.js';
 import { installConfig, parseReloadCommand, runReloadCommand, runtimeCommands } from '../haproxy/adapter.js';
 import { ManagedHaproxy } from '../haproxy/managed.js';
-import { resolveMarathonAuth, type AuthFiles } from '../marathon/auth.js';
-import { MarathonClient } from '../marathon/client.js';
-import { streamEvents } from '../marathon/events.js';
+import { makeClient, type MarathonConnection } from '../marathon/connection.js';
 import { Bridge, RELEVANT_EVENTS, type HaproxyDriver } from './bridge.js';
 import { healthReport, startHealthServer, writeHealthFile } from './health.js';
 
 export interface HaproxyRunOptions {
-  marathon: { url: string; authFiles: AuthFiles; caFile?: string | undefined };
+  marathon: MarathonConnection;
   out: string;
   watch: boolean;
   bind: string;
@@ -56,8 +54,7 @@ export async function runHaproxy(o: HaproxyRunOptions, ctx: RunContext): Promise
   const out = path.resolve(ctx.cwd, o.out);
   const statsSocket = path.resolve(ctx.cwd, o.statsSocket ?? `${out}.sock`);
   const masterSocket = path.resolve(ctx.cwd, o.masterSocket ?? `${out}.master.sock`);
-  const auth = await resolveMarathonAuth({ env: ctx.env, files: o.marathon.authFiles });
-  const client = new MarathonClient({ url: o.marathon.url, auth, caFile: o.marathon.caFile, reporter: ctx.reporter, signal: ctx.signal });
+  const client = await makeClient(o.marathon, ctx, { announce: false });
   const { reporter } = ctx;
 
   let managed: ManagedHaproxy | undefined;
@@ -106,10 +103,7 @@ export async function runHaproxy(o: HaproxyRunOptions, ctx: RunContext): Promise
     {
       getApps: () => client.getApps({ embed: ['apps.tasks'] }),
       events: ({ signal, onOpen, onActivity }) =>
-        streamEvents({
-          url: o.marathon.url,
-          ...(auth ? { auth } : {}),
-          ...(o.marathon.caFile ? { caFile: o.marathon.caFile } : {}),
+        client.events({
           eventTypes: [...RELEVANT_EVENTS],
           signal,
           onOpen,

@@ -3,7 +3,10 @@
  * (app, service port) with the addresses of its tasks. Used by `bbm endpoints` (every running
  * task) and by `bbm haproxy` (only tasks that are running and healthy).
  */
-import type { AppInfo, Task } from '../marathon/types.js';
+import { safeAppId } from '../marathon/app-id.js';
+import { servicePortsOf } from '../marathon/service-ports.js';
+import { isTaskHealthy } from '../marathon/task-health.js';
+import type { AppInfo } from '../marathon/types.js';
 
 export interface Address {
   host: string;
@@ -24,42 +27,6 @@ export interface Endpoint {
   protocol: string;
   /** Running tasks' host:port for this port, sorted by host, then port, then task id. */
   addresses: Address[];
-}
-
-export function safeAppId(appId: string): string {
-  return appId.replace(/^\/+/, '').replace(/\//g, '_');
-}
-
-interface PortSpec {
-  servicePort: number;
-  protocol: string;
-}
-
-/** The app's service ports in index order: portMappings (bridge/container) or portDefinitions (host). */
-export function servicePortsOf(app: AppInfo): PortSpec[] {
-  const mappings = app.container?.portMappings ?? app.container?.docker?.portMappings;
-  if (mappings && mappings.length > 0) {
-    return mappings.map((m) => ({ servicePort: m.servicePort ?? 0, protocol: m.protocol ?? 'tcp' }));
-  }
-  if (app.portDefinitions && app.portDefinitions.length > 0) {
-    return app.portDefinitions.map((d) => ({ servicePort: d.port, protocol: d.protocol ?? 'tcp' }));
-  }
-  // An app seen through a client that dropped the definition: fall back on what its tasks say.
-  const fromTask = app.tasks?.find((t) => Array.isArray(t.servicePorts) && t.servicePorts.length > 0);
-  return (fromTask?.servicePorts ?? []).map((p) => ({ servicePort: p, protocol: 'tcp' }));
-}
-
-/**
- * Marathon's own rule (and marathon-lb's): a task takes traffic when it is TASK_RUNNING and, if
- * the app has health checks, it has a result for each of them and all are alive. A task still in
- * its grace period has no result yet, so it gets no traffic.
- */
-export function isTaskHealthy(app: AppInfo, task: Task): boolean {
-  if (task.state !== 'TASK_RUNNING') return false;
-  const checks = app.healthChecks?.length ?? 0;
-  if (checks === 0) return true;
-  const results = task.healthCheckResults ?? [];
-  return results.length >= checks && results.every((r) => r && r.alive === true);
 }
 
 const byAddress = (a: Address, b: Address) =>

@@ -6,7 +6,9 @@
  */
 import { isIP } from 'node:net';
 import type { AppInfo } from '../marathon/types.js';
-import { isTaskHealthy, safeAppId, servicePortsOf } from '../discovery/model.js';
+import { safeAppId } from '../marathon/app-id.js';
+import { servicePortsOf } from '../marathon/service-ports.js';
+import { isTaskHealthy } from '../marathon/task-health.js';
 
 export type Mode = 'tcp' | 'http';
 export const BALANCE_ALGORITHMS = ['roundrobin', 'static-rr', 'leastconn', 'first', 'source', 'random'] as const;

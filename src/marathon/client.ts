@@ -9,9 +9,10 @@ import { UnreachableError, OperationFailedError, UsageError } from '../errors.js
 import { silentReporter, type Reporter } from '../reporter.js';
 import { normalizeAppId } from './app-id.js';
 import { authorizationHeader, type MarathonAuth } from './auth.js';
+import { streamEvents, type StreamEventsOptions } from './events.js';
 import { MarathonHttpError, parseErrorBody, toBbmError } from './http-error.js';
 import { isTransientNetworkError, makeDispatcher, networkErrorText, normalizeBaseUrl, sleep, tlsErrorCode } from './transport.js';
-import type { AppDefinition, AppInfo, Deployment, DeploymentResult, Task } from './types.js';
+import type { AppDefinition, AppInfo, Deployment, DeploymentResult, MarathonEvent, Task } from './types.js';
 
 export interface RetryOptions {
   /** Tries per request, the first included (default 6). */
@@ -75,6 +76,11 @@ export class MarathonClient {
 
   async close(): Promise<void> {
     await this.dispatcher.close();
+  }
+
+  /** GET /v2/events on this client's Marathon, as this client's identity and CA (see events.ts). */
+  events(opts: Omit<StreamEventsOptions, 'url' | 'auth' | 'caFile' | 'dispatcher'>): AsyncGenerator<MarathonEvent, void, undefined> {
+    return streamEvents({ ...opts, url: this.url, auth: this.auth, caFile: this.caFile });
   }
 
   info(): Promise<MarathonInfo> {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { buildEndpoints, endpointsJson, formatEndpointLines, isTaskHealthy, safeAppId } from '../../../src/discovery/model.js';
+import { buildEndpoints, endpointsJson, formatEndpointLines } from '../../../src/discovery/model.js';
+import { safeAppId } from '../../../src/marathon/app-id.js';
+import { isTaskHealthy } from '../../../src/marathon/task-health.js';
 import type { AppInfo, Task } from '../../../src/marathon/types.js';
 import { alive, app, failing, task, tcpCheck } from './fixtures.js';
 

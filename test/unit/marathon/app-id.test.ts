@@ -37,3 +37,23 @@ describe('normalizeAppId', () => {
     expect(() => normalizeAppId(raw)).toThrow(UsageError);
   });
 });
+
+describe('one rule for app ids: the config, bbm deploy and devcluster agree (marathon state/PathId.scala)', () => {
+  it.each([
+    ['/web', true],
+    ['/prod/web-1', true],
+    ['/a.b/c', true],
+    ['/tasks', false],
+    ['/web/versions', false],
+    ['/web/restart', false],
+    ['/webApp', false],
+    ['/-web', false],
+    ['/web_app', false],
+  ])('%s valid: %s', async (id, valid) => {
+    const { isMarathonAppId } = await import('../../../src/config/names.js');
+    const { idProblems: engineProblems } = await import('../../../src/devcluster/ids.js');
+    expect(isMarathonAppId(id)).toBe(valid);
+    expect(appIdProblems(id).length === 0).toBe(valid);
+    expect(engineProblems(id).length === 0).toBe(valid);
+  });
+});
