@@ -1,5 +1,5 @@
 /**
- * Exit codes of every `bbm` command (DESIGN.md). Only `src/cli.ts` turns errors into them.
+ * Exit codes of every `bbm` command (README.md, Exit codes). Only `src/cli.ts` turns errors into them.
  */
 export const ExitCode = {
   Ok: 0,

@@ -61,7 +61,7 @@ async function masterStart(dir, masterCfg, wwwPort) {
   mkdirSync(path.join(master, 'secrets'), { mode: 0o700 });
   chmodSync(path.join(master, 'secrets'), 0o700);
   for (const s of ['worker-w1', 'github-hook']) writeFileSync(path.join(master, 'secrets', s), 'bench-only', { mode: 0o600 });
-  // The stub `base` www plugin (shared/buildbot/NOTES.md §1): Debian's Buildbot ships no UI.
+  // The stub `base` www plugin (buildbot/buildbot master/buildbot/www/service.py wants one): Debian's Buildbot ships no UI.
   const stub = path.join(dir, 'wwwstub');
   mkdirSync(path.join(stub, 'buildbot_www', 'static'), { recursive: true });
   mkdirSync(path.join(stub, 'buildbot_www-3.7.0.egg-info'));

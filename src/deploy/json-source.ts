@@ -1,6 +1,7 @@
 /**
  * Reads a JSON document and remembers on which line every value starts, so problems can be reported
- * as `marathon.json:31 /healthChecks(0)/path`. Paths use Marathon's own notation (API-NOTES §11):
+ * as `marathon.json:31 /healthChecks(0)/path`. Paths use Marathon's own notation (mesosphere/marathon
+ * src/main/scala/mesosphere/marathon/api/v2/Validation.scala, as in its 422 `details`):
  * `/a/b` for fields and `(i)` for array indexes.
  */
 import { UsageError } from '../errors.js';

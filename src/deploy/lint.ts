@@ -1,6 +1,6 @@
 /**
  * Lint of an app definition before it is sent: the problems Marathon would reject, silently drop,
- * or hang on (API-NOTES.md §6–§9, §13). Pure. Each finding has a stable code (tests and docs use
+ * or hang on. Each rule names the mesosphere/marathon source (tag v1.10.26) it follows. Pure. Each finding has a stable code (tests and docs use
  * them), a Marathon-style path and a fix. Severity `error` always stops a deploy; `warning` stops it
  * under --strict; `info` never does.
  */
@@ -25,7 +25,7 @@ export function lintApp(def: AppDefinition): Finding[] {
   const out: Finding[] = [];
   const add = (f: Finding) => out.push(f);
 
-  // §8, §13.1 — the id
+  // the id: state/PathId.scala
   if (typeof def.id !== 'string') add({ code: 'id-missing', severity: 'error', path: '/id', message: 'the definition has no string "id"' });
   else {
     const id = def.id.startsWith('/') ? def.id : `/${def.id}`;
@@ -42,7 +42,7 @@ export function lintApp(def: AppDefinition): Finding[] {
     }
   }
 
-  // §9, §13.2 — the pre-1.5 networking form
+  // the pre-1.5 networking form, migrated by api/v2/AppNormalization.scala
   const docker = def.container?.docker;
   const legacyNetwork = docker?.network;
   const modes = (def.networks ?? []).map((n) => n.mode);
@@ -73,7 +73,7 @@ export function lintApp(def: AppDefinition): Finding[] {
     });
   const bridgeOrContainer = legacyNetwork === 'BRIDGE' || legacyNetwork === 'USER' || modes.some((m) => m === 'container/bridge' || m === 'container');
 
-  // §9, §13.3 — ports
+  // ports: dropped under bridge/container networking by api/v2/AppNormalization.scala (applyDefaultPortDefinitions)
   if (def.ports !== undefined) {
     add({
       code: 'deprecated-ports',
@@ -100,7 +100,7 @@ export function lintApp(def: AppDefinition): Finding[] {
       hint: 'remove it; use container.portMappings',
     });
 
-  // §13.4 — uris
+  // uris: migrated to fetch by api/v2/AppNormalization.scala (Artifacts)
   if (def.uris !== undefined) {
     const dockercfg = def.uris.some((u) => /\.dockercfg$/.test(u));
     add({
@@ -116,7 +116,7 @@ export function lintApp(def: AppDefinition): Finding[] {
     });
   }
 
-  // §7, §13.5 — health checks
+  // health checks: core/health/HealthCheck.scala
   (def.healthChecks ?? []).forEach((hc: HealthCheck, i) => {
     const path = marathonPath('/healthChecks', i);
     const protocol = hc.protocol ?? 'HTTP';
@@ -147,10 +147,10 @@ export function lintApp(def: AppDefinition): Finding[] {
       });
   });
 
-  // §6, §13.6 — constraints against instances and the upgrade strategy
+  // constraints against instances and the upgrade strategy: mesos/Constraints.scala, core/deployment/impl/TaskReplaceActor.scala
   out.push(...lintConstraints(def));
 
-  // §13.7 — one argv element with spaces
+  // one argv element with spaces (Mesos runs args without a shell)
   if (Array.isArray(def.args) && def.args.length === 1 && /\s/.test(def.args[0] ?? ''))
     add({
       code: 'args-single-element',
@@ -162,9 +162,9 @@ export function lintApp(def: AppDefinition): Finding[] {
   if (def.cmd && Array.isArray(def.args) && def.args.length > 0)
     add({ code: 'cmd-and-args', severity: 'error', path: '/args', message: 'both "cmd" and "args" are set; Marathon answers 422', hint: 'keep one' });
 
-  // §13.8 — placeholders left in the image are caught when the template is filled (template.ts)
+  // placeholders left in the image are caught when the template is filled (template.ts)
 
-  // §9, §13.9 — fixed service ports
+  // fixed service ports: state/AppDefinition.scala servicePorts; marathon-lb binds them
   const mappings = def.container?.portMappings ?? docker?.portMappings ?? [];
   mappings.forEach((m, i) => {
     if (m.servicePort !== undefined && m.servicePort !== 0)
@@ -263,7 +263,7 @@ function lintConstraints(def: AppDefinition): Finding[] {
     });
     return out;
   }
-  // TaskReplaceActor (API-NOTES §6): after killing down to minHealthy old tasks it must place a new
+  // core/deployment/impl/TaskReplaceActor.scala: after killing down to minHealthy old tasks it must place a new
   // one on a free host; with one task per host that needs minHealthy < hosts.
   const minHealthy = Math.ceil(instances * minHealth);
   const maxCapacity = Math.floor(instances * (1 + maxOver));

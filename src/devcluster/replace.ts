@@ -1,5 +1,5 @@
 /**
- * Marathon's task-replacement arithmetic (TaskReplaceActor, API-NOTES §6), as a pure function
+ * Marathon's task-replacement arithmetic (mesosphere/marathon core/deployment/impl/TaskReplaceActor.scala), as a pure function
  * of the current instances. The engine calls it on every tick of a deployment and performs what
  * it returns, so a restart of the engine just resumes from whatever is running.
  */

@@ -1,6 +1,8 @@
 /**
  * The devcluster's HTTP face: Marathon's /v2 routes, status codes, headers and error bodies
- * (API-NOTES §1–§4, §11) on top of the Engine. Routing and body parsing only; behaviour lives in
+ * (mesosphere/marathon src/main/scala/mesosphere/marathon/api/v2/AppsResource.scala,
+ * DeploymentsResource.scala, TasksResource.scala, core/event/impl/stream/HttpEventStreamServlet.scala,
+ * api/MarathonExceptionMapper.scala) on top of the Engine. Routing and body parsing only; behaviour lives in
  * the engine.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';

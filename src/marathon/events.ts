@@ -1,7 +1,8 @@
 /**
  * GET /v2/events as an async iterable of parsed events.
  *
- * - Sends exactly `Accept: text/event-stream` (Marathon answers 405 to anything else, API-NOTES §4).
+ * - Sends exactly `Accept: text/event-stream` (Marathon answers 405 to anything else:
+ *   Jetty's EventSourceServlet behind mesosphere/marathon core/event/impl/stream/HttpEventStreamServlet.scala).
  * - Follows 301/302/303/307/308 redirects itself (a standby sends /v2/events to the leader), up to 5.
  * - Heartbeats (Marathon's bare `\r\n` every 10 s) are not yielded; pass `onHeartbeat` to see them.
  * - `onOpen` is called once the server has answered 200, i.e. once events are being delivered:

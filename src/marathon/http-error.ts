@@ -29,7 +29,10 @@ export function marathonHttpError(error: unknown): MarathonHttpError | undefined
   return undefined;
 }
 
-/** Error bodies are JSON with `message` (API-NOTES.md §11), except Jetty's HTML 401/405 pages. */
+/**
+ * Error bodies are JSON with `message` (mesosphere/marathon api/MarathonExceptionMapper.scala), except
+ * Jetty's HTML 401/405 pages.
+ */
 export function parseErrorBody(text: string, status: number): MarathonErrorBody {
   try {
     const parsed: unknown = JSON.parse(text);

@@ -1,6 +1,7 @@
 /**
  * The part of Marathon's /v2 data model that bbm sends, reads or serves (devcluster), after
- * Marathon 1.10 (shared/marathon/API-NOTES.md, RAML under shared/marathon/schema/raml).
+ * Marathon 1.10 (mesosphere/marathon docs/docs/rest-api/public/api/v2/types/*.raml and
+ * src/main/scala/mesosphere/marathon/api/v2/json/Formats.scala at v1.10.26).
  * Shared by the client (deploy, status, endpoints, haproxy) and by `bbm devcluster`.
  */
 
@@ -187,14 +188,14 @@ export interface DeploymentResult {
   version: string;
 }
 
-/** Every event carries these; the rest depends on eventType (API-NOTES.md §4). */
+/** Every event carries these; the rest depends on eventType (mesosphere/marathon core/event/Events.scala). */
 export interface MarathonEvent {
   eventType: string;
   timestamp: string;
   [field: string]: unknown;
 }
 
-/** Error bodies (API-NOTES.md §11). */
+/** Error bodies (mesosphere/marathon api/MarathonExceptionMapper.scala). */
 export interface MarathonErrorBody {
   message: string;
   details?: string | { path: string; errors: string[] }[];

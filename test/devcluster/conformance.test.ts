@@ -1,5 +1,5 @@
 /**
- * bbm devcluster against Marathon's recorded bodies (shared/marathon/examples): the recorded
+ * bbm devcluster against Marathon's recorded bodies (the reference data's examples, see test/support/shared.ts): the recorded
  * requests are sent as they are, and statuses and body shapes are compared with the recorded
  * responses. Runs the library API in-process with `pull: 'never'` (the recorded apps name images
  * such as python:3 that must never be fetched from here).
@@ -14,7 +14,7 @@ import { removeClusterContainers } from '../support/devcluster.js';
 import { components, describeWith } from '../support/integration.js';
 import { appDefinitionErrors, call, collectEvents, deploymentGone, sharedJson, until } from './client.js';
 
-const d = await describeWith([components.docker]);
+const d = await describeWith([components.docker, components.reference]);
 
 /** The JSON "shape": same keys at every level, same types at the leaves; arrays by their first element. */
 function shape(v: unknown): unknown {

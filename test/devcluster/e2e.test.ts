@@ -10,7 +10,7 @@ import type { TestDevcluster } from '../support/devcluster.js';
 import { startTestDevcluster } from '../support/devcluster.js';
 import { appDefinitionErrors, call, collectEvents, deploymentGone, until } from './client.js';
 
-const d = await describeWith([components.docker, components.baseImage]);
+const d = await describeWith([components.docker, components.baseImage, components.reference]);
 
 /** A bridge app whose httpd serves `text` on containerPort 8080; health checks hit `healthPath`. */
 function webApp(text: string, healthPath = '/') {

@@ -10,7 +10,7 @@ import { startTestDevcluster } from '../support/devcluster.js';
 import { BASE_IMAGE, components, describeWith } from '../support/integration.js';
 import { appDefinitionErrors, call, deploymentGone, until } from './client.js';
 
-const d = await describeWith([components.docker, components.baseImage]);
+const d = await describeWith([components.docker, components.baseImage, components.reference]);
 
 async function body(url: string): Promise<string | undefined> {
   try {

@@ -17,7 +17,7 @@ import { runCli, type CliResult } from '../support/run-cli.js';
 import { appDefinitionErrors } from '../support/schema.js';
 import { startTestServer } from '../support/http-server.js';
 
-const d = await describeWith([components.docker, components.baseImage]);
+const d = await describeWith([components.docker, components.baseImage, components.reference]);
 const APP = '/bbm-e2e/web';
 
 /** A web app whose page says which build it is; `start` runs before httpd (a slow start, or a broken one). */
@@ -238,7 +238,7 @@ d('bbm deploy against bbm devcluster', () => {
     expect(r.stderr).toMatch(/ECONNREFUSED/);
   });
 
-  it('every definition sent validated against shared/marathon/schema/AppDefinition.json', () => {
+  it('every definition sent validated against Marathon’s AppDefinition schema (reference data)', () => {
     expect(sent.length).toBeGreaterThanOrEqual(9);
     const definitions = sent.filter((b) => !(Object.keys(b as object).length === 1 && 'version' in (b as object)));
     expect(sent.length - definitions.length).toBe(1); // the one bbm rollback

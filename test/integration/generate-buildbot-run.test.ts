@@ -134,7 +134,7 @@ d('a generated master.cfg on a real Buildbot master and worker', () => {
     expect(masterCfg).not.toContain(workerPassword);
     expect(masterCfg).not.toContain(ADMIN_PASSWORD);
 
-    // Master, with the stub `base` www plugin first on its sys.path (test-only, NOTES §1).
+    // Master, with the stub `base` www plugin first on its sys.path (test-only; buildbot/buildbot master/buildbot/www/service.py wants a `base` app).
     const masterDir = path.join(root, 'master');
     const cleanEnv = { PATH: '/usr/bin:/bin', HOME: root, LANG: 'C.UTF-8' };
     run(BUILDBOT, ['create-master', '-q', masterDir], { env: cleanEnv });

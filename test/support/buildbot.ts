@@ -61,7 +61,11 @@ print(json.dumps({
 
 export { freePort } from './ports.js';
 
-/** The smallest `base` www plugin (NOTES §1): lets a Debian master serve /api/v2. Test-only. */
+/**
+ * The smallest `base` www plugin: lets a Debian master serve /api/v2 (buildbot/buildbot
+ * master/buildbot/www/service.py refuses to start without a `base` app; master/buildbot/www/plugin.py
+ * reads its VERSION and static/). Test-only.
+ */
 export function writeWwwStub(dir: string): string {
   const pkg = path.join(dir, 'buildbot_www');
   mkdirSync(path.join(pkg, 'static'), { recursive: true });

@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import { request } from 'node:http';
 import { describe, it } from 'vitest';
+import { REFERENCE_FIX, SHARED_DIR } from './shared.js';
 
 export const REGISTRY = process.env.BBM_TEST_REGISTRY ?? '127.0.0.1:5000';
 export const BASE_IMAGE = process.env.BBM_TEST_BASE_IMAGE ?? 'bbm-test/busybox:latest';
@@ -72,6 +73,11 @@ export const components = {
       (await dockerPing()) &&
       (await commandOk('docker', ['image', 'inspect', 'bbm-local/debian:bookworm'])) &&
       (await commandOk('docker', ['image', 'inspect', 'bbm-local/node:20'])),
+  },
+  reference: {
+    name: 'Marathon reference data (schema, recorded bodies, seed example)',
+    fix: REFERENCE_FIX,
+    probe: async () => SHARED_DIR !== undefined,
   },
   buildbot: {
     name: 'Buildbot master and worker (Debian packages)',

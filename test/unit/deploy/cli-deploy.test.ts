@@ -11,6 +11,10 @@ import { runCli } from '../../support/run-cli.js';
 import { sendJson, startTestServer, type TestServer } from '../../support/http-server.js';
 import { sharedText } from '../../support/shared.js';
 import { appDefinitionErrors } from '../../support/schema.js';
+import { components, describeWith } from '../../support/integration.js';
+
+/** Suites that check against Marathon's reference data (schema, recorded bodies): skipped with a message without it, failing in CI. */
+const withReference = await describeWith([components.reference]);
 
 const dir = mkdtempSync(path.join(tmpdir(), 'bbm-cli-deploy-'));
 const file = (name: string, content: unknown) => {
@@ -37,18 +41,11 @@ beforeEach(() => {
   server.handle((_req, res) => sendJson(res, 500, { message: 'unexpected request' }));
 });
 
-describe('bbm deploy (CLI, fake Marathon)', () => {
-  it('--dry-run prints the final definition and sends nothing', async () => {
-    const r = await runCli(['deploy', '--dry-run', '--app', file('good.json', good), '--marathon', server.url, '--branch', "feat/x'\"; rm -rf /"], {
-      env: { BBM_IMAGE: '127.0.0.1:5000/web:web-3-main-1.0', BBM_BUILD_NUMBER: '3' },
-    });
+withReference('bbm deploy (CLI, fake Marathon) with the reference data', () => {
+  it('--dry-run prints a definition valid for Marathon’s AppDefinition schema', async () => {
+    const r = await runCli(['deploy', '--dry-run', '--app', file('good-schema.json', good), '--image', '127.0.0.1:5000/web:web-3-main-1.0', '--marathon', server.url]);
     expect(r.code, r.stderr).toBe(0);
-    const def = JSON.parse(r.stdout);
-    expect(def.container.docker.image).toBe('127.0.0.1:5000/web:web-3-main-1.0');
-    expect(def.labels).toMatchObject({ 'bbm.build-number': '3', 'bbm.branch': "feat/x'\"; rm -rf /" });
-    expect(appDefinitionErrors(def)).toEqual([]);
-    expect(r.stderr).toMatch(/dry run: would PUT \/v2\/apps\/web\?partialUpdate=false; nothing was sent \(lint: no findings\)/);
-    expect(server.requests).toHaveLength(0);
+    expect(appDefinitionErrors(JSON.parse(r.stdout))).toEqual([]);
   });
 
   it('the seed app: exit 2 before any request, every lint finding with its line', async () => {
@@ -59,6 +56,32 @@ describe('bbm deploy (CLI, fake Marathon)', () => {
     expect(r.stderr).toMatch(/error: \S*seed\.json:\d+ \/id: "webApp" is not a valid Marathon app id/);
     expect(r.stderr).toMatch(/fix: use "id": "\/webapp"/);
     expect(r.stderr.match(/^warning: \S*seed\.json:\d+ /gm)?.length).toBe(11);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('422 from Marathon: exit 2 with every details path', async () => {
+    server.handle((req, res) => {
+      if (req.url.startsWith('/v2/events')) return sendJson(res, 405, '<html>no</html>');
+      sendJson(res, 422, sharedText('marathon', 'examples', 'error-422-validation.json'));
+    });
+    const r = await runCli(['deploy', '--app', file('good2.json', good), '--image', 'web:1', '--marathon', server.url, '--timeout', '20']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/event stream unavailable/);
+    expect(r.stderr).toContain('/upgradeStrategy/minimumHealthCapacity: is greater than 1');
+    expect(server.requests.filter((x) => x.method === 'PUT')).toHaveLength(1);
+  });
+});
+
+describe('bbm deploy (CLI, fake Marathon)', () => {
+  it('--dry-run prints the final definition and sends nothing', async () => {
+    const r = await runCli(['deploy', '--dry-run', '--app', file('good.json', good), '--marathon', server.url, '--branch', "feat/x'\"; rm -rf /"], {
+      env: { BBM_IMAGE: '127.0.0.1:5000/web:web-3-main-1.0', BBM_BUILD_NUMBER: '3' },
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const def = JSON.parse(r.stdout);
+    expect(def.container.docker.image).toBe('127.0.0.1:5000/web:web-3-main-1.0');
+    expect(def.labels).toMatchObject({ 'bbm.build-number': '3', 'bbm.branch': "feat/x'\"; rm -rf /" });
+    expect(r.stderr).toMatch(/dry run: would PUT \/v2\/apps\/web\?partialUpdate=false; nothing was sent \(lint: no findings\)/);
     expect(server.requests).toHaveLength(0);
   });
 
@@ -82,18 +105,6 @@ describe('bbm deploy (CLI, fake Marathon)', () => {
     const broken = await runCli(['deploy', '--app', file('broken.json', '{"id": "/a",\n "cmd": }'), '--image', 'web:1']);
     expect(broken.code).toBe(2);
     expect(broken.stderr).toMatch(/broken\.json:2:\d+: not valid JSON/);
-  });
-
-  it('422 from Marathon: exit 2 with every details path', async () => {
-    server.handle((req, res) => {
-      if (req.url.startsWith('/v2/events')) return sendJson(res, 405, '<html>no</html>');
-      sendJson(res, 422, sharedText('marathon', 'examples', 'error-422-validation.json'));
-    });
-    const r = await runCli(['deploy', '--app', file('good2.json', good), '--image', 'web:1', '--marathon', server.url, '--timeout', '20']);
-    expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr).toMatch(/event stream unavailable/);
-    expect(r.stderr).toContain('/upgradeStrategy/minimumHealthCapacity: is greater than 1');
-    expect(server.requests.filter((x) => x.method === 'PUT')).toHaveLength(1);
   });
 
   it('401: names the credentials used, never shows the password, and sends it only in the header', async () => {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { planDeploy, BUILD_LABELS, type DeployOptions } from '../../../src/deploy/plan.js';
 import { countVersion } from '../../../src/deploy/follow.js';
 import { pickRollbackVersion } from '../../../src/deploy/rollback.js';
@@ -6,6 +6,7 @@ import { buildStatus, formatStatus } from '../../../src/deploy/status.js';
 import type { AppInfo } from '../../../src/marathon/types.js';
 import { appDefinitionErrors } from '../../support/schema.js';
 import { sharedJson } from '../../support/shared.js';
+import { components, describeWith } from '../../support/integration.js';
 
 const options: DeployOptions = { force: false, strict: false, keepInstances: false, rollback: true, timeoutSeconds: 600 };
 const template = {
@@ -18,6 +19,9 @@ const template = {
   labels: { team: 'a', 'bbm.branch': 'stale' },
 };
 const facts = { image: '127.0.0.1:5000/web:web-7-main-1.0', project: 'web', buildNumber: '7', branch: 'main', commit: 'abc', buildUrl: 'http://bb/b/7' };
+
+/** Suites that check against Marathon's reference data (schema, recorded bodies): skipped with a message without it, failing in CI. */
+const withReference = await describeWith([components.reference]);
 
 describe('planDeploy', () => {
   it('fills, labels, normalises the id and asks for a full replacement', () => {
@@ -36,7 +40,6 @@ describe('planDeploy', () => {
       [BUILD_LABELS.buildUrl]: 'http://bb/b/7',
     });
     expect(plan.request).toEqual({ method: 'PUT', path: '/v2/apps/web', query: { force: false, partialUpdate: false } });
-    expect(appDefinitionErrors(plan.definition)).toEqual([]);
     // the template object is not modified
     expect(template.id).toBe('web');
     expect(template.labels).toEqual({ team: 'a', 'bbm.branch': 'stale' });
@@ -75,17 +78,7 @@ describe('planDeploy', () => {
   });
 });
 
-describe('countVersion and status (the health gate)', () => {
-  const app = (sharedJson<{ app: AppInfo }>('marathon', 'examples', 'get-app-response.v1.10-shape.constructed.json')).app;
-
-  it('counts the recorded 1.10 app', () => {
-    const c = countVersion(app, app.version);
-    expect(c.instances).toBe(app.instances);
-    expect(c.running).toBe((app.tasks ?? []).filter((t) => t.state === 'TASK_RUNNING' && t.version === app.version).length);
-    expect(c.healthy).toBeLessThanOrEqual(c.running);
-    expect(countVersion(app, 'another').running).toBe(0);
-  });
-
+describe('countVersion (the health gate)', () => {
   it('a task with a failing check, or without results yet, is not healthy', () => {
     const base = { id: '/a', version: 'v2', instances: 3, healthChecks: [{ protocol: 'MESOS_HTTP' as const }] };
     const task = (id: string, version: string, alive?: boolean) => ({
@@ -100,6 +93,27 @@ describe('countVersion and status (the health gate)', () => {
     });
     const c = countVersion({ ...base, tasks: [task('1', 'v2', true), task('2', 'v2', false), task('3', 'v2'), task('4', 'v1', true)] }, 'v2');
     expect(c).toEqual({ instances: 3, running: 3, healthy: 1, old: 1, staged: 0 });
+  });
+});
+
+withReference('planDeploy against Marathon’s schema', () => {
+  it('the planned definition is valid for Marathon’s AppDefinition schema', () => {
+    expect(appDefinitionErrors(planDeploy({ template, facts, options }).definition)).toEqual([]);
+  });
+});
+
+withReference('countVersion and status (the health gate, on the recorded 1.10 app)', () => {
+  let app: AppInfo;
+  beforeAll(() => {
+    app = sharedJson<{ app: AppInfo }>('marathon', 'examples', 'get-app-response.v1.10-shape.constructed.json').app;
+  });
+
+  it('counts the recorded 1.10 app', () => {
+    const c = countVersion(app, app.version);
+    expect(c.instances).toBe(app.instances);
+    expect(c.running).toBe((app.tasks ?? []).filter((t) => t.state === 'TASK_RUNNING' && t.version === app.version).length);
+    expect(c.healthy).toBeLessThanOrEqual(c.running);
+    expect(countVersion(app, 'another').running).toBe(0);
   });
 
   it('status text is one line per fact and never carries control characters from Marathon', () => {

@@ -1,5 +1,5 @@
 /**
- * MarathonClient against recorded Marathon bodies (shared/marathon/examples) served by a local
+ * MarathonClient against recorded Marathon bodies (the reference data's examples) served by a local
  * HTTP server: parsing, what is sent, and how each failure becomes a BbmError.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -10,8 +10,12 @@ import { memoryReporter } from '../../../src/reporter.js';
 import { sendJson, startTestServer, type TestServer } from '../../support/http-server.js';
 import { sharedJson, sharedText } from '../../support/shared.js';
 import { appDefinitionErrors } from '../../support/schema.js';
+import { components, describeWith } from '../../support/integration.js';
 
 const example = (f: string) => sharedText('marathon', 'examples', f);
+
+/** Suites that check against Marathon's reference data (schema, recorded bodies): skipped with a message without it, failing in CI. */
+const withReference = await describeWith([components.reference]);
 
 let server: TestServer;
 beforeAll(async () => {
@@ -34,7 +38,7 @@ async function caught(p: Promise<unknown>): Promise<Error> {
   throw new Error('expected a rejection');
 }
 
-describe('MarathonClient reads', () => {
+withReference('MarathonClient reads (recorded bodies)', () => {
   it('getApp parses the 1.10 response and returns null on 404', async () => {
     server.handle((req, res) =>
       req.url === '/v2/apps/bridged-webapp'
@@ -68,20 +72,9 @@ describe('MarathonClient reads', () => {
     expect((await c.info()).leader).toBe('localhost:8080');
   });
 
-  it('getVersions sorts oldest first; getVersion encodes the timestamp', async () => {
-    server.handle((req, res) => {
-      if (req.url === '/v2/apps/web/versions')
-        return sendJson(res, 200, { versions: ['2024-01-02T00:00:00.000Z', '2023-12-31T23:59:59.999Z', '2024-01-01T10:00:00.000Z'] });
-      if (req.url === '/v2/apps/web/versions/2024-01-02T00%3A00%3A00.000Z') return sendJson(res, 200, { id: '/web', cmd: 'x' });
-      sendJson(res, 404, { message: `no ${req.url}` });
-    });
-    expect(await client().getVersions('web')).toEqual(['2023-12-31T23:59:59.999Z', '2024-01-01T10:00:00.000Z', '2024-01-02T00:00:00.000Z']);
-    expect(await client().getVersion('web', '2024-01-02T00:00:00.000Z')).toEqual({ id: '/web', cmd: 'x' });
-    expect(sortVersions(['b', '2020-01-01T00:00:00Z', 'a'])).toEqual(['2020-01-01T00:00:00Z', 'a', 'b']);
-  });
 });
 
-describe('MarathonClient writes', () => {
+withReference('MarathonClient writes (recorded bodies, schema)', () => {
   it('putApp sends the normalised id, the query flags and a schema-valid body; 201 and 200 are told apart', async () => {
     let created = false;
     server.handle((req, res) => {
@@ -100,15 +93,6 @@ describe('MarathonClient writes', () => {
     const sent = JSON.parse(a?.body ?? '');
     expect(sent.id).toBe('/bridged-webapp');
     expect(appDefinitionErrors(sent)).toEqual([]);
-  });
-
-  it('an invalid id is refused before any request, with the fixed id suggested', async () => {
-    server.handle((_req, res) => sendJson(res, 200, {}));
-    const e = await caught(client().putApp({ id: 'webApp', cmd: 'x' }));
-    expect(e).toBeInstanceOf(UsageError);
-    expect((e as UsageError).hint).toContain('"/webapp"');
-    expect(await caught(client().getApp('My_App'))).toBeInstanceOf(UsageError);
-    expect(server.requests).toHaveLength(0);
   });
 
   it('rollbackApp sends only {version}; cancelDeployment handles 200, 202 and 404; deleteApp', async () => {
@@ -130,7 +114,29 @@ describe('MarathonClient writes', () => {
   });
 });
 
-describe('MarathonClient errors', () => {
+describe('MarathonClient versions and ids', () => {
+  it('getVersions sorts oldest first; getVersion encodes the timestamp', async () => {
+    server.handle((req, res) => {
+      if (req.url === '/v2/apps/web/versions')
+        return sendJson(res, 200, { versions: ['2024-01-02T00:00:00.000Z', '2023-12-31T23:59:59.999Z', '2024-01-01T10:00:00.000Z'] });
+      if (req.url === '/v2/apps/web/versions/2024-01-02T00%3A00%3A00.000Z') return sendJson(res, 200, { id: '/web', cmd: 'x' });
+      sendJson(res, 404, { message: `no ${req.url}` });
+    });
+    expect(await client().getVersions('web')).toEqual(['2023-12-31T23:59:59.999Z', '2024-01-01T10:00:00.000Z', '2024-01-02T00:00:00.000Z']);
+    expect(await client().getVersion('web', '2024-01-02T00:00:00.000Z')).toEqual({ id: '/web', cmd: 'x' });
+    expect(sortVersions(['b', '2020-01-01T00:00:00Z', 'a'])).toEqual(['2020-01-01T00:00:00Z', 'a', 'b']);
+  });
+  it('an invalid id is refused before any request, with the fixed id suggested', async () => {
+    server.handle((_req, res) => sendJson(res, 200, {}));
+    const e = await caught(client().putApp({ id: 'webApp', cmd: 'x' }));
+    expect(e).toBeInstanceOf(UsageError);
+    expect((e as UsageError).hint).toContain('"/webapp"');
+    expect(await caught(client().getApp('My_App'))).toBeInstanceOf(UsageError);
+    expect(server.requests).toHaveLength(0);
+  });
+});
+
+withReference('MarathonClient errors (recorded bodies)', () => {
   it.each([
     ['error-422-validation.json', 422, ['/upgradeStrategy/minimumHealthCapacity: is greater than 1']],
     ['error-422-invalid-json.json', 422, ['/id: error.expected.jsstring']],
@@ -154,7 +160,9 @@ describe('MarathonClient errors', () => {
     expect(e.message).toContain('5cd987cd-85ae-4e70-8df7-f1438367d9cb');
     expect(marathonHttpError(e)?.body.deployments).toEqual([{ id: '5cd987cd-85ae-4e70-8df7-f1438367d9cb' }]);
   });
+});
 
+describe('MarathonClient errors', () => {
   it('401 with Jetty’s HTML page names the credentials used, never their value', async () => {
     server.handle((_req, res) => {
       res.writeHead(401, { 'www-authenticate': 'basic realm="Mesosphere"', 'content-type': 'text/html' });

@@ -1,12 +1,16 @@
-/** streamEvents against a local server that writes Marathon's wire format (shared/marathon/examples). */
+/** streamEvents against a local server that writes Marathon's wire format (the recorded examples of the reference data). */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { streamEvents } from '../../../src/marathon/events.js';
 import { UsageError, UnreachableError } from '../../../src/errors.js';
 import type { MarathonEvent } from '../../../src/marathon/types.js';
 import { startTestServer, type TestServer } from '../../support/http-server.js';
 import { RECORDED_WIRE_EVENT_TYPES, sharedText } from '../../support/shared.js';
+import { components, describeWith } from '../../support/integration.js';
 
-const wire = sharedText('marathon', 'examples', 'events-stream.wire.constructed.txt');
+const wire = () => sharedText('marathon', 'examples', 'events-stream.wire.constructed.txt');
+
+/** Suites that check against Marathon's reference data (schema, recorded bodies): skipped with a message without it, failing in CI. */
+const withReference = await describeWith([components.reference]);
 
 let leader: TestServer;
 let standby: TestServer;
@@ -23,7 +27,7 @@ beforeEach(() => {
   standby.requests.length = 0;
 });
 
-/** Jetty's EventSourceServlet: exact Accept match or 405 (API-NOTES §4). */
+/** Jetty's EventSourceServlet: exact Accept match or 405 (marathon core/event/impl/stream/HttpEventStreamServlet.scala, Jetty's EventSourceServlet). */
 function eventSource(write: (res: import('node:http').ServerResponse) => void) {
   return (req: { headers: Record<string, unknown> }, res: import('node:http').ServerResponse) => {
     if (req.headers.accept !== 'text/event-stream') {
@@ -44,12 +48,12 @@ async function collect(it: AsyncIterable<MarathonEvent>, max = Infinity): Promis
   return out;
 }
 
-describe('streamEvents', () => {
+withReference('streamEvents on the recorded wire example', () => {
   it('sends exactly Accept: text/event-stream, parses every event and reports heartbeats', async () => {
     leader.handle(
       eventSource((res) => {
         // cut the recorded stream into odd pieces, with heartbeats between
-        const bytes = Buffer.from(wire);
+        const bytes = Buffer.from(wire());
         for (let i = 0; i < bytes.length; i += 37) res.write(bytes.subarray(i, i + 37));
         res.write('\r\n\r\n');
         res.end();
@@ -73,7 +77,9 @@ describe('streamEvents', () => {
     expect(events.at(-1)?.id).toBe('0f9f4b7e-6a3c-4a69-9d8b-6b2f6d6f3e21');
     expect(heartbeats).toBe(3);
   });
+});
 
+describe('streamEvents', () => {
   it('follows a 302 from a standby to the leader, keeping the filter and the credentials', async () => {
     standby.handle((_req, res) => {
       res.writeHead(302, { location: `${leader.url}/v2/events?event_type=deployment_success` });
