@@ -19,6 +19,7 @@ import { privilegeProblems } from './guard.js';
 import { probe } from './health.js';
 import { canonicalId, idProblems, safeAppId } from './ids.js';
 import { resolveApp } from './normalize.js';
+import { assignServicePorts, ServicePortsExhausted } from './ports.js';
 import { planReplacement } from './replace.js';
 import type { ActionName, AppRecord, DeploymentRecord, StateStore } from './store.js';
 import { MAX_VERSIONS } from './store.js';
@@ -102,7 +103,9 @@ export class Engine {
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> = Promise.resolve();
   private stopped = false;
-  private lastVersionMs = 0;
+  private lastVersionMs = Date.now();
+  /** Taken once at start-up, as Marathon's Group.defaultVersion: the version of cancel-rollbacks. */
+  readonly startVersion = isoNow(this.lastVersionMs);
   readonly agentId: string;
 
   constructor(private readonly o: EngineOptions) {
@@ -358,21 +361,40 @@ export class Engine {
       const widening = privilegeProblems({ ...(next.container?.docker ?? {}), volumes: next.container?.volumes ?? [] });
       if (widening.length > 0) throw new HttpError(422, { message: 'Object is not valid', details: widening.map((w) => ({ path: w.path, errors: [w.error] })) });
     }
-    this.lockCheck(id, opts.force);
+    // mesosphere/marathon core/group/impl/GroupManagerImpl.scala updateRootEither: service ports
+    // are assigned first, then upgrade/scale is decided (upgrade/GroupVersioningUtil.scala).
     this.assignServicePorts(next, existing?.current);
     const version = this.newVersion();
-    const changed = !existing || !sameConfig(existing.current, next);
+    const upgrade = !existing || !sameConfig(existing.current, next);
+    if (existing && !upgrade && existing.current.instances === next.instances) {
+      // Unchanged: the app keeps its version info, the plan has no steps, so it conflicts with no
+      // deployment (DeploymentPlan.isAffectedBy) and finishes at once; the answer still carries
+      // the plan's new version.
+      this.o.bus.publish('api_post_event', { clientIp: opts.clientIp, uri: opts.uri, appDefinition: existing.current });
+      const deployment: DeploymentRecord = { id: randomUUID(), version, appId: id, action: 'ScaleApplication', original: existing.current, target: existing.current };
+      this.o.bus.publish('group_change_success', { groupId: '/', version });
+      this.o.bus.publish('deployment_success', { id: deployment.id, plan: { id: deployment.id, steps: [], version } });
+      return { created: false, deployment, app: existing.current };
+    }
     next.version = version;
     next.versionInfo = {
       lastScalingAt: version,
-      lastConfigChangeAt: changed ? version : existing.current.versionInfo.lastConfigChangeAt,
+      lastConfigChangeAt: upgrade ? version : existing.current.versionInfo.lastConfigChangeAt,
     };
-    const action: ActionName = !existing ? 'StartApplication' : changed ? 'RestartApplication' : 'ScaleApplication';
-    const original = existing ? existing.current : null;
     const record: AppRecord = existing ?? { current: next, versions: [] };
-    record.current = next;
+    // The version is stored before the deployment is tried (groupRepository.storeRootVersion, then
+    // deploymentService.deploy): a PUT refused with 409 still leaves it in /versions.
     record.versions = [...record.versions, next].slice(-MAX_VERSIONS);
     this.state.apps[id] = record;
+    try {
+      this.lockCheck(id, opts.force);
+    } catch (e) {
+      await this.o.store.save();
+      throw e;
+    }
+    const action: ActionName = !existing ? 'StartApplication' : upgrade ? 'RestartApplication' : 'ScaleApplication';
+    const original = existing ? existing.current : null;
+    record.current = next;
     this.o.bus.publish('api_post_event', { clientIp: opts.clientIp, uri: opts.uri, appDefinition: next });
     const deployment = this.startDeployment(id, action, original, next, version);
     await this.o.store.save();
@@ -487,19 +509,35 @@ export class Engine {
       await this.o.store.save();
       return undefined;
     }
+    // DeploymentsResource.cancel → groupManager.updateRoot(deployment.revert) with the default
+    // version argument, Group.defaultVersion: a timestamp taken once when the master starts
+    // (mesosphere/marathon state/Group.scala `val defaultVersion = Timestamp.now()`). The
+    // reverted app differs from the running one, so GroupVersioningUtil gives it that version as a
+    // config change, and TaskReplaceActor replaces every task not of it, healthy old ones included.
     const back = d.original;
     const from = d.target;
+    const version = this.startVersion;
     let rollback: DeploymentRecord;
-    const version = back ? back.version : this.newVersion();
     if (!back) {
       delete this.state.apps[d.appId];
       rollback = this.startDeployment(d.appId, 'StopApplication', from, null, version);
     } else {
-      const rec = this.state.apps[d.appId] ?? { current: back, versions: [back] };
-      rec.current = back;
+      const upgrade = !from || !sameConfig(from, back);
+      const next: ResolvedApp = {
+        ...structuredClone(back),
+        version,
+        versionInfo: {
+          lastScalingAt: version,
+          lastConfigChangeAt: upgrade || !from ? version : from.versionInfo.lastConfigChangeAt,
+        },
+      };
+      const rec = this.state.apps[d.appId] ?? { current: next, versions: [] };
+      rec.current = next;
+      // one stored version per timestamp (a second rollback in the same run overwrites it)
+      rec.versions = [...rec.versions.filter((v) => v.version !== version), next].slice(-MAX_VERSIONS);
       this.state.apps[d.appId] = rec;
-      const action: ActionName = !from ? 'StartApplication' : sameConfig(from, back) ? 'ScaleApplication' : 'RestartApplication';
-      rollback = this.startDeployment(d.appId, action, from, back, version);
+      const action: ActionName = !from ? 'StartApplication' : upgrade ? 'RestartApplication' : 'ScaleApplication';
+      rollback = this.startDeployment(d.appId, action, from, next, version);
     }
     await this.o.store.save();
     return rollback;
@@ -509,25 +547,17 @@ export class Engine {
 
   private assignServicePorts(app: ResolvedApp, previous: ResolvedApp | undefined): void {
     const used = new Set<number>();
-    for (const [id, rec] of Object.entries(this.state.apps)) if (id !== app.id) for (const p of servicePortsOf(rec.current)) used.add(p);
-    for (const p of servicePortsOf(app)) if (p !== 0) used.add(p);
-    const before = previous ? servicePortsOf(previous) : [];
-    const [lo, hi] = this.o.servicePortRange;
-    const pick = (i: number): number => {
-      const keep = before[i];
-      if (keep !== undefined && keep !== 0 && !used.has(keep)) {
-        used.add(keep);
-        return keep;
-      }
-      for (let p = lo; p <= hi; p++)
-        if (!used.has(p)) {
-          used.add(p);
-          return p;
-        }
-      throw new HttpError(422, { message: 'Object is not valid', details: [{ path: '/', errors: [`no free service port left in ${lo}-${hi}`] }] });
-    };
-    if (isHostNetworking(app)) app.portDefinitions?.forEach((d, i) => d.port === 0 && (d.port = pick(i)));
-    else app.container?.portMappings?.forEach((m, i) => m.servicePort === 0 && (m.servicePort = pick(i)));
+    for (const rec of Object.values(this.state.apps)) for (const p of servicePortsOf(rec.current)) used.add(p);
+    for (const p of servicePortsOf(app)) used.add(p);
+    let ports: number[];
+    try {
+      ports = assignServicePorts(servicePortsOf(app), previous ? servicePortsOf(previous) : [], used, this.o.servicePortRange);
+    } catch (e) {
+      if (!(e instanceof ServicePortsExhausted)) throw e;
+      throw new HttpError(422, { message: 'Object is not valid', details: [{ path: '/', errors: [e.message] }] });
+    }
+    if (isHostNetworking(app)) app.portDefinitions?.forEach((d, i) => (d.port = ports[i] ?? d.port));
+    else app.container?.portMappings?.forEach((m, i) => (m.servicePort = ports[i] ?? m.servicePort));
   }
 
   private hostPortsInUse(): Set<number> {

@@ -139,19 +139,37 @@ d('bbm devcluster end to end (real containers)', () => {
     expect(locked.json.deployments).toEqual([{ id }]);
     expect(locked.json.message).toMatch(/locked by one or more deployments/);
     expect((await tasks()).filter(healthy).length).toBeGreaterThanOrEqual(2);
+    // the refused PUT still stored its version, as Marathon's GroupManagerImpl.updateRootEither
+    // stores the root version before the deployment is refused
+    const stored = (await call(dc.url, 'GET', '/v2/apps/e2e/web/versions')).json.versions as string[];
+    const refused = (await call(dc.url, 'GET', `/v2/apps/e2e/web/versions/${stored[0]}`)).json;
+    expect(refused).toMatchObject({ instances: 2, cmd: expect.stringMatching(/echo v3/) });
+    expect((await call(dc.url, 'GET', '/v2/apps/e2e/web')).json.app.instances).toBe(3);
 
+    const oldTasks = (await tasks()).filter((t) => t.version === v2).map((t) => t.id);
+    expect(oldTasks.length).toBeGreaterThanOrEqual(2);
     const cancel = await call(dc.url, 'DELETE', `/v2/deployments/${id}`);
     expect(cancel.status).toBe(200);
     expect(cancel.json.deploymentId).not.toBe(id);
     await deploymentGone(dc.url, cancel.json.deploymentId);
     stream.stop();
     expect(stream.events.some((e) => e.event === 'deployment_failed' && e.data.id === id)).toBe(true);
+    // The rollback is a version of its own: Marathon 1.9.71+ gives it Group.defaultVersion, the
+    // master's start-up time (older than every version made since), and TaskReplaceActor replaces
+    // every task, the healthy v2 ones included.
     const app = (await call(dc.url, 'GET', '/v2/apps/e2e/web')).json.app;
-    expect(app.version).toBe(v2);
+    expect(app.version).toBe(cancel.json.version);
+    expect(app.version < v1).toBe(true);
+    expect(app.versionInfo.lastConfigChangeAt).toBe(app.version);
+    expect(app.cmd).toMatch(/echo v2/);
+    expect((await call(dc.url, 'GET', '/v2/apps/e2e/web/versions')).json.versions).toContain(app.version);
     const ts = await tasks();
     expect(ts).toHaveLength(3);
     expect(ts.every(healthy)).toBe(true);
+    for (const t of ts) expect(oldTasks).not.toContain(t.id);
+    for (const t of ts) expect(t.version).toBe(app.version);
     for (const t of ts) expect(await get(`http://127.0.0.1:${t.ports[0]}/`)).toBe('v2');
+    v2 = app.version;
   });
 
   it('restarts mid-deployment without duplicating or losing tasks', async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { assignServicePorts } from '../../../src/devcluster/ports.js';
 import type { PlanTask } from '../../../src/devcluster/replace.js';
 import { capacities, planReplacement } from '../../../src/devcluster/replace.js';
 
@@ -68,5 +69,23 @@ describe('planReplacement', () => {
       }
       expect(tasks.every((t) => t.current) && tasks.length === 3, `${mhc}/${moc} converges`).toBe(true);
     }
+  });
+});
+
+describe('assignServicePorts (AssignDynamicServiceLogic.assignPorts)', () => {
+  const range: [number, number] = [10, 20];
+  it.each<[string, number[], number[], number[], number[]]>([
+    ['a new app takes the lowest free ports', [0, 0], [], [10, 12], [11, 13]],
+    ['fixed ports are kept as given', [9000, 0], [], [], [9000, 10]],
+    ['a re-sent 0 gets its previous port back', [0], [15], [15], [15]],
+    // mesosphere/marathon AssignDynamicServiceLogicTest "should reassign dynamic service ports specified in the container"
+    ['a 0 between fixed ports (#2743)', [10, 0, 11], [10, 11], [10, 11], [10, 12, 11]],
+    ['previous ports outside the range are not reused', [0], [9000], [9000], [10]],
+    ['a previous port the new definition names elsewhere is not reused', [0, 15], [15, 16], [15, 16], [16, 15]],
+  ])('%s', (_what, wanted, previous, used, want) => {
+    expect(assignServicePorts(wanted, previous, new Set(used), range)).toEqual(want);
+  });
+  it('says when the range is used up', () => {
+    expect(() => assignServicePorts([0], [], new Set([10, 11]), [10, 11])).toThrow(/no free service port left in 10-11/);
   });
 });
