@@ -1,5 +1,6 @@
 /** Pure: the labels and build args of `bbm build`, from options, git facts and the environment. */
 import { UsageError } from '../errors.js';
+import { withoutUrlCredentials } from '../url-credentials.js';
 
 export const LABEL_BUILD_NUMBER = 'buildbot-marathon.build-number';
 export const LABEL_BRANCH = 'buildbot-marathon.branch';
@@ -26,6 +27,9 @@ export function composeLabels(facts: LabelFacts, userLabels: readonly string[]):
   set(LABEL_BUILD_NUMBER, facts.buildNumber);
   set(LABEL_BRANCH, facts.branch);
   for (const [k, v] of parsePairs(userLabels, '--label', () => '')) labels[k] = v;
+  // Whatever gave it (git origin, --source, --label), the source label never carries credentials.
+  const source = labels['org.opencontainers.image.source'];
+  if (source !== undefined) labels['org.opencontainers.image.source'] = withoutUrlCredentials(source);
   return labels;
 }
 

@@ -19,6 +19,7 @@ import {
   isMarathonAppId,
 } from './names.js';
 import { buildbotVersionProblem, parseBuildbotVersion, type BuildbotVersion } from './buildbot-version.js';
+import { hasUrlSecret, redactUrl, urlCredentials } from '../url-credentials.js';
 import { ALL_PROJECT_TYPES, type ProjectType, type ResolvedConfig, type ResolvedProject, type ResolvedWorker } from './types.js';
 
 type Obj = Record<string, unknown>;
@@ -80,11 +81,11 @@ class Reader {
       return undefined;
     }
     if (!opts.allowControl && CONTROL.test(value)) {
-      this.problem(path, `must not contain control characters (newline, NUL…): ${JSON.stringify(value)}`);
+      this.problem(path, `must not contain control characters (newline, NUL…): ${JSON.stringify(redactUrl(value))}`);
       return undefined;
     }
     if (opts.pattern && !opts.pattern.test(value)) {
-      this.problem(path, `${JSON.stringify(value)} is not valid: ${opts.patternText}`);
+      this.problem(path, `${JSON.stringify(redactUrl(value))} is not valid: ${opts.patternText}`);
       return undefined;
     }
     return value;
@@ -134,14 +135,14 @@ class Reader {
     try {
       u = new URL(s);
     } catch {
-      this.problem(path, `${JSON.stringify(s)} is not a URL; write it like http://host:port`);
+      this.problem(path, `${JSON.stringify(redactUrl(s))} is not a URL; write it like http://host:port`);
       return undefined;
     }
     if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-      this.problem(path, `${JSON.stringify(s)} must be an http:// or https:// URL`);
+      this.problem(path, `${JSON.stringify(redactUrl(s))} must be an http:// or https:// URL`);
       return undefined;
     }
-    if (u.username || u.password) {
+    if (u.username || u.password || hasUrlSecret(s)) {
       this.problem(path, 'must not contain credentials; name a secret instead (nothing secret goes into master.cfg)');
       return undefined;
     }
@@ -154,7 +155,7 @@ const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
 function describe(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 60)}…` : v);
+  if (typeof v === 'string') return JSON.stringify(redactUrl(v.length > 60 ? `${v.slice(0, 60)}…` : v));
   if (typeof v === 'object') return 'an object';
   return `${typeof v} ${String(v)}`;
 }
@@ -193,7 +194,7 @@ function resolveWorker(r: Reader, v: unknown, p: string): ResolvedWorker | undef
 }
 
 function resolveProject(r: Reader, v: unknown, p: string): ResolvedProject | undefined {
-  const o = r.object(v, p, ['name', 'repo', 'type', 'branches', 'deploy', 'dockerfile', 'repository', 'buildArgs']);
+  const o = r.object(v, p, ['name', 'repo', 'credentials', 'webhook', 'poll', 'type', 'branches', 'deploy', 'dockerfile', 'repository', 'buildArgs']);
   if (!o) {
     if (v === undefined || v === null) r.problem(p, 'must be a project object');
     return undefined;
@@ -205,6 +206,19 @@ function resolveProject(r: Reader, v: unknown, p: string): ResolvedProject | und
     name = undefined;
   }
   const repo = r.string(r.required(o, 'repo', p), join(p, 'repo'));
+  if (repo !== undefined && hasUrlSecret(repo)) {
+    const https = /^https?:/i.test(repo);
+    r.problem(
+      join(p, 'repo'),
+      `the repository URL of project ${JSON.stringify(name ?? '?')} carries credentials (${redactUrl(repo)}), which would be written into master.cfg, step logs and image labels; ` +
+        `remove them from the URL and name secrets instead: ${https ? "credentials: { userSecret: 'git-user', tokenSecret: 'git-token' }" : "credentials: { sshKeySecret: 'git-ssh-key' }"}`,
+    );
+  }
+  const credentials = repoCredentials(r, o.credentials, join(p, 'credentials'), repo);
+  let webhook: ResolvedProject['webhook'] = null;
+  if (o.webhook === 'github' || o.webhook === 'gitlab') webhook = o.webhook;
+  else if (o.webhook !== undefined) r.problem(join(p, 'webhook'), `must be 'github' or 'gitlab', got ${describe(o.webhook)}`);
+  const poll = r.bool(o.poll, join(p, 'poll')) ?? webhook === null;
   const type = projectType(r, o.type, join(p, 'type')) ?? DEFAULTS.projectType;
   const branches = r.array(o.branches, join(p, 'branches'), BRANCH(r), { nonEmpty: true }) ?? [...DEFAULTS.branches];
   const dockerfile = r.string(o.dockerfile, join(p, 'dockerfile')) ?? DEFAULTS.dockerfile;
@@ -262,7 +276,34 @@ function resolveProject(r: Reader, v: unknown, p: string): ResolvedProject | und
   // With a problem anywhere nothing is generated; a partly valid project still takes part in the
   // cross-field checks (duplicates), so one run reports everything.
   if (name === undefined) return undefined;
-  return { name, repo: repo ?? '', type, branches, deploy, dockerfile, repository: repository ?? '', buildArgs, workers: [] };
+  return { name, repo: repo ?? '', credentials, webhook, poll, type, branches, deploy, dockerfile, repository: repository ?? '', buildArgs, workers: [] };
+}
+
+/** `credentials` of a project's repository: an SSH key, or a user and token for http(s), each by secret name. */
+function repoCredentials(r: Reader, value: unknown, p: string, repo: string | undefined): ResolvedProject['credentials'] {
+  const o = r.object(value, p, ['sshKeySecret', 'knownHostsSecret', 'userSecret', 'tokenSecret']);
+  if (!o) return null;
+  const sshKey = r.secret(o.sshKeySecret, join(p, 'sshKeySecret'));
+  const knownHosts = r.secret(o.knownHostsSecret, join(p, 'knownHostsSecret')) ?? null;
+  const user = r.secret(o.userSecret, join(p, 'userSecret'));
+  const token = r.secret(o.tokenSecret, join(p, 'tokenSecret'));
+  const https = repo !== undefined && /^https?:\/\//i.test(repo);
+  if (sshKey !== undefined && (user !== undefined || token !== undefined)) {
+    r.problem(p, 'give sshKeySecret (ssh URLs) or userSecret + tokenSecret (https URLs), not both');
+    return null;
+  }
+  if (sshKey !== undefined) {
+    if (https) r.problem(join(p, 'sshKeySecret'), 'an SSH key needs an ssh repository URL (git@host:owner/repo.git or ssh://…); for https use userSecret + tokenSecret');
+    return { sshKey, knownHosts };
+  }
+  if (knownHosts !== null) r.problem(join(p, 'knownHostsSecret'), 'only with sshKeySecret');
+  if (user === undefined || token === undefined) {
+    if (user !== undefined || token !== undefined || Object.keys(o).length === 0)
+      r.problem(p, 'set userSecret and tokenSecret together (https), or sshKeySecret (ssh)');
+    return null;
+  }
+  if (!https) r.problem(join(p, 'userSecret'), 'a user and token need an http(s) repository URL; for ssh use sshKeySecret');
+  return { user, token };
 }
 
 /** Reads, defaults and validates a written config; throws a ValidationError listing every problem. */
@@ -322,8 +363,8 @@ export function resolveConfig(input: unknown, subject = 'ci.config.ts'): Resolve
     const list = r.array(users, rp, (u, up) => r.string(u, up));
     if (list && SIMPLE_NAME.test(role)) roles.push([role, list]);
   }
-  const allowObj = r.object(w?.allow, 'buildbot.www.allow', ['force', 'stop', 'rebuild']);
-  const allowList = (key: 'force' | 'stop' | 'rebuild') => {
+  const allowObj = r.object(w?.allow, 'buildbot.www.allow', ['force', 'stop', 'rebuild', 'control']);
+  const allowList = (key: 'force' | 'stop' | 'rebuild' | 'control') => {
     const list = r.array(allowObj?.[key], `buildbot.www.allow.${key}`, (v, p) => r.string(v, p)) ?? [...DEFAULTS.allowRoles];
     for (const role of list) {
       if (role !== '*' && rolesObj && !roles.some(([n]) => n === role))
@@ -336,7 +377,7 @@ export function resolveConfig(input: unknown, subject = 'ci.config.ts'): Resolve
     port: r.int(w?.port, 'buildbot.www.port', 1, 65535) ?? DEFAULTS.wwwPort,
     htpasswd,
     roles,
-    allow: { force: allowList('force'), stop: allowList('stop'), rebuild: allowList('rebuild') },
+    allow: { force: allowList('force'), stop: allowList('stop'), rebuild: allowList('rebuild'), control: allowList('control') },
   };
   const buildbot: ResolvedConfig['buildbot'] = {
     url: buildbotUrl ?? '',
@@ -354,7 +395,7 @@ export function resolveConfig(input: unknown, subject = 'ci.config.ts'): Resolve
   if (www.port === buildbot.workerPort && www.address === buildbot.workerAddress) r.problem('buildbot.workerPort', `the web UI already uses port ${www.port}`);
 
   // change sources
-  const cs = r.object(root.changeSources, 'changeSources', ['pollInterval', 'github', 'gitlab']);
+  const cs = r.object(root.changeSources, 'changeSources', ['pollInterval', 'github', 'gitlab', 'pollerHook']);
   const hook = (key: 'github' | 'gitlab') => {
     const h = r.object(cs?.[key], `changeSources.${key}`, ['secret']);
     return h ? (r.secret(r.required(h, 'secret', `changeSources.${key}`), `changeSources.${key}.secret`) ?? null) : null;
@@ -363,6 +404,7 @@ export function resolveConfig(input: unknown, subject = 'ci.config.ts'): Resolve
     pollInterval: r.int(cs?.pollInterval, 'changeSources.pollInterval', 0, 86400) ?? DEFAULTS.pollInterval,
     github: hook('github'),
     gitlab: hook('gitlab'),
+    pollerHook: r.bool(cs?.pollerHook, 'changeSources.pollerHook') ?? false,
   };
 
   // projects
@@ -378,6 +420,8 @@ export function resolveConfig(input: unknown, subject = 'ci.config.ts'): Resolve
   duplicates(r, projects.map((p) => p.repository), (i) => `${at(i)}.repository`, 'registry repository (two projects would push the same image)');
   duplicates(r, workers.map((w) => w.name), (i) => `buildbot.workers[${i}].name`, 'worker name');
   projects.forEach((project, i) => {
+    if (project.webhook && !changeSources[project.webhook])
+      r.problem(`${at(i)}.webhook`, `the ${project.webhook} webhook is not enabled; set changeSources.${project.webhook}: { secret: '${project.webhook}-webhook' }`);
     project.workers = workers.filter((w) => w.types.includes(project.type)).map((w) => w.name);
     if (project.workers.length === 0 && workers.length > 0)
       r.problem(`${at(i)}.type`, `no worker can build type ${JSON.stringify(project.type)}; add it to a worker's types (or leave types out: all)`);
@@ -416,7 +460,9 @@ function resolveDb(r: Reader, value: unknown): ResolvedConfig['buildbot']['db'] 
     return { urlSecret: urlSecret ?? '' };
   }
   const url = r.string(value, 'buildbot.db') ?? DEFAULTS.db;
-  if (/^[a-z0-9+]+:\/\/[^/@]*:[^/@]*@/i.test(url)) {
+  const found = urlCredentials(url);
+  if (found === 'password' || found === 'query') {
+    // The URL itself is never echoed: it holds the password.
     r.problem('buildbot.db', 'the database URL holds a password, which would be written into master.cfg; put the URL in a secret file and write db: { urlSecret: "db-url" }');
   }
   return { url };

@@ -28,8 +28,17 @@ export interface DeployConfig {
 export interface ProjectConfig {
   /** Builder name and `bbm tag --project`; letters, digits, `.`, `_`, `-`. */
   name: string;
-  /** Git URL (or local path) of the project repository. */
+  /** Git URL (or local path) of the project repository, without credentials (they are refused: use `credentials`). */
   repo: string;
+  /** How the Git step and the poller log in to the repository, by secret name. */
+  credentials?: RepoCredentials;
+  /**
+   * The forge webhook (configured in `changeSources`) that reports this repository's pushes. A
+   * repository with a webhook is not polled as well (that would build every push twice) unless `poll` says so.
+   */
+  webhook?: 'github' | 'gitlab';
+  /** Poll the repository (every `changeSources.pollInterval`). Default: true without `webhook`, false with one. */
+  poll?: boolean;
   /** Default `auto`: detected on the worker (`bbm detect`) at build time. */
   type?: ProjectType;
   /** Branches built on every change. Default `['master']`. The first one is what a forced build without a branch builds. */
@@ -43,6 +52,12 @@ export interface ProjectConfig {
   /** Extra `docker build` arguments. */
   buildArgs?: Record<string, string>;
 }
+
+/**
+ * Repository login, by secret name: an SSH private key (ssh URLs; optionally a known_hosts secret),
+ * or a user and token (http(s) URLs; handed to git by a credential helper from the environment).
+ */
+export type RepoCredentials = { sshKeySecret: SecretName; knownHostsSecret?: SecretName } | { userSecret: SecretName; tokenSecret: SecretName };
 
 export interface WorkerConfig {
   name: string;
@@ -88,8 +103,12 @@ export interface WwwConfig {
   auth?: { htpasswd: string };
   /** Role name → user names. */
   roles?: Record<Role, string[]>;
-  /** Roles allowed to force, stop and rebuild builds; `'*'` allows everyone. Default `['admins']` each. */
-  allow?: { force?: Role[]; stop?: Role[]; rebuild?: Role[] };
+  /**
+   * Roles allowed to force, stop and rebuild builds, and every other control action (`control`:
+   * cancel build requests, pause/kill workers, enable schedulers, priorities…); `'*'` allows
+   * everyone. Default `['admins']` each. Anything not granted here is refused (deny by default).
+   */
+  allow?: { force?: Role[]; stop?: Role[]; rebuild?: Role[]; control?: Role[] };
 }
 
 export interface BuildbotConfig {
@@ -132,6 +151,11 @@ export interface ChangeSourcesConfig {
   github?: { secret: SecretName };
   /** Enables the GitLab webhook at `/change_hook/gitlab`, checked with this secret. */
   gitlab?: { secret: SecretName };
+  /**
+   * Enables `/change_hook/poller` (a POST makes the pollers poll now; e.g. from a repository's
+   * post-receive hook). Anyone who reaches the web UI can call it, so it is off by default.
+   */
+  pollerHook?: boolean;
 }
 
 /** What `ci.config.ts` exports (through `defineConfig`). */
@@ -149,6 +173,9 @@ export interface CiConfig {
 export interface ResolvedProject {
   name: string;
   repo: string;
+  credentials: { sshKey: SecretName; knownHosts: SecretName | null } | { user: SecretName; token: SecretName } | null;
+  webhook: 'github' | 'gitlab' | null;
+  poll: boolean;
   type: ProjectType;
   branches: string[];
   deploy: { branches: string[]; app: string; appId: string } | null;
@@ -184,7 +211,7 @@ export interface ResolvedConfig {
       port: number;
       htpasswd: string | null;
       roles: [Role, string[]][];
-      allow: { force: Role[]; stop: Role[]; rebuild: Role[] };
+      allow: { force: Role[]; stop: Role[]; rebuild: Role[]; control: Role[] };
     };
     workerAddress: string;
     workerPort: number;
@@ -194,6 +221,6 @@ export interface ResolvedConfig {
     forceSchedulers: 'shared' | 'perProject';
     version: BuildbotVersion;
   };
-  changeSources: { pollInterval: number; github: SecretName | null; gitlab: SecretName | null };
+  changeSources: { pollInterval: number; github: SecretName | null; gitlab: SecretName | null; pollerHook: boolean };
   projects: ResolvedProject[];
 }

@@ -36,6 +36,8 @@ function projectEntry(p: ResolvedProject): Py {
   return py({
     name: p.name,
     repo: p.repo,
+    credentials: p.credentials && ('sshKey' in p.credentials ? { ssh_key: p.credentials.sshKey, known_hosts: p.credentials.knownHosts } : { user: p.credentials.user, token: p.credentials.token }),
+    poll: p.poll,
     type: p.type,
     branches: p.branches,
     deploy: p.deploy && { branches: p.deploy.branches, app: p.deploy.app, app_id: p.deploy.appId },
@@ -50,19 +52,24 @@ const ACTIONS = [
   ['force', 'util.ForceBuildEndpointMatcher'],
   ['stop', 'util.StopBuildEndpointMatcher'],
   ['rebuild', 'util.RebuildBuildEndpointMatcher'],
+  // Last: every other control action (cancel, worker pause/kill, scheduler enable, priorities, and
+  // whatever a newer Buildbot adds). Buildbot allows what no rule matches, so this closes the rest.
+  ['control', 'util.AnyControlEndpointMatcher'],
 ] as const;
 
+/** The role `_Anyone` gives every visitor, anonymous too; fnmatch-safe (configured roles are plain names). */
+export const ANYONE_ROLE = '*anyone*';
+
 /**
- * Authz rules: for each action, one matcher per allowed role; the last one denies everyone else
- * (Buildbot allows an action that no rule matches, so `'*'` simply means: no rule).
+ * Authz rules: for each action, one matcher per allowed role (`'*'` → the everyone role); the last
+ * one denies everyone else, and the final AnyControlEndpointMatcher makes every action that no
+ * earlier rule named admin-only (deny by default).
  */
 function authzRules(allow: ResolvedConfig['buildbot']['www']['allow']): Py[] {
   const rules: Py[] = [];
   for (const [action, matcher] of ACTIONS) {
-    const roles = allow[action];
-    if (roles.includes('*')) continue;
-    const list = roles.length > 0 ? roles : ['-nobody-'];
-    list.forEach((role, i) => rules.push(py(pyCall(matcher, [], { role, defaultDeny: i === list.length - 1 }))));
+    const roles = allow[action].includes('*') ? [ANYONE_ROLE] : allow[action].length > 0 ? allow[action] : ['-nobody-'];
+    roles.forEach((role, i) => rules.push(py(pyCall(matcher, [], { role, defaultDeny: i === roles.length - 1 }))));
   }
   return rules;
 }
@@ -107,7 +114,7 @@ export function buildMasterView(config: ResolvedConfig, source = 'ci.config.ts')
   const recipeTypes = PROJECT_TYPES.filter((t) => usedTypes.has('auto') || usedTypes.has(t)).map((type) => ({ type, fn: `_recipe_${type}` }));
 
   const hooks: Assignment[] = [];
-  if (changeSources.pollInterval > 0) hooks.push({ name: py('poller'), value: py(true) });
+  if (changeSources.pollerHook) hooks.push({ name: py('poller'), value: py(true) });
   if (changeSources.github) hooks.push({ name: py('github'), value: py({ secret: secret(changeSources.github), strict: true }) });
   if (changeSources.gitlab) hooks.push({ name: py('gitlab'), value: py({ secret: secret(changeSources.gitlab) }) });
 
@@ -146,7 +153,10 @@ export function buildMasterView(config: ResolvedConfig, source = 'ci.config.ts')
     ],
     www,
     authzRules: authzRules(bb.www.allow),
-    roleMatchers: bb.www.roles.map(([role, users]) => py(pyCall('util.RolesFromUsername', [], { roles: [role], usernames: users }))),
+    roleMatchers: [
+      ...bb.www.roles.map(([role, users]) => py(pyCall('util.RolesFromUsername', [], { roles: [role], usernames: users }))),
+      ...(Object.values(bb.www.allow).some((roles) => roles.includes('*')) ? [py(pyCall('_Anyone', []))] : []),
+    ],
     hooks,
   };
 }

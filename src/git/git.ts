@@ -9,6 +9,7 @@
  */
 import { execFile } from 'node:child_process';
 import { OperationFailedError, UsageError } from '../errors.js';
+import { withoutUrlCredentials } from '../url-credentials.js';
 
 export interface GitOptions {
   cwd: string;
@@ -103,14 +104,10 @@ export async function sourceFacts(options: GitOptions): Promise<{ commit?: strin
   }
   try {
     const url = (await git(['config', '--get', 'remote.origin.url'], options)).trim();
-    if (url) facts.originUrl = withoutCredentials(url);
+    if (url) facts.originUrl = withoutUrlCredentials(url);
   } catch {
     // No origin: the source label is simply unknown.
   }
   return facts;
 }
 
-/** `https://user:token@host/x.git` → `https://host/x.git`: an origin URL may carry a secret. */
-export function withoutCredentials(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1');
-}

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent } from 'undici';
 import { UsageError } from '../errors.js';
+import { hasUrlSecret, redactUrl } from '../url-credentials.js';
 
 export function makeDispatcher(opts: { caFile?: string; headersTimeoutMs?: number; bodyTimeoutMs?: number }): Agent {
   let ca: Buffer | undefined;
@@ -31,13 +32,13 @@ export function normalizeBaseUrl(raw: string, source = '--marathon'): string {
   try {
     url = new URL(raw);
   } catch {
-    throw new UsageError(`${source}: ${JSON.stringify(raw)} is not a URL`, { hint: 'e.g. --marathon http://127.0.0.1:8080' });
+    throw new UsageError(`${source}: ${JSON.stringify(redactUrl(raw))} is not a URL`, { hint: 'e.g. --marathon http://127.0.0.1:8080' });
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new UsageError(`${source}: ${JSON.stringify(raw)} must be an http:// or https:// URL`, {
+    throw new UsageError(`${source}: ${JSON.stringify(redactUrl(raw))} must be an http:// or https:// URL`, {
       hint: 'e.g. --marathon http://127.0.0.1:8080',
     });
-  if (url.username || url.password)
+  if (url.username || url.password || hasUrlSecret(raw))
     throw new UsageError(`${source}: the URL carries credentials; they would show up in logs and process lists`, {
       hint: 'remove them from the URL and use --marathon-credentials-file or BBM_MARATHON_USER/BBM_MARATHON_PASSWORD',
     });

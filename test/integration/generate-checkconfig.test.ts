@@ -30,6 +30,8 @@ function fullConfig(): CiConfig {
     deploy: { branches: ['main'], appId: `/team/${type}` },
     buildArgs: { BASE_IMAGE: 'base:1', VERSION: '2' },
   }));
+  projects[0]!.credentials = { userSecret: 'git-user', tokenSecret: 'git-token' };
+  projects[1]!.credentials = { sshKeySecret: 'git-key', knownHostsSecret: 'git-known-hosts' };
   // Two projects of one repository share its poller.
   projects.push({ name: 'docs', repo: 'https://git.example.com/team/python.git', type: 'docker', branches: ['gh-pages'] });
   return {
@@ -46,7 +48,7 @@ function fullConfig(): CiConfig {
       db: { urlSecret: 'db-url' },
       forceSchedulers: 'perProject',
     },
-    changeSources: { pollInterval: 300, github: { secret: 'github-hook' }, gitlab: { secret: 'gitlab-hook' } },
+    changeSources: { pollInterval: 300, github: { secret: 'github-hook' }, gitlab: { secret: 'gitlab-hook' }, pollerHook: true },
     projects,
   };
 }
@@ -71,6 +73,8 @@ d('buildbot checkconfig on generated master.cfg files', () => {
     expect(s.pollers).toHaveLength(7); // 8 projects, 7 repositories
     expect(s.pollers.find((p) => p.repourl.endsWith('team/python.git'))?.branches).toEqual(['main', 'develop', 'gh-pages']);
     expect(s.hooks).toEqual(['github', 'gitlab', 'poller']);
+    // Named by the repository's key: reordering projects or respelling the URL keeps the poll state.
+    expect(s.pollers.find((p) => p.repourl.endsWith('team/python.git'))?.name).toBe('poll git.example.com/team/python');
     const maven = s.builders.find((b) => b.name === 'maven-app')!;
     expect(maven.workernames).toEqual(['jvm', 'general']);
     expect(maven.steps).toEqual(['checkout', 'mvn verify', 'mvn package', 'tag', 'docker build', 'docker push', 'deploy']);
@@ -122,7 +126,8 @@ d('buildbot checkconfig on generated master.cfg files', () => {
     const s = summarize(dir);
     expect(s.title).toBe(c.buildbot.title);
     const resolved = resolveConfig(c).projects;
-    expect(s.projects).toEqual(
+    // Every hostile value arrived unchanged (fields the generator adds besides these are not hostile input).
+    expect(s.projects).toMatchObject(
       resolved.map((p) => ({
         name: p.name,
         repo: p.repo,

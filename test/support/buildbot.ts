@@ -32,7 +32,7 @@ export interface MasterSummary {
   title: string;
   builders: { name: string; workernames: string[]; steps: string[] }[];
   schedulers: string[];
-  pollers: { repourl: string; branches: string[] }[];
+  pollers: { repourl: string; name: string; branches: string[] }[];
   hooks: string[];
 }
 
@@ -50,7 +50,7 @@ print(json.dumps({
   'title': c['title'],
   'builders': [{'name': b.name, 'workernames': b.workernames, 'steps': steps(b)} for b in c['builders']],
   'schedulers': [s.name for s in c['schedulers']],
-  'pollers': [{'repourl': p._config_args[0], 'branches': p._config_kwargs['branches']} for p in c['change_source']],
+  'pollers': [{'repourl': p._config_args[0], 'name': p.name, 'branches': p._config_kwargs['branches']} for p in c['change_source']],
   'hooks': sorted(c['www']['change_hook_dialects'].keys()),
 }))
 `;
@@ -115,4 +115,43 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined>
     }
     await new Promise((r) => setTimeout(r, 300));
   }
+}
+
+/**
+ * A master in `root/master` running `masterCfg`, with the stub `base` www plugin first on its
+ * sys.path (test-only, NOTES §1); waits until its REST API answers.
+ */
+export async function startMaster(root: string, masterCfg: string, www: string): Promise<ChildProcess> {
+  const masterDir = path.join(root, 'master');
+  const cleanEnv = { PATH: '/usr/bin:/bin', HOME: root, LANG: 'C.UTF-8' };
+  run(BUILDBOT, ['create-master', '-q', masterDir], { env: cleanEnv });
+  writeFileSync(path.join(masterDir, 'master.cfg'), masterCfg);
+  const stub = writeWwwStub(path.join(root, 'wwwstub'));
+  const tac = path.join(masterDir, 'buildbot.tac');
+  writeFileSync(tac, `import sys; sys.path.insert(0, ${JSON.stringify(stub)})\n${readFileSync(tac, 'utf8')}`);
+  const master = startForeground(BUILDBOT, masterDir, cleanEnv);
+  await until('the master to answer', async () => ((await fetch(`${www}api/v2/masters`)).ok ? true : undefined), 120_000, path.join(masterDir, 'twistd.log'));
+  return master;
+}
+
+/** Logs in the way the web UI does (basic auth on /auth/login); returns the session cookie. */
+export async function login(www: string, user: string, password: string): Promise<string> {
+  const res = await fetch(`${www}auth/login`, {
+    headers: { Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` },
+    redirect: 'manual',
+  });
+  // The session cookie is set twice (empty, then with the user): the last one counts.
+  const cookie = res.headers.getSetCookie().filter((c) => c.startsWith('TWISTED_SESSION=')).at(-1)?.split(';')[0] ?? '';
+  if (!cookie) throw new Error(`login as ${user}: no session cookie (HTTP ${res.status})`);
+  return cookie;
+}
+
+/** One JSON-RPC control call (what the UI's buttons send); the HTTP status and the answer. */
+export async function control(api: string, endpoint: string, method: string, params: Record<string, unknown>, cookie = ''): Promise<{ status: number; body: string }> {
+  const res = await fetch(`${api}/${endpoint}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...(cookie ? { Cookie: cookie } : {}) },
+    body: JSON.stringify({ jsonrpc: '2.0', method, id: 1, params }),
+  });
+  return { status: res.status, body: await res.text() };
 }

@@ -26,6 +26,9 @@ describe('resolveConfig defaults', () => {
     expect(r.projects[0]).toEqual({
       name: 'webApp',
       repo: 'https://github.com/example/webapp.git',
+      credentials: null,
+      webhook: null,
+      poll: true,
       type: 'auto',
       branches: ['master'],
       deploy: null,
@@ -34,9 +37,9 @@ describe('resolveConfig defaults', () => {
       buildArgs: [],
       workers: ['docker-1'],
     });
-    expect(r.buildbot.www).toEqual({ address: '127.0.0.1', port: 8010, htpasswd: null, roles: [], allow: { force: ['admins'], stop: ['admins'], rebuild: ['admins'] } });
+    expect(r.buildbot.www).toEqual({ address: '127.0.0.1', port: 8010, htpasswd: null, roles: [], allow: { force: ['admins'], stop: ['admins'], rebuild: ['admins'], control: ['admins'] } });
     expect(r.buildbot.workers[0]).toEqual({ name: 'docker-1', maxBuilds: 1, types: ['python', 'maven', 'gradle', 'node', 'go', 'docker', 'auto'], passwordSecret: 'worker-docker-1' });
-    expect(r.changeSources).toEqual({ pollInterval: DEFAULTS.pollInterval, github: null, gitlab: null });
+    expect(r.changeSources).toEqual({ pollInterval: DEFAULTS.pollInterval, github: null, gitlab: null, pollerHook: false });
     expect(r.registry).toEqual({ host: 'registry.example.com', userSecret: null, passwordSecret: null });
     expect(r.marathon.deployStep).toBe(true);
     expect(r.buildbot.db).toEqual({ url: 'sqlite:///state.sqlite' });
@@ -96,7 +99,23 @@ const invalid: [string, (c: Record<string, any>) => void, string, RegExp][] = [
   ['a Buildbot version too new', (c) => (c.buildbot.version = '5.0'), 'buildbot.version', /newer than the 4.x series/],
   ['unknown force scheduler layout', (c) => (c.buildbot.forceSchedulers = 'each'), 'buildbot.forceSchedulers', /'shared' or 'perProject'/],
   ['control character in a repo URL', (c) => (c.projects[0].repo = 'x\ny'), 'projects[0].repo', /control characters/],
+  ['a token in a repo URL', (c) => (c.projects[0].repo = 'https://bot:T0KEN/x@github.com/o/a.git'), 'projects[0].repo', /project "webApp" carries credentials \(https:\/\/\*\*\*@github.com\/o\/a.git\).*userSecret: 'git-user', tokenSecret: 'git-token'/],
+  ['a token as the user of a repo URL', (c) => (c.projects[0].repo = 'https://T0KEN@github.com/o/a.git'), 'projects[0].repo', /carries credentials/],
+  ['a password in an scp-like repo URL', (c) => (c.projects[0].repo = 'git:T0KEN@github.com:o/a.git'), 'projects[0].repo', /sshKeySecret/],
+  ['a database password with a slash', (c) => (c.buildbot.db = 'postgresql://bb:T0KEN/x@db/bb'), 'buildbot.db', /holds a password/],
+  ['a database password as a query', (c) => (c.buildbot.db = 'postgresql://bb@db/bb?sslmode=disable&password=T0KEN'), 'buildbot.db', /holds a password/],
+  ['a malformed URL with credentials', (c) => (c.marathon.url = 'http://u:T0KEN@ho st:x/'), 'marathon.url', /"http:\/\/\*\*\*@ho st:x\/" is not a URL/],
+  ['a database URL with a password and a newline', (c) => (c.buildbot.db = 'postgresql://bb:T0KEN@db/bb\n'), 'buildbot.db', /control characters/],
+  ['an SSH key for an https repo', (c) => (c.projects[0].credentials = { sshKeySecret: 'k' }), 'projects[0].credentials.sshKeySecret', /needs an ssh repository URL/],
+  ['half of a repo login', (c) => (c.projects[0].credentials = { userSecret: 'u' }), 'projects[0].credentials', /userSecret and tokenSecret together/],
+  ['a webhook that is not enabled', (c) => (c.projects[0].webhook = 'github'), 'projects[0].webhook', /changeSources.github/],
 ];
+
+describe('no message echoes a secret', () => {
+  it.each(invalid)('%s', (_, change) => {
+    expect(JSON.stringify(problemsOf(withChange(change)))).not.toContain('T0KEN');
+  });
+});
 
 describe('resolveConfig problems', () => {
   it.each(invalid)('reports %s', (_, change, path, message) => {

@@ -6,7 +6,6 @@ import { credentialsFromConfig, normalizeRegistryKey, parseCredentialsFile } fro
 import { parseImageReference } from '../../src/docker/reference.js';
 import { backoffDelay, isAuthMessage, isTransientMessage, withRetry } from '../../src/docker/retry.js';
 import { UsageError } from '../../src/errors.js';
-import { withoutCredentials } from '../../src/git/git.js';
 
 describe('parseImageReference', () => {
   it.each([
@@ -190,10 +189,12 @@ describe('labels and build args', () => {
     expect(createdTime({}, new Date('2021-02-03T04:05:06.789Z'))).toBe('2021-02-03T04:05:06Z');
   });
   it.each([
-    ['https://user:token@git.example.com/x.git', 'https://git.example.com/x.git'],
-    ['git@github.com:o/r.git', 'git@github.com:o/r.git'],
-    ['ssh://git@host/r.git', 'ssh://host/r.git'],
-  ])('origin %s → %s', (url, expected) => expect(withoutCredentials(url)).toBe(expected));
+    ['source', 'https://user:tok/en@git.example.com/x.git', []],
+    ['git origin', undefined, ['org.opencontainers.image.source=https://TOKEN@git.example.com/x.git']],
+  ] as const)('the source label never carries credentials (from %s)', (_from, source, userLabels) => {
+    const labels = composeLabels({ source }, [...userLabels]);
+    expect(labels['org.opencontainers.image.source']).toBe('https://git.example.com/x.git');
+  });
 });
 
 describe('.dockerignore', () => {

@@ -91,13 +91,16 @@ describe('master.cfg rendering', () => {
     expect(render(c)).toContain('DEPLOY_STEP = False');
   });
 
-  it('only lists the roles allowed to force, stop and rebuild; the last rule denies the rest', () => {
+  it('lists the roles allowed to force, stop and rebuild; every other control action is admin-only (last rule)', () => {
     const c = baseConfig();
     c.buildbot.www = { auth: { htpasswd: 'users' }, roles: { admins: ['ann'], ops: ['olga'] }, allow: { force: ['admins', 'ops'], stop: ['*'], rebuild: [] } };
     const out = render(c);
     expect(out).toContain("util.ForceBuildEndpointMatcher(role='admins', defaultDeny=False)");
     expect(out).toContain("util.ForceBuildEndpointMatcher(role='ops', defaultDeny=True)");
-    expect(out).not.toContain('StopBuildEndpointMatcher');
+    expect(out).toContain("util.StopBuildEndpointMatcher(role='*anyone*', defaultDeny=True)");
+    expect(out).toContain('_Anyone()');
+    const rules = out.slice(out.indexOf('allowRules=['), out.indexOf('roleMatchers='));
+    expect(rules.trim().split('\n').filter((l) => l.includes('Matcher(')).at(-1)).toContain("util.AnyControlEndpointMatcher(role='admins', defaultDeny=True)");
     expect(out).toContain("util.RebuildBuildEndpointMatcher(role='-nobody-', defaultDeny=True)");
     expect(out).toContain("util.RolesFromUsername(roles=['ops'], usernames=['olga'])");
     expect(out).toContain("'auth': util.HTPasswdAuth('users')");
