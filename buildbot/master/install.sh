@@ -3,8 +3,8 @@
 #   auto    Buildbot already in the base (the official buildbot/buildbot-master image): only add what is missing;
 #           otherwise as pip.
 #   pip     buildbot[bundle] (the real web UI) and psycopg2 from PyPI, on a Python base (python:3.11-slim-bookworm).
-#   debian  Debian's buildbot 3.7 and python3-psycopg2, plus the REST-only stand-in for buildbot-www
-#           (Debian ships none): for the locally made base where neither a registry nor PyPI is reachable.
+#   debian  Debian's buildbot 3.7 and python3-psycopg2: for the locally made base where no registry or PyPI is
+#           reachable. Debian ships no web UI: the console stands in for it (install-console.sh, run after this).
 set -eu
 src=${BUILDBOT_SOURCE:-auto}
 version=${BUILDBOT_VERSION:-3.7.0}
@@ -36,18 +36,13 @@ case "$src" in
     ;;
   debian)
     apt_install buildbot python3-psycopg2 git ca-certificates
-    site=$(python3 -c 'import site; print(site.getsitepackages()[0])')
-    mkdir -p "$site"
-    cp -r "$here/www-stub/." "$site/"
     ;;
   *) echo "install: BUILDBOT_SOURCE must be auto, pip or debian, not '$src'" >&2; exit 2 ;;
 esac
-rm -rf "$here/www-stub"
 # The master runs as this user (start.sh drops root after preparing the master directory).
 getent passwd buildbot >/dev/null || useradd --system --home-dir /var/lib/buildbot --shell /usr/sbin/nologin buildbot
 mkdir -p /var/lib/buildbot /etc/buildbot/generated
 # Repositories bind-mounted from the host belong to another user; let the poller read them.
 git config --system --add safe.directory '*'
 buildbot --version
-python3 -c 'from buildbot.plugins.db import get_plugins; assert "base" in get_plugins("www", None, load_now=True).names, "no base www plugin"'
 python3 -c 'import psycopg2'

@@ -8,6 +8,7 @@ import type { AppDefinition, AppInfo } from '../marathon/types.js';
 import type { Problem } from '../errors.js';
 import { lintApp, type Finding } from './lint.js';
 import { fillTemplate, imageRefProblems, type BuildFacts } from './template.js';
+import { BUILD_LABELS } from './labels.js';
 
 export interface DeployOptions {
   force: boolean;
@@ -29,16 +30,7 @@ export interface DeployPlan {
   options: DeployOptions;
 }
 
-/** Labels every deployed app carries, so a running app can be traced back to its build. */
-export const BUILD_LABELS = {
-  project: 'bbm.project',
-  buildNumber: 'bbm.build-number',
-  branch: 'bbm.branch',
-  commit: 'bbm.commit',
-  describe: 'bbm.describe',
-  buildUrl: 'bbm.build-url',
-  image: 'bbm.image',
-} as const;
+export { BUILD_LABELS };
 
 export function planDeploy(input: {
   template: unknown;

@@ -74,6 +74,29 @@ function authzRules(allow: ResolvedConfig['buildbot']['www']['allow']): Py[] {
   return rules;
 }
 
+/** The implicit environment of a config with one `marathon` (what the console calls it). */
+export const DEFAULT_ENVIRONMENT = 'default';
+
+/**
+ * Settings of the web console's www plugin (`bbm`): where each environment's Marathon is and the
+ * names of its credentials' secrets, which the master reads; the browser never sees them.
+ */
+function consoleSettings(config: ResolvedConfig) {
+  const { marathon, registry } = config;
+  return {
+    environments: [
+      {
+        name: DEFAULT_ENVIRONMENT,
+        url: marathon.url,
+        token_secret: marathon.tokenSecret,
+        user_secret: marathon.userSecret,
+        password_secret: marathon.passwordSecret,
+      },
+    ],
+    registry: registry.host,
+  };
+}
+
 /** Makes a file name safe for a comment line (ASCII, no line breaks). */
 function commentSafe(text: string): string {
   return text.replace(/[^\x20-\x7e]/g, '?');
@@ -138,6 +161,7 @@ export function buildMasterView(config: ResolvedConfig, source = 'ci.config.ts')
       { name: 'REGISTRY_ENV', value: py(registryEnv) },
       { name: 'MARATHON_ENV', value: py(marathonEnv) },
       ...versionConstants(bb.version),
+      { name: 'CONSOLE', value: py(consoleSettings(config)) },
     ],
     workers: bb.workers.map(workerEntry),
     projects: config.projects.map(projectEntry),

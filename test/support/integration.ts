@@ -11,6 +11,8 @@ import { REFERENCE_FIX, SHARED_DIR } from './shared.js';
 
 export const REGISTRY = process.env.BBM_TEST_REGISTRY ?? '127.0.0.1:5000';
 export const BASE_IMAGE = process.env.BBM_TEST_BASE_IMAGE ?? 'bbm-test/busybox:latest';
+/** Debian's Chromium, which playwright-core drives (no browser download). */
+export const CHROMIUM = process.env.BBM_TEST_CHROMIUM ?? '/usr/bin/chromium';
 export const DOCKER_SOCKET = process.env.BBM_TEST_DOCKER_SOCKET ?? '/var/run/docker.sock';
 
 export type Component = { name: string; fix: string; probe: () => Promise<boolean> };
@@ -79,6 +81,7 @@ export const components = {
     fix: REFERENCE_FIX,
     probe: async () => SHARED_DIR !== undefined,
   },
+  chromium: { name: `Chromium at ${CHROMIUM}`, fix: setup, probe: () => commandOk(CHROMIUM, ['--version']) },
   buildbot: {
     name: 'Buildbot master and worker (Debian packages)',
     fix: 'apt-get install buildbot buildbot-worker',

@@ -1,0 +1,101 @@
+/**
+ * A force scheduler as `/api/v2/forceschedulers` describes it (its `all_fields`, the `getSpec()` of
+ * each parameter in `buildbot/schedulers/forcesched.py`) → the fields of the console's form, and the
+ * form's values → the params of the JSON-RPC `force` call that Buildbot's own UI sends.
+ */
+export interface FieldSpec {
+  name: string;
+  fullName: string;
+  label?: string;
+  type: string;
+  default?: unknown;
+  required?: boolean;
+  hide?: boolean;
+  choices?: unknown[];
+  multiple?: boolean;
+  strict?: boolean;
+  fields?: FieldSpec[];
+}
+
+export interface ForceScheduler {
+  name: string;
+  label?: string;
+  button_name?: string;
+  builder_names: string[];
+  all_fields: FieldSpec[];
+}
+
+export type FormField =
+  | { kind: 'text' | 'textarea' | 'int'; name: string; label: string; value: string; required: boolean }
+  | { kind: 'bool'; name: string; label: string; value: boolean }
+  | { kind: 'choice'; name: string; label: string; value: string[]; choices: string[]; multiple: boolean; required: boolean }
+  | { kind: 'fixed'; name: string; value: unknown };
+
+const str = (v: unknown) => (v === null || v === undefined ? '' : String(v));
+
+/**
+ * Flattens nested parameters (codebases, the username/reason pair) into form fields, in the order
+ * Buildbot gives them. `username` is left out for a logged-in user: the master takes the owner from
+ * the session. Unknown types are shown as text fields, so no parameter is ever silently dropped.
+ */
+export function formFields(scheduler: ForceScheduler, loggedIn: boolean): FormField[] {
+  const out: FormField[] = [];
+  const visit = (f: FieldSpec) => {
+    if (f.type === 'nested') {
+      for (const child of f.fields ?? []) visit(child);
+      return;
+    }
+    const name = f.fullName || f.name;
+    const label = f.label || f.name;
+    if (f.type === 'fixed' || f.hide) {
+      out.push({ kind: 'fixed', name, value: f.default ?? '' });
+    } else if (f.type === 'username') {
+      if (!loggedIn) out.push({ kind: 'text', name, label, value: str(f.default), required: !!f.required });
+    } else if (f.type === 'bool') {
+      out.push({ kind: 'bool', name, label, value: f.default === true || f.default === 'true' });
+    } else if (f.type === 'list') {
+      const choices = (f.choices ?? []).map(str);
+      const value = Array.isArray(f.default) ? f.default.map(str) : f.default === undefined || f.default === '' ? [] : [str(f.default)];
+      out.push({ kind: 'choice', name, label, value, choices, multiple: !!f.multiple, required: !!f.required });
+    } else {
+      const kind = f.type === 'textarea' || f.type === 'int' ? f.type : 'text';
+      out.push({ kind, name, label, value: str(f.default), required: !!f.required });
+    }
+  };
+  for (const f of scheduler.all_fields) visit(f);
+  return out;
+}
+
+/** The force call's params: the builder and one entry per field, as Buildbot's UI sends them. */
+export function forceParams(builderid: number, fields: readonly FormField[], values: ReadonlyMap<string, string | boolean | string[]>): Record<string, unknown> {
+  const params: Record<string, unknown> = { builderid: String(builderid) };
+  for (const f of fields) {
+    const v = values.get(f.name);
+    if (f.kind === 'fixed') params[f.name] = f.value;
+    else if (f.kind === 'bool') params[f.name] = typeof v === 'boolean' ? v : f.value;
+    else if (f.kind === 'choice') {
+      const chosen = Array.isArray(v) ? v : typeof v === 'string' ? [v] : f.value;
+      params[f.name] = f.multiple ? chosen : (chosen[0] ?? '');
+    } else params[f.name] = typeof v === 'string' ? v : f.value;
+  }
+  return params;
+}
+
+/** The JSON-RPC body `POST /api/v2/forceschedulers/<name>` expects. */
+export function forceBody(params: Record<string, unknown>, id = 1): string {
+  return JSON.stringify({ jsonrpc: '2.0', method: 'force', id, params });
+}
+
+/** The scheduler that can force a builder (the first, as Buildbot's UI lists them). */
+export function schedulerFor(schedulers: readonly ForceScheduler[], builderName: string): ForceScheduler | undefined {
+  return schedulers.find((s) => s.builder_names.includes(builderName));
+}
+
+/** What the master answered, in words: its refusal text as given, or the ids of the new request. */
+export function forceOutcome(answer: unknown, status: number): { ok: true; buildsetid: number; buildrequestids: number[] } | { ok: false; message: string } {
+  const a = (answer ?? {}) as { result?: [number, Record<string, number>]; error?: { message?: string; code?: number } | string };
+  if (a.result && Array.isArray(a.result)) return { ok: true, buildsetid: a.result[0], buildrequestids: Object.values(a.result[1] ?? {}) };
+  const e = a.error;
+  const message = typeof e === 'string' ? e : e?.message ?? `the master answered HTTP ${status}`;
+  return { ok: false, message };
+}
