@@ -19,6 +19,7 @@ export const commandModules: Record<string, () => Promise<Loaded>> = {
   detect: async () => (await import('./detect.js')).detectCommand,
   endpoints: async () => (await import('./endpoints.js')).endpointsCommand,
   haproxy: async () => (await import('./haproxy.js')).haproxyCommand,
+  worker: async () => (await import('./worker.js')).workerCommand,
 };
 
 /** The modules to load for a command line: the named command's, or every one. */

@@ -1,0 +1,82 @@
+import { UsageError } from '../errors.js';
+import { defineCommand } from './define.js';
+
+interface WorkerArgs {
+  master: string;
+  name: string;
+  'password-file': string;
+  basedir: string;
+  admin?: string;
+  'host-info'?: string;
+  'pass-env': string[];
+  keepalive: number;
+  'max-delay': number;
+  'delete-leftover-dirs': boolean;
+}
+
+/** HOST:PORT, [IPv6]:PORT. */
+export function parseMaster(text: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text.trim());
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port < 1 || port > 65535) {
+    throw new UsageError(`--master ${JSON.stringify(text)} is not HOST:PORT`, { hint: "give the master's msgpack_experimental_v7 port, e.g. --master 127.0.0.1:9990" });
+  }
+  return { host: (m[1] ?? m[2])!, port };
+}
+
+export const workerCommand = defineCommand<WorkerArgs>({
+  name: 'worker',
+  describe: "Run a Buildbot worker that connects to a master's msgpack_experimental_v7 port (no Python needed)",
+  options: {
+    master: { type: 'string', demandOption: true, describe: "the master's msgpack_experimental_v7 port as HOST:PORT" },
+    name: { type: 'string', demandOption: true, describe: "the worker's name in master.cfg" },
+    'password-file': { type: 'string', demandOption: true, describe: "file holding the worker's password (never given as an argument)" },
+    basedir: { type: 'string', default: '.', describe: "folder of the builders' build folders (and info/admin, info/host)" },
+    admin: { type: 'string', describe: 'who runs this worker, shown by the master (default: BASEDIR/info/admin)' },
+    'host-info': { type: 'string', describe: 'description of the host, shown by the master (default: BASEDIR/info/host)' },
+    'pass-env': { type: 'string', array: true, default: [], describe: "also hand this variable of the worker's environment to steps (repeatable; secret-looking names refused)" },
+    keepalive: { type: 'number', default: 60, valid: { nonNegative: 'seconds' }, describe: 'seconds between WebSocket pings; an unanswered ping drops the connection (0: off)' },
+    'max-delay': { type: 'number', default: 30, valid: { positive: 'seconds' }, describe: 'longest wait in seconds between attempts to reconnect' },
+    'delete-leftover-dirs': { type: 'boolean', default: false, describe: 'let the master remove build folders of builders it no longer has' },
+  },
+  examples: [
+    ['$0 worker --master 127.0.0.1:9990 --name worker-1 --password-file /run/secrets/worker-password --basedir /var/lib/buildbot/worker', 'connect to the master and run its builds until it says to shut down'],
+    ['BBM_STEP_TIMEOUT=300 $0 worker --master 127.0.0.1:9990 --name worker-1 --password-file pw', 'steps see BBM_TIMEOUT=300 (and no other variable of the worker but PATH, HOME, LANG…)'],
+  ],
+  run: async (argv) => {
+    const [{ readFileSync }, path, { stepBaseEnv }, { runWorker }, { cliContext }] = await Promise.all([
+      import('node:fs'),
+      import('node:path'),
+      import('../worker/environment.js'),
+      import('../worker/run.js'),
+      import('../cli-context.js'),
+    ]);
+    const { host, port } = parseMaster(argv.master);
+    if (!/^[^:]+$/.test(argv.name)) throw new UsageError(`--name ${JSON.stringify(argv.name)}: a worker name must not be empty or contain ':'`);
+    let password: string;
+    try {
+      password = readFileSync(argv['password-file'], 'utf8').replace(/[\r\n]+$/, '');
+    } catch (error) {
+      throw new UsageError(`cannot read --password-file ${argv['password-file']}: ${(error as Error).message}`, { hint: "point it at the file holding the worker's password (the secret the master's config names)" });
+    }
+    if (!password) throw new UsageError(`--password-file ${argv['password-file']} is empty`);
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    await runWorker(
+      {
+        masterHost: host,
+        masterPort: port,
+        name: argv.name,
+        password,
+        basedir: path.resolve(argv.basedir),
+        env: stepBaseEnv(process.env, argv['pass-env']),
+        version: `${pkg.version} (bbm worker)`,
+        ...(argv.admin !== undefined ? { admin: argv.admin } : {}),
+        ...(argv['host-info'] !== undefined ? { host: argv['host-info'] } : {}),
+        keepalive: argv.keepalive,
+        maxDelay: Math.max(1, argv['max-delay']),
+        deleteLeftoverDirs: argv['delete-leftover-dirs'],
+      },
+      cliContext(),
+    );
+  },
+});

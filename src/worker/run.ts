@@ -1,0 +1,227 @@
+/**
+ * `bbm worker`: connects to a Buildbot master over `msgpack_experimental_v7`, answers its requests and
+ * runs its commands; reconnects with growing, jittered delays when the connection drops (a master
+ * restart) and exits when the master asks it to shut down or the process is told to stop.
+ */
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import WebSocket from 'ws';
+import type { RunContext } from '../context.js';
+import { COMMANDS } from './commands/index.js';
+import type { CommandContext } from './commands/context.js';
+import type { Env } from './environment.js';
+import { workerInfo } from './info.js';
+import { DEFAULT_SETTINGS, OutputBuffer, type WorkerSettings } from './output.js';
+import { MasterSession, type Message } from './session.js';
+
+export interface WorkerOptions {
+  masterHost: string;
+  masterPort: number;
+  name: string;
+  password: string;
+  basedir: string;
+  /** Environment the steps start from (stepBaseEnv). */
+  env: Env;
+  version: string;
+  admin?: string;
+  host?: string;
+  /** Seconds between WebSocket pings; a ping unanswered by the next one drops the connection. */
+  keepalive: number;
+  /** Longest wait between connection attempts, seconds. */
+  maxDelay: number;
+  deleteLeftoverDirs: boolean;
+}
+
+/** Twisted's backoffPolicy as buildbot-worker uses it: 1 s × 1.5^attempt, capped, plus up to 1 s of jitter. */
+export function retryDelay(attempt: number, maxDelay: number, jitter = Math.random()): number {
+  return Math.min(1.5 ** attempt, maxDelay) + jitter;
+}
+
+interface Running {
+  abort: AbortController;
+  buffer: OutputBuffer;
+}
+
+type Outcome = 'shutdown' | 'stopped' | 'lost';
+
+export async function runWorker(opts: WorkerOptions, ctx: RunContext): Promise<void> {
+  mkdirSync(opts.basedir, { recursive: true });
+  const log = (line: string) => ctx.reporter.info(`${new Date().toISOString()} bbm worker: ${line}`);
+  const url = `ws://${opts.masterHost.includes(':') ? `[${opts.masterHost}]` : opts.masterHost}:${opts.masterPort}`;
+  let attempt = 0;
+  for (;;) {
+    if (ctx.signal?.aborted) return;
+    log(`connecting to ${url} as ${opts.name}`);
+    const { outcome, connected } = await connectOnce(url, opts, ctx, log);
+    if (outcome !== 'lost') return;
+    attempt = connected ? 0 : attempt + 1;
+    const delay = retryDelay(attempt, opts.maxDelay);
+    log(`retrying in ${delay.toFixed(1)} s`);
+    const stop = await sleep(delay * 1000, ctx.signal);
+    if (stop) return;
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve(true);
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve(false);
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      resolve(true);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function connectOnce(url: string, opts: WorkerOptions, ctx: RunContext, log: (l: string) => void): Promise<{ outcome: Outcome; connected: boolean }> {
+  return new Promise((resolve) => {
+    const auth = Buffer.from(`${opts.name}:${opts.password}`).toString('base64');
+    const ws = new WebSocket(url, { headers: { Authorization: `Basic ${auth}` }, handshakeTimeout: 30_000, perMessageDeflate: false });
+    let outcome: Outcome = 'lost';
+    let connected = false;
+    let settings: WorkerSettings = DEFAULT_SETTINGS;
+    const running = new Map<string, Running>();
+    let pingTimer: NodeJS.Timeout | undefined;
+    let awaitingPong = false;
+
+    const onStop = () => {
+      outcome = 'stopped';
+      log('stopping: interrupting running commands and closing the connection');
+      for (const r of running.values()) r.abort.abort();
+      ws.close(1000);
+      // A socket that does not close in time is dropped.
+      setTimeout(() => ws.terminate(), 5000).unref();
+    };
+    ctx.signal?.addEventListener('abort', onStop, { once: true });
+
+    const handlers: Record<string, (msg: Message) => unknown> = {
+      print: (msg) => {
+        log(`message from the master: ${String(msg.message)}`);
+        return null;
+      },
+      keepalive: () => null,
+      set_worker_settings: (msg) => {
+        const a = (msg.args ?? {}) as Record<string, unknown>;
+        for (const k of ['buffer_size', 'buffer_timeout', 'newline_re', 'max_line_length']) {
+          if (!(k in a)) throw new Error('message did not contain obligatory settings for worker');
+        }
+        settings = { bufferSize: Number(a.buffer_size), bufferTimeout: Number(a.buffer_timeout), newlineRe: String(a.newline_re), maxLineLength: Number(a.max_line_length) };
+        return null;
+      },
+      get_worker_info: () =>
+        workerInfo({ basedir: opts.basedir, env: opts.env, version: opts.version, admin: opts.admin, host: opts.host, deleteLeftoverDirs: opts.deleteLeftoverDirs }),
+      start_command: (msg) => {
+        for (const k of ['command_id', 'command_name', 'args']) if (!(k in msg)) throw new Error(`message did not contain obligatory "${k}" key`);
+        const id = String(msg.command_id);
+        const name = String(msg.command_name);
+        const command = COMMANDS[name];
+        if (!command) throw new Error(`unrecognized WorkerCommand '${name}'`);
+        const abort = new AbortController();
+        const buffer = new OutputBuffer(settings, (updates) => {
+          session.request({ op: 'update', args: updates, command_id: id }).catch((e: Error) => log(`update of command ${id} not acknowledged: ${e.message}`));
+        });
+        running.set(id, { abort, buffer });
+        const cctx: CommandContext = {
+          args: (msg.args ?? {}) as Record<string, unknown>,
+          send: (u) => buffer.add(u),
+          call: async (op, fields = {}) => {
+            await session.drained();
+            return session.request({ op, command_id: id, ...fields });
+          },
+          interrupted: abort.signal,
+          baseEnv: opts.env,
+          tmpdir: tmpdir(),
+        };
+        const started = Date.now();
+        log(`command ${id}: ${name}`);
+        void Promise.resolve()
+          .then(() => command(cctx))
+          .then(
+            () => null,
+            (error: unknown) => {
+              log(`command ${id} (${name}) failed: ${error instanceof Error ? error.message : String(error)}`);
+              return error instanceof Error ? error.message : String(error);
+            },
+          )
+          .then((failure) => {
+            running.delete(id);
+            if (!abort.signal.aborted) buffer.add([['elapsed', (Date.now() - started) / 1000]]);
+            buffer.flush();
+            if (!session.isOpen) return;
+            return session.request({ op: 'complete', args: failure, command_id: id });
+          })
+          .catch((e: Error) => log(`completion of command ${id} not acknowledged: ${e.message}`));
+        return null;
+      },
+      interrupt_command: (msg) => {
+        const id = String(msg.command_id);
+        const r = running.get(id);
+        log(`asked to interrupt command ${id}: ${String(msg.why)}${r ? '' : ' (not running)'}`);
+        if (r) {
+          r.buffer.flush();
+          r.abort.abort();
+        }
+        return null;
+      },
+      shutdown: () => {
+        log('the master asked this worker to shut down');
+        outcome = 'shutdown';
+        // Like buildbot-worker: answer first, then go.
+        setTimeout(() => ws.close(1000), 200);
+        return null;
+      },
+    };
+
+    const session = new MasterSession(
+      ws,
+      (msg) => {
+        const h = handlers[msg.op];
+        if (!h) throw new Error(`Command ${msg.op} does not exist.`);
+        return h(msg);
+      },
+      log,
+    );
+
+    ws.on('unexpected-response', (_req, res) => {
+      const refused = res.statusCode === 401 || res.statusCode === 403;
+      log(
+        refused
+          ? `the master refused worker ${JSON.stringify(opts.name)} (HTTP ${res.statusCode}): check the worker name and its password file against master.cfg`
+          : `the master answered the WebSocket upgrade with HTTP ${res.statusCode}: is ${url} the master's msgpack_experimental_v7 port?`,
+      );
+      res.resume();
+      ws.terminate();
+    });
+    ws.on('open', () => {
+      connected = true;
+      log(`connected to the master at ${url}`);
+      if (opts.keepalive > 0) {
+        pingTimer = setInterval(() => {
+          if (awaitingPong) {
+            log(`no answer to a keepalive ping within ${opts.keepalive} s: dropping the connection`);
+            ws.terminate();
+            return;
+          }
+          awaitingPong = true;
+          ws.ping();
+        }, opts.keepalive * 1000);
+      }
+    });
+    ws.on('pong', () => {
+      awaitingPong = false;
+    });
+    ws.on('error', (error) => log(`connection error: ${error.message}`));
+    ws.on('close', (code, reason) => {
+      if (pingTimer) clearInterval(pingTimer);
+      ctx.signal?.removeEventListener('abort', onStop);
+      if (connected) log(`disconnected from the master (${code}${reason.length ? ` ${reason.toString()}` : ''})`);
+      // Builds on a lost connection are over for the master: their processes are stopped here too.
+      for (const r of running.values()) r.abort.abort();
+      resolve({ outcome, connected });
+    });
+  });
+}

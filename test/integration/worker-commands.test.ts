@@ -1,0 +1,327 @@
+/**
+ * `bbm worker` against Debian's Buildbot 3.7 master over msgpack_experimental_v7, beside the Python
+ * `buildbot-worker` on the same master (PB): every builder exists twice, `<case>-py` on the Python
+ * worker and `<case>-bbm` on ours, and each case checks its expectations on both builds and that
+ * both gave the same steps and results. The master runs in a private network namespace (its msgpack
+ * port cannot be bound to loopback in 3.7): see test/support/msgpack-master.ts.
+ */
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { BUILDBOT_WORKER, run, stop, until } from '../support/buildbot.js';
+import { components, describeWith, type Component } from '../support/integration.js';
+import { masterProtocols, netnsAvailable, PB_PORT, startBbmWorker, startNamespace, TestMaster, type FinishedBuild, type Namespace } from '../support/msgpack-master.js';
+
+const netns: Component = { name: 'network namespaces (unshare -n, nsenter, ip; root)', fix: 'run as root with util-linux and iproute2 (scripts/setup.sh)', probe: async () => netnsAvailable() };
+const d = await describeWith([components.buildbot, components.git, netns]);
+
+const CASES = ['shell', 'files', 'git', 'interrupt', 'orphan'] as const;
+const BIG = 5_000_000;
+
+function masterCfg(root: string, passwords: Record<string, string>): string {
+  const q = JSON.stringify;
+  return `
+import json, os
+from buildbot.plugins import worker, schedulers, util, steps
+from buildbot.process import buildstep, remotecommand, results
+from twisted.internet import defer
+from buildbot.steps.worker import CompositeStepMixin
+ROOT = ${q(root)}
+c = BuildmasterConfig = {}
+c['workers'] = [worker.Worker('wp', ${q(passwords.wp)}, max_builds=2), worker.Worker('wb', ${q(passwords.wb)}, max_builds=2)]
+${masterProtocols(path.join(root, 'www.sock'))}
+c['db'] = {'db_url': 'sqlite:///state.sqlite'}
+c['buildbotNetUsageData'] = None
+c['collapseRequests'] = False
+c['title'] = 'bbm worker test'
+c['buildbotURL'] = 'http://localhost/'
+
+class Probe(buildstep.BuildStep, CompositeStepMixin):
+    """The file commands no stock step sends alone: glob, listdir, rmfile, stat on missing paths."""
+    logEnviron = False
+    @defer.inlineCallbacks
+    def run(self):
+        out = {}
+        base = os.path.join(self.worker.worker_basedir, self.build.builder.config.builddir)
+        src = os.path.join(base, 'build', 'src')
+        out['glob'] = sorted(os.path.basename(p) for p in (yield self.runGlob(os.path.join(src, '*.txt'))))
+        out['glob_recursive'] = sorted(os.path.relpath(p, src) for p in (yield self.runGlob(os.path.join(src, '**'))))
+        out['glob_hidden'] = sorted(os.path.basename(p) for p in (yield self.runGlob(os.path.join(src, '.h*'))))
+        out['glob_none'] = yield self.runGlob(os.path.join(base, 'build', 'nothing-*'))
+        cmd = yield self.run_listdir('build/src')
+        out['listdir'] = sorted(cmd.updates['files'][-1]) if 'files' in cmd.updates else None
+        cmd = yield self.run_listdir('build/missing')
+        out['listdir_missing_rc'] = cmd.rc
+        out['exists'] = yield self.pathExists(os.path.join('build', 'src', 'a.txt'))
+        out['exists_missing'] = yield self.pathExists(os.path.join('build', 'missing'))
+        yield self.runRmFile(os.path.join(src, 'a.txt'))
+        out['exists_after_rmfile'] = yield self.pathExists(os.path.join('build', 'src', 'a.txt'))
+        try:
+            yield self.runRmFile(os.path.join(src, 'a.txt'))
+            out['rmfile_missing'] = 'ok'
+        except buildstep.BuildStepFailed:
+            out['rmfile_missing'] = 'failed'
+        yield self.addCompleteLog('probe', json.dumps(out, sort_keys=True))
+        return results.SUCCESS
+
+    @defer.inlineCallbacks
+    def run_listdir(self, d):
+        cmd = remotecommand.RemoteCommand('listdir', {'dir': d})
+        yield self.runCommand(cmd)
+        return cmd
+
+def shell_factory(tag):
+    f = util.BuildFactory()
+    S = steps.ShellCommand
+    f.addStep(S(name='argv', command=['printf', '%s|', 'a b', "it's", 'é日本', '']))
+    f.addStep(S(name='string', command='echo one && echo two >&2; test -n "$PWD" && echo "pwd=$PWD"'))
+    f.addStep(S(name='env', env={'FOO': 'pre:$' + '{PATH}', 'LIST': ['a', 'b'], 'HOME': None, 'EMPTY': '$' + '{NOPE_NOT_SET}x'},
+                command=['sh', '-c', 'echo "FOO=$FOO"; echo "LIST=$LIST"; echo "HOME=$' + '{HOME-unset}"; echo "EMPTY=$EMPTY"']))
+    f.addStep(S(name='workdir', workdir='sub/dir', command=['pwd']))
+    f.addStep(S(name='rc3', command=['sh', '-c', 'exit 3'], decodeRC={0: results.SUCCESS, 3: results.WARNINGS}))
+    f.addStep(S(name='signal', command=['sh', '-c', 'kill -9 $$'], flunkOnFailure=False, warnOnFailure=True))
+    f.addStep(S(name='stdin', command=['cat'], initialStdin='from stdin\\n'))
+    f.addStep(S(name='logfile', command=['sh', '-c', 'echo line1 > out.txt; sleep 0.3; echo line2 >> out.txt'], logfiles={'out': 'out.txt'}))
+    f.addStep(S(name='binary', command=['head', '-c', '300000', '/dev/urandom']))
+    f.addStep(S(name='large', command=['seq', '1', '200000']))
+    f.addStep(S(name='idle-timeout', command=['sleep', '30'], timeout=2, flunkOnFailure=False, warnOnFailure=True))
+    f.addStep(S(name='maxtime', command=['sh', '-c', 'while true; do echo tick; sleep 0.3; done'], maxTime=2, flunkOnFailure=False, warnOnFailure=True))
+    f.addStep(S(name='missing-program', command=['/nonexistent/program'], flunkOnFailure=False, warnOnFailure=True))
+    f.addStep(S(name='usepty', command=['echo', 'pty'], usePTY=False))
+    return f
+
+def files_factory(tag):
+    f = util.BuildFactory()
+    up = os.path.join(ROOT, 'up-' + tag)
+    f.addStep(steps.ShellCommand(name='prepare', command=['sh', '-c',
+        'mkdir -p src/sub && echo a > src/a.txt && echo c > src/c.txt && echo b > src/sub/b.txt && echo h > src/.hidden && head -c ${BIG} /dev/urandom > big.bin && sha256sum big.bin']))
+    f.addStep(steps.MakeDirectory(name='mkdir', dir='build/made/deep'))
+    f.addStep(steps.FileExists(name='exists-file', file='build/src/a.txt'))
+    f.addStep(steps.FileExists(name='exists-missing', file='build/nope', haltOnFailure=False, flunkOnFailure=False, warnOnFailure=True))
+    f.addStep(steps.CopyDirectory(name='cpdir', src='build/src', dest='build/copy'))
+    f.addStep(steps.ShellCommand(name='check-copy', command=['sh', '-c', 'cat copy/a.txt copy/sub/b.txt copy/.hidden && test -d made/deep']))
+    f.addStep(steps.RemoveDirectory(name='rmdir', dir='build/copy'))
+    f.addStep(steps.ShellCommand(name='check-rmdir', command=['sh', '-c', 'test ! -e copy']))
+    f.addStep(steps.RemoveDirectory(name='rmdir-missing', dir='build/never-there'))
+    f.addStep(steps.FileUpload(name='upload', workersrc='big.bin', masterdest=os.path.join(up, 'big.bin')))
+    f.addStep(steps.FileUpload(name='upload-missing', workersrc='nope.bin', masterdest=os.path.join(up, 'nope.bin'), haltOnFailure=False, flunkOnFailure=False, warnOnFailure=True))
+    f.addStep(steps.FileUpload(name='upload-max', workersrc='big.bin', masterdest=os.path.join(up, 'max.bin'), maxsize=1000, haltOnFailure=False, flunkOnFailure=False, warnOnFailure=True))
+    f.addStep(steps.DirectoryUpload(name='dirupload', workersrc='src', masterdest=os.path.join(up, 'src')))
+    f.addStep(steps.DirectoryUpload(name='dirupload-gz', workersrc='src', masterdest=os.path.join(up, 'src-gz'), compress='gz'))
+    f.addStep(steps.FileDownload(name='download', mastersrc=os.path.join(ROOT, 'download.bin'), workerdest='down/dl.bin', mode=0o640))
+    f.addStep(steps.ShellCommand(name='check-download', command=['sh', '-c', 'sha256sum down/dl.bin; stat -c %a down/dl.bin']))
+    f.addStep(steps.FileDownload(name='download-missing', mastersrc=os.path.join(ROOT, 'absent.bin'), workerdest='down/x.bin', haltOnFailure=False, flunkOnFailure=False, warnOnFailure=True))
+    f.addStep(Probe(name='probe'))
+    return f
+
+def git_factory(tag):
+    f = util.BuildFactory()
+    f.addStep(steps.Git(name='clone', repourl=os.path.join(ROOT, 'repo.git'), mode='full', method='clobber', branch='master'))
+    f.addStep(steps.Git(name='update', repourl=os.path.join(ROOT, 'repo.git'), mode='incremental', branch='master'))
+    f.addStep(steps.ShellCommand(name='log', command=['git', 'log', '--format=%s']))
+    return f
+
+def interrupt_factory(tag):
+    # The shell ignores SIGTERM and so does its child: only the kill after sigtermTime ends them.
+    f = util.BuildFactory()
+    f.addStep(steps.ShellCommand(name='sleeper', sigtermTime=2,
+        command=['sh', '-c', 'trap "" TERM; sleep 300 & echo $! > ' + os.path.join(ROOT, 'pid-interrupt-' + tag) + '; wait']))
+    return f
+
+def orphan_factory(tag):
+    # The shell dies on SIGTERM, its child ignores it: the whole group still goes within sigtermTime.
+    f = util.BuildFactory()
+    f.addStep(steps.ShellCommand(name='sleeper', sigtermTime=2,
+        command=['sh', '-c', '(trap "" TERM; exec sleep 300) & echo $! > ' + os.path.join(ROOT, 'pid-orphan-' + tag) + '; wait']))
+    return f
+
+FACTORIES = {'shell': shell_factory, 'files': files_factory, 'git': git_factory, 'interrupt': interrupt_factory, 'orphan': orphan_factory}
+c['builders'] = []
+for case, make in FACTORIES.items():
+    for tag, w in (('py', 'wp'), ('bbm', 'wb')):
+        c['builders'].append(util.BuilderConfig(name=case + '-' + tag, workernames=[w], factory=make(tag)))
+c['schedulers'] = [schedulers.ForceScheduler(name='force', builderNames=[b.name for b in c['builders']])]
+`;
+}
+
+const stepsOf = (b: FinishedBuild) => b.steps.map((s) => [s.name, s.results]);
+
+d('bbm worker beside buildbot-worker on a Debian Buildbot 3.7 master (msgpack_experimental_v7)', () => {
+  let root: string;
+  let ns: Namespace;
+  let master: TestMaster;
+  let py: ChildProcess | undefined;
+  let bbm: ChildProcess | undefined;
+  let startBbm: () => ChildProcess;
+  const both = async (kase: string): Promise<{ py: FinishedBuild; bbm: FinishedBuild }> => {
+    const [p, b] = await Promise.all([master.build(`${kase}-py`), master.build(`${kase}-bbm`)]);
+    return { py: p, bbm: b };
+  };
+  const log = async (b: FinishedBuild, step: string, name = 'stdio') => master.stepLog(b.buildid, b.steps.find((s) => s.name === step)!.number, name);
+
+  beforeAll(async () => {
+    root = mkdtempSync(path.join(tmpdir(), 'bbm-worker-'));
+    chmodSync(root, 0o755);
+    const passwords = { wp: `pw-py-${process.pid}`, wb: `pw-bbm-${process.pid}-${Date.now()}` };
+    writeFileSync(path.join(root, 'download.bin'), Buffer.alloc(3_000_000, 7));
+    // A repository for steps.Git.
+    run('git', ['init', '-q', '--bare', '-b', 'master', path.join(root, 'repo.git')]);
+    const wc = path.join(root, 'wc');
+    run('git', ['clone', '-q', path.join(root, 'repo.git'), wc]);
+    const gitEnv = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.invalid', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.invalid' };
+    writeFileSync(path.join(wc, 'README'), 'hello\n');
+    run('git', ['-C', wc, 'add', '-A'], { env: gitEnv });
+    run('git', ['-C', wc, 'commit', '-q', '-m', 'first commit'], { env: gitEnv });
+    run('git', ['-C', wc, 'push', '-q', 'origin', 'master'], { env: gitEnv });
+
+    ns = await startNamespace();
+    master = new TestMaster(ns, root);
+    master.create(masterCfg(root, passwords), root);
+    await master.start();
+
+    const cleanEnv = { PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`, HOME: root, LANG: 'C.UTF-8' };
+    const pyDir = path.join(root, 'worker-py');
+    run(BUILDBOT_WORKER, ['create-worker', '-q', pyDir, `127.0.0.1:${PB_PORT}`, 'wp', passwords.wp], { env: cleanEnv });
+    py = ns.spawn(BUILDBOT_WORKER, ['start', '--nodaemon', pyDir], { cwd: pyDir, env: cleanEnv });
+
+    const secret = path.join(root, 'wb-password');
+    writeFileSync(secret, `${passwords.wb}\n`, { mode: 0o600 });
+    startBbm = () => startBbmWorker(ns, { name: 'wb', passwordFile: secret, basedir: path.join(root, 'worker-bbm'), env: { ...cleanEnv, SECRET_TOKEN: 'must-not-leak', BBM_STEP_MODE: 'test' }, log: path.join(root, 'bbm-worker.log'), extra: ['--admin', 'tests <t@example.invalid>', '--max-delay', '2'] });
+    bbm = startBbm();
+    await Promise.all([master.waitConnected('wp'), master.waitConnected('wb')]);
+  }, 180_000);
+
+  afterAll(async () => {
+    await stop(bbm, 10_000);
+    await stop(py, 30_000);
+    await master?.stop();
+    await ns?.close();
+    if (root && !process.env.BBM_TEST_KEEP) rmSync(root, { recursive: true, force: true });
+  }, 120_000);
+
+  it('connects with worker info: admin, host, version, and a filtered environment', async () => {
+    const w = await master.worker('wb');
+    expect(w?.workerinfo.admin).toBe('tests <t@example.invalid>');
+    expect(String(w?.workerinfo.version)).toMatch(/bbm worker/);
+    // The master's own view of the worker (connection info, environment) through its Python objects is in twistd.log only;
+    // the environment reaches the steps, checked below in the shell case.
+    const argv = readFileSync(`/proc/${bbm!.pid}/cmdline`, 'utf8');
+    expect(argv).not.toContain('pw-bbm');
+  });
+
+  it('shell: argv and string commands, env expansion and unset, workdir, exit codes, signals, stdin, logfiles, binary and large output, timeouts', async () => {
+    const r = await both('shell');
+    expect(stepsOf(r.bbm)).toEqual(stepsOf(r.py));
+    const res = Object.fromEntries(r.bbm.steps.map((s) => [s.name, s.results]));
+    expect(res).toMatchObject({ argv: 0, string: 0, env: 0, workdir: 0, rc3: 1, signal: 2, stdin: 0, logfile: 0, binary: 0, large: 0, 'idle-timeout': 2, maxtime: 2, 'missing-program': 2, usepty: 0 });
+    for (const b of [r.py, r.bbm]) {
+      expect(await log(b, 'argv')).toContain("a b|it's|é日本||");
+      const str = await log(b, 'string');
+      expect(str).toMatch(/one\n/);
+      expect(str).toMatch(/two\n/);
+      const env = await log(b, 'env');
+      expect(env).toMatch(/FOO=pre:\/[^\n]*\/usr\/bin/);
+      expect(env).toContain('LIST=a:b');
+      expect(env).toContain('HOME=unset');
+      expect(env).toContain('EMPTY=x');
+      expect(await log(b, 'workdir')).toMatch(/\/sub\/dir\n/);
+      expect(await log(b, 'rc3')).toContain('program finished with exit code 3');
+      const sig = await log(b, 'signal');
+      expect(sig).toContain('process killed by signal 9');
+      expect(sig).toContain('program finished with exit code -1');
+      expect(await log(b, 'stdin')).toContain('from stdin');
+      expect(await log(b, 'logfile', 'out')).toMatch(/^line1\nline2\n?$/);
+      expect((await log(b, 'large')).split('\n').filter((l) => /^\d+$/.test(l)).length).toBe(200000);
+      expect(await log(b, 'idle-timeout')).toContain('command timed out: 2 seconds without output');
+      expect(await log(b, 'maxtime')).toContain('command timed out: 2 seconds elapsed');
+    }
+    // The environment steps see (and the log prints) is the filtered one: no secret-named variable of the worker.
+    const bbmEnv = await log(r.bbm, 'env');
+    expect(bbmEnv).not.toContain('must-not-leak');
+    expect(bbmEnv).toContain('BBM_MODE=test');
+  }, 240_000);
+
+  it('file commands and transfers: mkdir, stat, cpdir, rmdir, glob, listdir, rmfile, uploads and downloads, missing paths', async () => {
+    const r = await both('files');
+    expect(stepsOf(r.bbm)).toEqual(stepsOf(r.py));
+    const res = Object.fromEntries(r.bbm.steps.map((s) => [s.name, s.results]));
+    expect(res).toMatchObject({ prepare: 0, mkdir: 0, 'exists-file': 0, 'exists-missing': 2, cpdir: 0, 'check-copy': 0, rmdir: 0, 'check-rmdir': 0, 'rmdir-missing': 0, upload: 0, 'upload-missing': 2, 'upload-max': 2, dirupload: 0, 'dirupload-gz': 0, download: 0, 'check-download': 0, 'download-missing': 2, probe: 0 });
+    const probes = await Promise.all([r.py, r.bbm].map((b) => log(b, 'probe', 'probe')));
+    const [pyProbe, bbmProbe] = probes.map((p) => JSON.parse(p) as Record<string, unknown>);
+    expect(bbmProbe).toEqual(pyProbe);
+    expect(bbmProbe).toMatchObject({ glob: ['a.txt', 'c.txt'], glob_hidden: ['.hidden'], glob_none: [], listdir: ['.hidden', 'a.txt', 'c.txt', 'sub'], exists: true, exists_missing: false, exists_after_rmfile: false, rmfile_missing: 'failed', listdir_missing_rc: 2 });
+    expect(bbmProbe.glob_recursive).toEqual(['.', 'a.txt', 'c.txt', 'sub', 'sub/b.txt']);
+    const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
+    for (const tag of ['py', 'bbm']) {
+      const up = path.join(root, `up-${tag}`);
+      expect(readFileSync(path.join(up, 'big.bin')).length).toBe(BIG);
+      expect(readFileSync(path.join(up, 'src', 'sub', 'b.txt'), 'utf8')).toBe('b\n');
+      expect(readFileSync(path.join(up, 'src-gz', '.hidden'), 'utf8')).toBe('h\n');
+      expect(existsSync(path.join(up, 'nope.bin'))).toBe(false);
+    }
+    expect(sha(path.join(root, 'up-bbm', 'big.bin'))).toMatch(/^[0-9a-f]{64}$/);
+    expect(await log(r.bbm, 'prepare')).toContain(sha(path.join(root, 'up-bbm', 'big.bin')));
+    expect(await log(r.bbm, 'check-download')).toContain(`${sha(path.join(root, 'download.bin'))}  down/dl.bin\n640`);
+  }, 240_000);
+
+  it('steps.Git clones and updates as with buildbot-worker', async () => {
+    const r = await both('git');
+    expect(stepsOf(r.bbm)).toEqual(stepsOf(r.py));
+    expect(r.bbm.results).toBe(0);
+    expect(await log(r.bbm, 'log')).toContain('first commit');
+    const props = (await master.get<{ properties: Record<string, [unknown, string]>[] }>(`/builds/${r.bbm.buildid}/properties`)).properties[0]!;
+    const pyProps = (await master.get<{ properties: Record<string, [unknown, string]>[] }>(`/builds/${r.py.buildid}/properties`)).properties[0]!;
+    expect(props.got_revision?.[0]).toMatch(/^[0-9a-f]{40}$/);
+    expect(props.got_revision?.[0]).toBe(pyProps.got_revision?.[0]);
+  }, 240_000);
+
+  const stopBuild = async (kase: string, tag: string) => {
+    const brid = await master.startBuild(`${kase}-${tag}`);
+    const pidFile = path.join(root, `pid-${kase}-${tag}`);
+    const pid = await until(`${kase}-${tag} to start its process`, async () => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) || undefined : undefined), 60_000);
+    const { builds } = await master.get<{ builds: { buildid: number }[] }>(`/buildrequests/${brid}/builds`);
+    await master.post(`/api/v2/builds/${builds[0]!.buildid}`, { jsonrpc: '2.0', method: 'stop', id: 1, params: { reason: 'test stops it' } });
+    const stoppedAt = Date.now();
+    const build = await master.finished(brid, 60_000);
+    const alive = () => spawnSync('kill', ['-0', String(pid)]).status === 0;
+    const gone = await until(`${kase}-${tag}'s process to die`, async () => (!alive() ? Date.now() : undefined), 20_000).catch(() => undefined);
+    return { build, pid, killedAfterMs: gone === undefined ? undefined : gone - stoppedAt };
+  };
+
+  it('a stopped build kills its whole process group (SIGTERM ignored: SIGKILL after sigtermTime)', async () => {
+    const [p, b] = await Promise.all([stopBuild('interrupt', 'py'), stopBuild('interrupt', 'bbm')]);
+    expect(b.build.results).toBe(p.build.results);
+    expect(b.build.results).toBe(6); // CANCELLED
+    expect(b.killedAfterMs, 'the ignoring child survived').toBeDefined();
+    // buildbot-worker 3.7 forgets the group after SIGTERM and then kills only the shell
+    // (runprocess.py sendSig clears pgid): its child lives on, so it is not held to this.
+    if (p.killedAfterMs === undefined) spawnSync('kill', ['-KILL', String(p.pid)]);
+    expect(await log(b.build, 'sleeper')).toContain('command interrupted, attempting to kill');
+  }, 120_000);
+
+  it('a child that outlives its shell\'s SIGTERM is still killed once sigtermTime is over (bbm worker)', async () => {
+    const b = await stopBuild('orphan', 'bbm');
+    expect(b.build.results).toBe(6);
+    expect(b.killedAfterMs, 'the orphan survived').toBeDefined();
+  }, 120_000);
+
+  it('survives a master restart while idle and runs the next build', async () => {
+    await master.stop();
+    await master.start();
+    await master.waitConnected('wb', 90_000);
+    const b = await master.build('git-bbm');
+    expect(b.results).toBe(0);
+    expect(bbm!.exitCode).toBeNull();
+  }, 240_000);
+
+  it('shuts down when the master asks (graceful stop: no new builds, then exit 0)', async () => {
+    const w = (await master.get<{ workers: { workerid: number; name: string }[] }>('/workers')).workers.find((x) => x.name === 'wb')!;
+    const exited = new Promise<number | null>((resolve) => bbm!.once('exit', (code) => resolve(code)));
+    await master.post(`/api/v2/workers/${w.workerid}`, { jsonrpc: '2.0', method: 'stop', id: 1, params: {} });
+    expect(await Promise.race([exited, new Promise((r) => setTimeout(() => r('still running'), 30_000))])).toBe(0);
+    await until('the master to see wb gone', async () => ((await master.worker('wb'))?.connected_to.length === 0 ? true : undefined), 30_000);
+  }, 90_000);
+});
