@@ -260,11 +260,18 @@ d('bbm worker beside buildbot-worker on a Debian Buildbot 3.7 master (msgpack_ex
       expect(readFileSync(path.join(up, 'big.bin')).length).toBe(BIG);
       expect(readFileSync(path.join(up, 'src', 'sub', 'b.txt'), 'utf8')).toBe('b\n');
       expect(readFileSync(path.join(up, 'src-gz', '.hidden'), 'utf8')).toBe('h\n');
-      expect(existsSync(path.join(up, 'nope.bin'))).toBe(false);
     }
+    // The master opens the destination before the worker reports the missing source: same leftovers either way.
+    expect(existsSync(path.join(root, 'up-bbm', 'nope.bin'))).toBe(existsSync(path.join(root, 'up-py', 'nope.bin')));
+    expect(readFileSync(path.join(root, 'up-bbm', 'max.bin')).length).toBe(readFileSync(path.join(root, 'up-py', 'max.bin')).length);
     expect(sha(path.join(root, 'up-bbm', 'big.bin'))).toMatch(/^[0-9a-f]{64}$/);
     expect(await log(r.bbm, 'prepare')).toContain(sha(path.join(root, 'up-bbm', 'big.bin')));
-    expect(await log(r.bbm, 'check-download')).toContain(`${sha(path.join(root, 'download.bin'))}  down/dl.bin\n640`);
+    expect(await log(r.py, 'check-download')).toContain(`${sha(path.join(root, 'download.bin'))}  down/dl.bin\n640`);
+    // Over msgpack_experimental_v7 the master answers every read with nothing (Buildbot ≤ 4.3,
+    // master/buildbot/worker/protocols/manager/msgpack.py call_update_read_file drops remote_read's
+    // result): the file is created with its mode and stays empty. If a master fixes it, this fails.
+    const EMPTY = createHash('sha256').digest('hex');
+    expect(await log(r.bbm, 'check-download')).toContain(`${EMPTY}  down/dl.bin\n640`);
   }, 240_000);
 
   it('steps.Git clones and updates as with buildbot-worker', async () => {
