@@ -250,7 +250,7 @@ d('bbm worker beside buildbot-worker on a Debian Buildbot 3.7 master (msgpack_ex
     const res = Object.fromEntries(r.bbm.steps.map((s) => [s.name, s.results]));
     expect(res).toMatchObject({ prepare: 0, mkdir: 0, 'exists-file': 0, 'exists-missing': 2, cpdir: 0, 'check-copy': 0, rmdir: 0, 'check-rmdir': 0, 'rmdir-missing': 0, upload: 0, 'upload-missing': 2, 'upload-max': 2, dirupload: 0, 'dirupload-gz': 0, download: 0, 'check-download': 0, 'download-missing': 2, probe: 0 });
     const probes = await Promise.all([r.py, r.bbm].map((b) => log(b, 'probe', 'probe')));
-    const [pyProbe, bbmProbe] = probes.map((p) => JSON.parse(p) as Record<string, unknown>);
+    const [pyProbe, bbmProbe] = probes.map((p) => JSON.parse(p) as Record<string, unknown>) as [Record<string, unknown>, Record<string, unknown>];
     expect(bbmProbe).toEqual(pyProbe);
     expect(bbmProbe).toMatchObject({ glob: ['a.txt', 'c.txt'], glob_hidden: ['.hidden'], glob_none: [], listdir: ['.hidden', 'a.txt', 'c.txt', 'sub'], exists: true, exists_missing: false, exists_after_rmfile: false, rmfile_missing: 'failed', listdir_missing_rc: 2 });
     expect(bbmProbe.glob_recursive).toEqual(['.', 'a.txt', 'c.txt', 'sub', 'sub/b.txt']);

@@ -20,7 +20,7 @@ describe('bbm worker: usage errors (exit 2, what to do)', () => {
     [['--master', 'h:1', '--name', 'w', '--password-file', path.join(dir, 'nope')], /cannot read --password-file/],
     [['--master', 'h:1', '--name', 'w', '--password-file', path.join(dir, 'empty')], /is empty/],
     [['--master', 'h:1', '--name', 'a:b', '--password-file', pw], /must not be empty or contain ':'/],
-    [['--master', 'h:1', '--name', 'w', '--password-file', pw, '--keepalive', '-1'], /--keepalive must be a number of seconds/],
+    [['--master', 'h:1', '--name', 'w', '--password-file', pw, '--keepalive', '-1'], /--keepalive -1 must be ≥ 0 seconds/],
     [['--master', 'h:1', '--name', 'w', '--password-file', pw, '--pass-env', 'API_TOKEN'], /refusing a variable whose name looks secret/],
   ])('%j', (args, message) => {
     const r = run(...args);
