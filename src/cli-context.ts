@@ -1,13 +1,21 @@
 import path from 'node:path';
 import type { RunContext } from './context.js';
+import { InterruptedError } from './errors.js';
 import { streamReporter } from './reporter.js';
+
+/**
+ * One CLI run per process: src/cli.ts turns the first SIGINT/SIGTERM into `interrupt()`, and every
+ * RunContext of the run carries the same signal, aborted with an InterruptedError as its reason.
+ */
+const controller = new AbortController();
+
+export function interrupt(signalName: 'SIGINT' | 'SIGTERM'): InterruptedError {
+  if (!controller.signal.aborted) controller.abort(new InterruptedError(signalName));
+  return controller.signal.reason as InterruptedError;
+}
 
 /** The RunContext of a real CLI run: the only place that reads process.* for library code. */
 export function cliContext(cwd?: string): RunContext {
-  const controller = new AbortController();
-  const abort = () => controller.abort(new Error('interrupted'));
-  process.once('SIGINT', abort);
-  process.once('SIGTERM', abort);
   return {
     cwd: path.resolve(cwd ?? '.'),
     env: process.env,

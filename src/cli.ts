@@ -7,7 +7,30 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { loadCommands } from './commands/index.js';
 import { applyEnvOptions } from './commands/env-options.js';
-import { BbmError, ExitCode, UsageError } from './errors.js';
+import { interrupt } from './cli-context.js';
+import { BbmError, ExitCode, InterruptedError, UsageError } from './errors.js';
+
+/**
+ * Signals: the first SIGINT/SIGTERM aborts the run's signal (RunContext.signal); commands stop,
+ * clean up and throw its InterruptedError (exit 130/143) saying what they leave behind. One that
+ * has not finished STOP_GRACE_MS later is ended here; a second signal ends it at once.
+ */
+const STOP_GRACE_MS = 1_500;
+let stopping: InterruptedError | undefined;
+let watchdog: NodeJS.Timeout | undefined;
+function onSignal(name: 'SIGINT' | 'SIGTERM'): void {
+  if (stopping) {
+    process.stderr.write(`bbm: ${name} again: exiting now; what the command was doing may be half done\n`);
+    process.exit(stopping.exitCode);
+  }
+  stopping = interrupt(name);
+  watchdog = setTimeout(() => {
+    process.stderr.write(`bbm: stopped by ${name}: the command did not finish stopping within ${STOP_GRACE_MS / 1000} s and was ended; what it was doing may be half done\n`);
+    process.exit(stopping!.exitCode);
+  }, STOP_GRACE_MS);
+}
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
 
 async function main(argv: string[]): Promise<number> {
   let parser = yargs(argv)
@@ -32,6 +55,12 @@ async function main(argv: string[]): Promise<number> {
 }
 
 function report(error: unknown): number {
+  if (stopping) {
+    // Whatever the command threw while stopping, the run ends as stopped by the signal.
+    const stop = error instanceof InterruptedError ? error : stopping;
+    process.stderr.write(`bbm: ${stop.message}\n`);
+    return stop.exitCode;
+  }
   if (error instanceof BbmError) {
     process.stderr.write(`bbm: error: ${error.message}\n`);
     if (error.hint) process.stderr.write(`bbm: hint: ${error.hint}\n`);
@@ -41,11 +70,14 @@ function report(error: unknown): number {
   return ExitCode.Failed;
 }
 
+function finish(code: number): void {
+  clearTimeout(watchdog);
+  process.exitCode = code;
+  // A stopped run ends now, whatever is still pending (e.g. a config that never finishes loading).
+  if (stopping) process.exit(code);
+}
+
 main(hideBin(process.argv)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.exitCode = report(error);
-  },
+  (code) => finish(stopping ? report(stopping) : code),
+  (error: unknown) => finish(report(error)),
 );

@@ -9,6 +9,10 @@ export const ExitCode = {
   Usage: 2,
   /** An external system could not be reached after retries. */
   Unreachable: 3,
+  /** Stopped by SIGINT (128 + 2, as shells report it). */
+  Sigint: 130,
+  /** Stopped by SIGTERM (128 + 15). */
+  Sigterm: 143,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -49,6 +53,24 @@ export class OperationFailedError extends BbmError {
 export class UnreachableError extends BbmError {
   constructor(message: string, options: BbmErrorOptions = {}) {
     super(message, ExitCode.Unreachable, options);
+  }
+}
+
+/**
+ * The run was stopped by a signal (exit 130/143). Commands abort with it (RunContext.signal's
+ * reason) and say in `leftBehind` what the stop leaves behind.
+ */
+export class InterruptedError extends BbmError {
+  readonly signalName: 'SIGINT' | 'SIGTERM';
+
+  constructor(signalName: 'SIGINT' | 'SIGTERM', leftBehind?: string) {
+    super(`stopped by ${signalName}${leftBehind ? `: ${leftBehind}` : ''}`, signalName === 'SIGINT' ? ExitCode.Sigint : ExitCode.Sigterm);
+    this.signalName = signalName;
+  }
+
+  /** The same stop, with what the command leaves behind. */
+  leaving(leftBehind: string): InterruptedError {
+    return new InterruptedError(this.signalName, leftBehind);
   }
 }
 

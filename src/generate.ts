@@ -3,14 +3,15 @@
  * small apply step that writes the file or, with --check, compares it.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunContext } from './context.js';
 import { loadConfig } from './config/load.js';
 import { buildbotVersionProblem } from './config/buildbot-version.js';
 import { resolveConfig } from './config/resolve.js';
 import type { ResolvedConfig } from './config/types.js';
-import { OperationFailedError, UsageError } from './errors.js';
+import { InterruptedError, OperationFailedError, UsageError } from './errors.js';
+import { checkOutputPath, outputError, prepareOutputFolder } from './output-file.js';
 import { renderMaster } from './generate/render.js';
 import { buildMasterView } from './generate/view-model.js';
 
@@ -23,6 +24,8 @@ export interface GenerateOptions {
   check?: boolean;
   /** Overrides the config's `buildbot.version` (`--buildbot-version`, BBM_BUILDBOT_VERSION). */
   buildbotVersion?: string;
+  /** How long evaluating a TypeScript config may take (default 30). */
+  configTimeoutSeconds?: number;
 }
 
 /** Pure: a resolved config and the config file's name → the master.cfg text. */
@@ -43,7 +46,10 @@ export function findConfig(cwd: string, given?: string): string {
 
 export async function planGenerate(options: GenerateOptions, ctx: RunContext): Promise<{ out: string; text: string; config: ResolvedConfig }> {
   const file = findConfig(ctx.cwd, options.config);
-  const loaded = await loadConfig(file, ctx.cwd);
+  const loaded = await loadConfig(file, ctx.cwd, {
+    ...(options.configTimeoutSeconds !== undefined ? { timeoutMs: options.configTimeoutSeconds * 1000 } : {}),
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  });
   const config = resolveConfig(loaded.value, loaded.display);
   if (options.buildbotVersion !== undefined) {
     const v = buildbotVersionProblem(options.buildbotVersion);
@@ -54,11 +60,36 @@ export async function planGenerate(options: GenerateOptions, ctx: RunContext): P
   return { out: path.resolve(ctx.cwd, options.out ?? DEFAULT_OUT), text, config };
 }
 
+/** The run's stop, if it was stopped, saying what is left: nothing was written. */
+function stopped(ctx: RunContext, shown: string): InterruptedError | undefined {
+  const reason: unknown = ctx.signal?.aborted ? ctx.signal.reason : undefined;
+  return reason instanceof InterruptedError ? reason.leaving(`nothing written; ${shown} is as it was`) : undefined;
+}
+
 export async function runGenerate(options: GenerateOptions, ctx: RunContext): Promise<void> {
-  const plan = await planGenerate(options, ctx);
-  const shown = path.relative(ctx.cwd, plan.out) || plan.out;
+  const out = path.resolve(ctx.cwd, options.out ?? DEFAULT_OUT);
+  const relative = path.relative(ctx.cwd, out);
+  const shown = relative === '' || relative.startsWith('..') ? out : relative;
+  // The output path is checked before the (slow) config load: a folder or an unwritable place is
+  // exit 2 at once, and --check cannot succeed without a file to compare.
+  if (!options.check) await checkOutputPath(out, shown, '--out');
+  let plan: Awaited<ReturnType<typeof planGenerate>>;
+  try {
+    plan = await planGenerate(options, ctx);
+  } catch (error) {
+    throw stopped(ctx, shown) ?? error;
+  }
+  const stop = stopped(ctx, shown);
+  if (stop) throw stop;
   if (options.check) {
-    const current = await readFile(plan.out, 'utf8').catch(() => null);
+    let current: string | null;
+    try {
+      current = await readFile(plan.out, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') throw outputError(error, plan.out, shown, '--out');
+      current = null;
+    }
     if (current !== plan.text) {
       throw new OperationFailedError(`${shown} is ${current === null ? 'missing' : 'stale'}: it is not what the config generates`, {
         hint: 'run `bbm generate` and commit the result',
@@ -67,9 +98,19 @@ export async function runGenerate(options: GenerateOptions, ctx: RunContext): Pr
     ctx.reporter.info(`${shown} is up to date`);
     return;
   }
-  await mkdir(path.dirname(plan.out), { recursive: true });
+  await prepareOutputFolder(plan.out, shown, '--out');
   const tmp = `${plan.out}.${process.pid}.tmp`;
-  await writeFile(tmp, plan.text);
-  await rename(tmp, plan.out);
+  let renamed = false;
+  try {
+    await writeFile(tmp, plan.text, ctx.signal ? { signal: ctx.signal } : {});
+    const late = stopped(ctx, shown);
+    if (late) throw late;
+    await rename(tmp, plan.out);
+    renamed = true;
+  } catch (error) {
+    throw stopped(ctx, shown) ?? outputError(error, plan.out, shown, '--out');
+  } finally {
+    if (!renamed) await rm(tmp, { force: true }).catch(() => {});
+  }
   ctx.reporter.info(`wrote ${shown}: ${plan.config.projects.length} project(s), ${plan.config.buildbot.workers.length} worker(s)`);
 }

@@ -5,6 +5,7 @@ interface Args {
   out: string;
   check?: boolean;
   buildbotVersion?: string;
+  'config-timeout': number;
 }
 
 export const generateCommand = defineCommand<Args>({
@@ -15,6 +16,7 @@ export const generateCommand = defineCommand<Args>({
     out: { type: 'string', default: 'generated/master.cfg', describe: 'output file' },
     check: { type: 'boolean', describe: 'write nothing; exit 1 when the output file is stale' },
     'buildbot-version': { type: 'string', describe: "Buildbot version the master runs, e.g. 4.3 or 3.7 (overrides the config's buildbot.version)" },
+    'config-timeout': { type: 'number', default: 30, valid: { positive: 'seconds' }, describe: 'seconds a TypeScript config may take to load before it is stopped (exit 2)' },
   },
   examples: [
     ['$0 generate', 'ci.config.ts → generated/master.cfg'],
@@ -24,6 +26,6 @@ export const generateCommand = defineCommand<Args>({
   ],
   run: async (argv) => {
     const [{ runGenerate }, { cliContext }] = await Promise.all([import('../generate.js'), import('../cli-context.js')]);
-    await runGenerate({ config: argv.config, out: argv.out, check: argv.check, buildbotVersion: argv.buildbotVersion }, cliContext());
+    await runGenerate({ config: argv.config, out: argv.out, check: argv.check, buildbotVersion: argv.buildbotVersion, configTimeoutSeconds: argv['config-timeout'] }, cliContext());
   },
 });

@@ -1,15 +1,20 @@
 /**
  * Reads `ci.config.ts` (or `.mts`, or `ci.config.json`): type-checks a TypeScript config with
  * ts-morph first (errors as `file:LINE:COL message`), then transpiles it with ts-morph's bundled
- * TypeScript and imports the result. `import { defineConfig } from 'buildbot-marathon'` resolves to
- * this package, wherever the config file lives. Nothing is written to disk.
+ * TypeScript and imports the result in a worker thread, which is stopped when the config has not
+ * finished after `timeoutMs` (default 30 s) or when the run is interrupted.
+ * `import { defineConfig } from 'buildbot-marathon'` resolves to this package, wherever the config
+ * file lives; `node:` modules type-check against Node's own types. Nothing is written to disk.
  */
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import type { ts as TS } from 'ts-morph';
 import { UsageError, ValidationError, type Problem } from '../errors.js';
+import type { EvaluateReply, WorkerInput } from './evaluate-worker.js';
 
 export const PACKAGE_NAME = 'buildbot-marathon';
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -21,7 +26,16 @@ export interface LoadedConfig {
   display: string;
 }
 
-export async function loadConfig(file: string, cwd: string): Promise<LoadedConfig> {
+export interface LoadOptions {
+  /** How long evaluating a TypeScript config may take (default 30 s). */
+  timeoutMs?: number;
+  /** Stops the evaluation (the reason is thrown). */
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_CONFIG_TIMEOUT_MS = 30_000;
+
+export async function loadConfig(file: string, cwd: string, options: LoadOptions = {}): Promise<LoadedConfig> {
   const abs = path.resolve(cwd, file);
   const display = path.relative(cwd, abs).startsWith('..') ? abs : path.relative(cwd, abs);
   let text: string;
@@ -33,10 +47,7 @@ export async function loadConfig(file: string, cwd: string): Promise<LoadedConfi
     });
   }
   if (abs.endsWith('.json')) return { value: parseJson(text, display), display };
-  // ts-morph (and its TypeScript) is loaded only for a TypeScript config.
-  const morph = await import('ts-morph');
-  typeCheck(morph, abs, display, cwd);
-  return { value: await evaluate(morph.ts, text, abs, display), display };
+  return { value: await inWorker({ abs, display, cwd, text }, options), display };
 }
 
 function parseJson(text: string, display: string): unknown {
@@ -62,7 +73,17 @@ function declarationsPath(): string {
 
 type Morph = typeof import('ts-morph');
 
-export function typeCheck({ Project, ts }: Morph, abs: string, display: string, cwd: string): void {
+/** Node's type declarations (`node:` imports, `process`), where the package has them installed. */
+function nodeTypesRoot(): string | undefined {
+  try {
+    return path.dirname(path.dirname(createRequire(path.join(packageRoot, 'package.json')).resolve('@types/node/package.json')));
+  } catch {
+    return undefined;
+  }
+}
+
+export function typeCheck({ Project, ts }: Morph, abs: string, display: string, cwd: string): Problem[] {
+  const typesRoot = nodeTypesRoot();
   const project = new Project({
     compilerOptions: {
       strict: true,
@@ -71,27 +92,27 @@ export function typeCheck({ Project, ts }: Morph, abs: string, display: string, 
       module: ts.ModuleKind.ESNext,
       moduleResolution: ts.ModuleResolutionKind.Bundler,
       lib: ['lib.es2022.d.ts'],
-      types: [],
+      ...(typesRoot ? { types: ['node'], typeRoots: [typesRoot] } : { types: [] }),
       skipLibCheck: true,
       paths: { [PACKAGE_NAME]: [declarationsPath()] },
     },
     skipAddingFilesFromTsConfig: true,
   });
+  // Without Node's declarations, `node:` modules are still allowed (untyped).
+  if (!typesRoot) project.createSourceFile(path.join(path.dirname(abs), '.bbm-node-modules.d.ts'), "declare module 'node:*';\n", { overwrite: true });
   project.addSourceFileAtPath(abs);
   project.resolveSourceFileDependencies();
   const problems: Problem[] = project.getPreEmitDiagnostics().map((d) => {
     const sf = d.getSourceFile();
-    const message = ts.flattenDiagnosticMessageText(d.getMessageText() as string | TS.DiagnosticMessageChain, '\n    ');
+    // The compiler's own message (a string or a chain: `const c = {…}; defineConfig(c)` gives a
+    // chain); ts-morph's getMessageText() wraps a chain in an object flatten cannot read.
+    const message = ts.flattenDiagnosticMessageText(d.compilerObject.messageText, '\n    ');
     if (!sf) return { path: display, message };
     const { line, column } = sf.getLineAndColumnAtPos(d.getStart() ?? 0);
     const name = sf.getFilePath() === abs.replaceAll('\\', '/') ? display : path.relative(cwd, sf.getFilePath());
     return { path: `${name}:${line}:${column}`, message };
   });
-  if (problems.length > 0) {
-    throw new ValidationError(`${display} does not type-check`, problems, {
-      hint: `fix the type errors in ${display}; nothing was generated`,
-    });
-  }
+  return problems;
 }
 
 /** Points `import … from 'buildbot-marathon'` at this package's own entry. */
@@ -111,28 +132,73 @@ function rewriteSpecifier(ts: typeof TS, target: string): TS.TransformerFactory<
   };
 }
 
-async function evaluate(ts: typeof TS, text: string, abs: string, display: string): Promise<unknown> {
+/** Transpiles the config to a data: URL (no temporary files) whose `buildbot-marathon` import is this package. */
+export function transpileConfig(ts: typeof TS, text: string, abs: string): string {
   const entry = pathToFileURL(path.join(packageRoot, 'dist', 'index.js')).href;
   const out = ts.transpileModule(text, {
     fileName: abs,
     compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, sourceMap: false },
     transformers: { before: [rewriteSpecifier(ts, entry)] },
   });
-  // A data: URL keeps evaluation free of temporary files; the config is one file (relative imports
-  // cannot resolve from a data: URL, and the error says so).
-  const url = `data:text/javascript;base64,${Buffer.from(out.outputText).toString('base64')}`;
-  let mod: { default?: unknown };
-  try {
-    mod = (await import(url)) as { default?: unknown };
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const relative = /relative|Invalid URL|ERR_UNSUPPORTED_RESOLVE_REQUEST/i.test(message + String((error as { code?: string }).code));
-    throw new UsageError(`${display} failed while being evaluated: ${message}`, {
-      hint: relative ? `a config is one file: import only '${PACKAGE_NAME}' and node: modules` : `fix ${display}; nothing was generated`,
+  // The config is one file: relative imports cannot resolve from a data: URL, and the error says so.
+  return `data:text/javascript;base64,${Buffer.from(out.outputText).toString('base64')}`;
+}
+
+const workerFile = path.join(packageRoot, 'dist', 'config', 'evaluate-worker.js');
+
+/**
+ * Type check, transpile and evaluation run in a worker thread: the type check is seconds of
+ * synchronous work, and the config's own code may never finish. The thread is stopped on the
+ * run's signal at once, and `timeoutMs` after the evaluation started.
+ */
+async function inWorker(input: WorkerInput, options: LoadOptions): Promise<unknown> {
+  const { display } = input;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_CONFIG_TIMEOUT_MS;
+  options.signal?.throwIfAborted();
+  const reply = await new Promise<EvaluateReply>((resolve, reject) => {
+    const worker = new Worker(workerFile, { workerData: input });
+    let done = false;
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (error: unknown, value?: EvaluateReply) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      void worker.terminate();
+      if (value) resolve(value);
+      else reject(error);
+    };
+    const onAbort = () => finish(options.signal!.reason);
+    const timedOut = () =>
+      finish(
+        new UsageError(`${display} did not finish loading within ${timeoutMs / 1000} s (stopped)`, {
+          hint: 'a config computes its value without waiting for anything (no network, timers or endless loops); if it really needs longer, pass --config-timeout SECONDS',
+        }),
+      );
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    worker.on('message', (m: EvaluateReply) => {
+      if (m.kind === 'evaluating') timer = setTimeout(timedOut, timeoutMs);
+      else finish(undefined, m);
     });
+    worker.once('error', (e) => finish(undefined, { kind: 'threw', message: e instanceof Error ? e.message : String(e) }));
+    worker.once('exit', (code) => finish(new UsageError(`${display} ended the process (exit code ${code}) while being evaluated`, { hint: `remove the process.exit() from ${display}` })));
+  });
+  switch (reply.kind) {
+    case 'value':
+      return reply.value;
+    case 'type-errors':
+      throw new ValidationError(`${display} does not type-check`, reply.problems, { hint: `fix the type errors in ${display}; nothing was generated` });
+    case 'no-default':
+      throw new UsageError(`${display} has no default export`, { hint: `write \`export default defineConfig({ … })\` (import { defineConfig } from '${PACKAGE_NAME}')` });
+    case 'not-data':
+      throw new UsageError(`${display}: the exported config is not plain data: ${reply.message}`, { hint: `fix ${display}; nothing was generated` });
+    case 'threw': {
+      const relative = /relative|Invalid URL|ERR_UNSUPPORTED_RESOLVE_REQUEST/i.test(reply.message + String(reply.code));
+      throw new UsageError(`${display} failed while being evaluated: ${reply.message}`, {
+        hint: relative ? `a config is one file: import only '${PACKAGE_NAME}' and node: modules` : `fix ${display}; nothing was generated`,
+      });
+    }
+    default:
+      throw new UsageError(`${display}: unexpected answer from the config loader (${reply.kind})`);
   }
-  if (mod.default === undefined) {
-    throw new UsageError(`${display} has no default export`, { hint: `write \`export default defineConfig({ … })\` (import { defineConfig } from '${PACKAGE_NAME}')` });
-  }
-  return mod.default;
 }

@@ -20,7 +20,27 @@ export function marathonPath(parent: string, key: string | number): string {
   return `${parent === '/' ? '' : parent}/${key}`;
 }
 
+/** Far deeper than any app definition (Marathon's own nest about 6 levels); deeper input is refused. */
+export const MAX_JSON_DEPTH = 64;
+
+/** The path of the first value nested deeper than `max`, found without recursion. */
+export function tooDeep(value: unknown, max = MAX_JSON_DEPTH): string | undefined {
+  const stack: [unknown, string, number][] = [[value, '/', 0]];
+  while (stack.length > 0) {
+    const [v, at, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= max) return at;
+    if (Array.isArray(v)) v.forEach((item, i) => stack.push([item, marathonPath(at, i), depth + 1]));
+    else for (const [k, item] of Object.entries(v)) stack.push([item, marathonPath(at, k), depth + 1]);
+  }
+  return undefined;
+}
+
 export function parseJsonSource(text: string, file: string): JsonSource {
+  if (text.startsWith('\uFEFF'))
+    throw new UsageError(`${file}: starts with a UTF-8 byte-order mark (BOM), which JSON does not allow`, {
+      hint: `save it as UTF-8 without BOM (e.g. sed -i '1s/^\\xEF\\xBB\\xBF//' ${file})`,
+    });
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -37,6 +57,11 @@ export function parseJsonSource(text: string, file: string): JsonSource {
         : 'fix the JSON syntax; `node -e "JSON.parse(require(\'fs\').readFileSync(0))" < FILE` shows the same error',
     });
   }
+  const deep = tooDeep(value);
+  if (deep !== undefined)
+    throw new UsageError(`${file}: nested more than ${MAX_JSON_DEPTH} levels deep (at ${deep.length > 80 ? `${deep.slice(0, 80)}…` : deep})`, {
+      hint: 'an app definition is a few levels deep; check the file is the app definition you meant',
+    });
   const lines = new Map<string, number>();
   try {
     indexLines(text, lines);

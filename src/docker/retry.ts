@@ -16,15 +16,32 @@ export function backoffDelay(retry: number, baseDelayMs: number, maxDelayMs = 30
   return Math.round(exp * (0.75 + 0.25 * random()));
 }
 
+function abortableDelay(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal!.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 export async function withRetry<T>(operation: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await operation(attempt);
     } catch (error) {
-      if (attempt >= options.retries || !options.isTransient(error) || options.signal?.aborted) throw error;
+      // Stopped (SIGINT/SIGTERM): no further attempt; the stop's reason, not the failure it caused.
+      if (options.signal?.aborted) throw options.signal.reason;
+      if (attempt >= options.retries || !options.isTransient(error)) throw error;
       const delay = backoffDelay(attempt, options.baseDelayMs, options.maxDelayMs);
       options.onRetry?.(error, attempt + 1, delay);
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      await abortableDelay(delay, options.signal);
     }
   }
 }

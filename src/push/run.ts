@@ -11,7 +11,7 @@ import { credentialPlaces, findCredentials, type FoundCredentials } from '../doc
 import { eventError, readProgress } from '../docker/progress.js';
 import { parseImageReference } from '../docker/reference.js';
 import { isAuthMessage, isTransientMessage, withRetry } from '../docker/retry.js';
-import { OperationFailedError, UnreachableError, UsageError } from '../errors.js';
+import { InterruptedError, OperationFailedError, UnreachableError, UsageError } from '../errors.js';
 
 export interface PushOptions {
   image: string;
@@ -70,6 +70,8 @@ export async function pushImage(options: PushOptions, ctx: RunContext): Promise<
         ctx.reporter.warn(`push of ${ref.full} failed: ${(e as Error).message}; retry ${attempt} of ${retries} in ${delay} ms`),
     },
   ).catch((error: unknown) => {
+    if (error instanceof InterruptedError)
+      throw error.leaving(`no further attempt after ${attempts}; ${ref.full} is in the registry only if the engine had finished pushing it (run bbm push again)`);
     if (error instanceof TransientPushError || isEngineConnectionError(error)) {
       throw new UnreachableError(`could not push ${ref.full} to ${registryName} after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${(error as Error).message}`, {
         hint: `check that the registry ${registryName} is up and reachable from the Docker engine (the engine does the push, not bbm)`,
