@@ -11,6 +11,11 @@
 #   --build-arg TOOLCHAIN_PACKAGES="golang-go"                           (type go)
 # and a worker entry in ci.config.ts saying which types that worker builds.
 #
+# The worker (build argument WORKER): `buildbot-worker` (the default: Buildbot's Python worker, PB) or
+# `bbm` (`bbm worker`, TypeScript, msgpack_experimental_v7: docs/worker.md). The bbm variant installs no
+# buildbot-worker, so the image has Python only when TOOLCHAIN_PACKAGES asks for it, e.g.
+#   --build-arg WORKER=bbm --build-arg TOOLCHAIN_PACKAGES=""          (types docker and node: no Python)
+#
 # Bases (build arguments): production NODE_IMAGE=node:20-bookworm-slim; locally (no registry)
 # NODE_IMAGE=bbm-local/node:20 made by scripts/images.sh. Both are Debian 12.
 # Build context: the repository root after `npm ci && npm run build` (.dockerignore keeps it small).
@@ -28,9 +33,13 @@ RUN rm -rf buildbot \
 
 FROM ${NODE_IMAGE}
 ARG TOOLCHAIN_PACKAGES="python3-venv python3-pip python3-pytest python3-setuptools python3-wheel"
-ENV LANG=C.UTF-8 PYTHONUNBUFFERED=1
-RUN set -eu; export DEBIAN_FRONTEND=noninteractive; apt-get update -qq \
- && apt-get install -y -qq --no-install-recommends buildbot-worker git ca-certificates haproxy procps $TOOLCHAIN_PACKAGES >/dev/null \
+ARG WORKER=buildbot-worker
+ENV LANG=C.UTF-8 PYTHONUNBUFFERED=1 BBM_WORKER_KIND=${WORKER}
+RUN set -eu; export DEBIAN_FRONTEND=noninteractive; \
+    case "$WORKER" in buildbot-worker) worker_packages=buildbot-worker ;; bbm) worker_packages= ;; \
+      *) echo "WORKER must be buildbot-worker or bbm, not '$WORKER'" >&2; exit 2 ;; esac; \
+    apt-get update -qq \
+ && apt-get install -y -qq --no-install-recommends $worker_packages git ca-certificates haproxy procps $TOOLCHAIN_PACKAGES >/dev/null \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin \
  && git config --system --add safe.directory '*'
 COPY --from=package /opt/bbm /opt/bbm

@@ -5,7 +5,7 @@
 #
 # Worker environment (docker-compose.yml sets it):
 #   BBM_WORKER_NAME            the worker's name in master.cfg                 (default worker-1)
-#   BBM_MASTER_HOST, BBM_MASTER_PORT   the master's PB port                    (127.0.0.1:9989)
+#   BBM_MASTER_HOST, BBM_MASTER_PORT   the master's PB port, or its msgpack port for bbm (127.0.0.1:9989)
 #   BBM_WORKER_PASSWORD_FILE   the file holding the worker's password, a mounted secret
 #                                                                  (/run/secrets/worker-password)
 #   BBM_STEP_<X>=value         reaches the build steps as BBM_<X> (e.g. BBM_STEP_TIMEOUT=300: bbm deploy's
@@ -25,6 +25,13 @@ password_file=${BBM_WORKER_PASSWORD_FILE:-/run/secrets/worker-password}
 mkdir -p "$basedir/info"
 hostname >"$basedir/info/host"
 printf 'buildbot-marathon worker image: Node.js %s, bbm %s\n' "$(node --version)" "$(bbm --version 2>/dev/null || echo '?')" >"$basedir/info/admin"
+if [ "${BBM_WORKER_KIND:-buildbot-worker}" = bbm ]; then
+  # bbm worker (msgpack_experimental_v7): BBM_MASTER_PORT is the master's msgpack port. It reads the
+  # password file itself and hands steps only PATH, HOME, LANG… and BBM_STEP_* as BBM_* (docs/worker.md).
+  cd "$basedir"
+  export HOME=/var/lib/buildbot LANG=C.UTF-8
+  exec bbm worker --master "$host:$port" --name "$name" --password-file "$password_file" --basedir "$basedir"
+fi
 python3 /opt/bbm-worker/write_tac.py "$basedir" "$host" "$port" "$name" "$password_file"
 rm -f "$basedir/twistd.pid"
 cd "$basedir"
