@@ -64,6 +64,8 @@ export interface ResolvedApp {
   healthChecks: ResolvedHealthCheck[];
   upgradeStrategy: { maximumOverCapacity: number; minimumHealthCapacity: number };
   user?: string;
+  /** Seconds between SIGTERM and SIGKILL when a task is stopped (absent: Mesos' Docker executor kills at once). */
+  taskKillGracePeriodSeconds?: number;
   dependencies?: string[];
   version: string;
   versionInfo: { lastScalingAt: string; lastConfigChangeAt: string };

@@ -773,7 +773,10 @@ export class Engine {
     if (details?.ipAddress) t.ip = details.ipAddress;
     t.state = 'TASK_RUNNING';
     t.startedAt = isoNow(t.startedMs);
-    for (const h of t.health) h.nextAt = Date.now() + 300;
+    app.healthChecks.forEach((hc, i) => {
+      const h = t.health[i];
+      if (h) h.nextAt = firstProbeAt(hc, t.startedMs);
+    });
     this.statusUpdate(t, 'TASK_RUNNING');
     if (t.killing) await this.finishKill(t);
     else this.kick();
@@ -892,7 +895,11 @@ export class Engine {
   private async finishKill(t: TaskRecord): Promise<void> {
     try {
       if (t.containerId) {
-        await this.o.runtime.stop(t.containerId, this.o.killGraceSeconds);
+        // Marathon hands taskKillGracePeriodSeconds to Mesos as the task's kill policy
+        // (state/AppDefinition.scala taskKillGracePeriod); without one, Mesos' Docker executor
+        // stops with its --docker_stop_timeout, 0 by default (apache/mesos src/docker/executor.cpp,
+        // src/slave/flags.cpp): `docker stop -t 0`, SIGTERM then SIGKILL at once.
+        await this.o.runtime.stop(t.containerId, t.app.taskKillGracePeriodSeconds ?? 0);
         await this.o.runtime.remove(t.containerId);
       }
     } catch (e) {
@@ -1059,6 +1066,22 @@ export class Engine {
   subscribe(listener: (e: MarathonEvent) => void): () => void {
     return this.o.bus.subscribe(listener);
   }
+
+  /** Events the SSE layer itself raises (a stream attached or detached). */
+  publish(eventType: string, fields: Record<string, unknown>): void {
+    this.o.bus.publish(eventType, fields);
+  }
+}
+
+/**
+ * When a new task's first health probe runs. Mesos-level checks wait `delaySeconds` (default 15)
+ * after the task starts, as the agent's health checker does (apache/mesos
+ * src/checks/health_checker.cpp; Marathon passes the field on as `delay_seconds`, mesosphere/marathon
+ * src/main/scala/mesosphere/marathon/core/health/HealthCheck.scala MesosHttpHealthCheck). Marathon-level ones start at once (a difference: Marathon
+ * waits for its health check actor's first round).
+ */
+export function firstProbeAt(hc: ResolvedHealthCheck, startedMs: number): number {
+  return startedMs + (hc.protocol.startsWith('MESOS_') ? Math.max(300, hc.delaySeconds * 1000) : 300);
 }
 
 /** Waits for p, at most ms (stopping must not hang on a Docker engine that does not answer). */

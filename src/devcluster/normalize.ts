@@ -98,6 +98,7 @@ const TOP: Record<string, Kind> = {
   readinessChecks: 'array',
   unreachableStrategy: 'object',
   tty: 'boolean',
+  taskKillGracePeriodSeconds: 'int',
 };
 
 function readTyped(body: Json, p: Problems): void {
@@ -228,6 +229,9 @@ export function resolveApp(raw: unknown, options: ResolveOptions): Resolution {
   delete body.version;
   const dockerJson = isObject(body.container) && isObject(body.container.docker) ? body.container.docker : undefined;
   if (body.uris !== undefined && body.fetch !== undefined) semantic.add('/', 'You cannot specify both uris and fetch fields');
+  // AppNormalization.scala NetworkTranslation: a docker network type NONE has no 1.5 form and is
+  // refused ("unsupported docker network type"), with or without port mappings.
+  if (dockerJson?.network === 'NONE') semantic.add('/container/docker/network', 'unsupported docker network type NONE: use networks [{"mode":"host"}] or [{"mode":"container/bridge"}]');
   if (dockerJson && dockerJson.network !== undefined && body.networks !== undefined)
     semantic.add('/', 'container.docker.network may not be combined with networks: use networks only (Marathon 1.5+)');
 
@@ -313,6 +317,7 @@ function applyDefaults(b: Json, p: Problems): ResolvedApp {
   if (typeof b.cmd === 'string') app.cmd = b.cmd;
   if (Array.isArray(b.args)) app.args = b.args as string[];
   if (typeof b.user === 'string') app.user = b.user;
+  if (typeof b.taskKillGracePeriodSeconds === 'number') app.taskKillGracePeriodSeconds = b.taskKillGracePeriodSeconds;
   if (isObject(b.env) && Object.keys(b.env).length > 0) app.env = b.env;
   if (Array.isArray(b.constraints) && b.constraints.length > 0) app.constraints = b.constraints as string[][];
   if (Array.isArray(b.dependencies) && b.dependencies.length > 0) app.dependencies = (b.dependencies as string[]).map(canonicalId);
@@ -418,6 +423,7 @@ function validate(app: ResolvedApp, body: Json, p: Problems): void {
   nonNegative('/disk', app.disk);
   nonNegative('/gpus', app.gpus);
   nonNegative('/instances', app.instances);
+  if (app.taskKillGracePeriodSeconds !== undefined) nonNegative('/taskKillGracePeriodSeconds', app.taskKillGracePeriodSeconds);
   if (app.backoffSeconds < 0) p.add('/backoffSeconds', `got ${app.backoffSeconds}, expected 0 or more`);
   if (app.backoffFactor < 1) p.add('/backoffFactor', `got ${app.backoffFactor}, expected 1.0 or more`);
   const unit = (path: string, v: number) => {
@@ -477,6 +483,7 @@ function validate(app: ResolvedApp, body: Json, p: Problems): void {
     if (h.gracePeriodSeconds < 0) p.add(`${at}/gracePeriodSeconds`, `got ${h.gracePeriodSeconds}, expected 0 or more`);
     if (h.intervalSeconds < 1) p.add(`${at}/intervalSeconds`, `got ${h.intervalSeconds}, expected 1 or more`);
     if (h.timeoutSeconds < 1) p.add(`${at}/timeoutSeconds`, `got ${h.timeoutSeconds}, expected 1 or more`);
+    if (h.delaySeconds < 0) p.add(`${at}/delaySeconds`, `got ${h.delaySeconds}, expected 0 or more`);
     if (h.maxConsecutiveFailures < 0) p.add(`${at}/maxConsecutiveFailures`, `got ${h.maxConsecutiveFailures}, expected 0 or more`);
     if (h.protocol === 'COMMAND') {
       if (!h.command || typeof h.command.value !== 'string') p.add(`${at}/command`, 'not defined');

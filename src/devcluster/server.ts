@@ -404,14 +404,21 @@ function events(engine: Engine, info: ServerInfo, streams: Set<ServerResponse>, 
   const send = (e: MarathonEvent) => {
     if (live() && (filter.size === 0 || filter.has(e.eventType))) res.write(sseFrame(e));
   };
-  // Sent first whatever the filter: it tells the client its subscription is live.
-  res.write(sseFrame({ remoteAddress, eventType: 'event_stream_attached', timestamp: isoNow() }));
+  // As HttpEventStreamHandleActor.preStart: subscribe, then publish event_stream_attached on the
+  // bus, so every stream whose event_type filter admits it sees it (this one included); and
+  // event_stream_detached when it ends (postStop). mesosphere/marathon
+  // src/main/scala/mesosphere/marathon/core/event/impl/stream/HttpEventStreamHandleActor.scala
   const unsubscribe = engine.subscribe(send);
+  engine.publish('event_stream_attached', { remoteAddress });
   const heartbeat = setInterval(() => live() && res.write(SSE_HEARTBEAT), info.heartbeatMs);
+  let closed = false;
   const close = () => {
+    if (closed) return;
+    closed = true;
     clearInterval(heartbeat);
     unsubscribe();
     streams.delete(res);
+    engine.publish('event_stream_detached', { remoteAddress });
   };
   req.socket.once('close', close);
   res.once('close', close);

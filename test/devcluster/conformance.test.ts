@@ -193,6 +193,10 @@ d('bbm devcluster conformance with recorded Marathon bodies', () => {
       [{ cmd: 'x', upgradeStrategy: { maximumOverCapacity: -0.5 } }, '/upgradeStrategy/maximumOverCapacity', 'is less than 0'],
       [{ cmd: 'x', instances: -1 }, '/instances', /0 or more/],
       [{ cmd: 'x', healthChecks: [{ protocol: 'MESOS_TCP' }, { protocol: 'TCP' }] }, '/healthChecks', /mix|one Mesos/],
+      // AppNormalization.scala NetworkTranslation refuses the docker network type NONE
+      [{ cmd: 'x', container: { type: 'DOCKER', docker: { image: 'i', network: 'NONE', portMappings: [{ containerPort: 80 }] } } }, '/container/docker/network', /unsupported docker network type NONE/],
+      [{ cmd: 'x', taskKillGracePeriodSeconds: -1 }, '/taskKillGracePeriodSeconds', /0 or more/],
+      [{ cmd: 'x', healthChecks: [{ protocol: 'MESOS_TCP', delaySeconds: -1 }] }, '/healthChecks(0)/delaySeconds', /0 or more/],
     ];
     for (const [body, where, message] of cases) {
       const r = await call(dc.url, 'PUT', '/v2/apps/bad', body);
@@ -230,17 +234,28 @@ d('bbm devcluster conformance with recorded Marathon bodies', () => {
     expect((await call(dc.url, 'GET', '/v2/info')).status).toBe(200);
   });
 
-  it('serves /v2/events only for exactly Accept: text/event-stream, filters by event_type', async () => {
+  it('serves /v2/events only for exactly Accept: text/event-stream, filters by event_type (event_stream_attached too)', async () => {
     for (const accept of ['text/event-stream, */*', 'application/json', '*/*']) {
       const r = await call(dc.url, 'GET', '/v2/events', undefined, { accept });
       expect(r.status, accept).toBe(405);
       expect(r.text).toMatch(/HTTP method GET is not supported by this URL/);
     }
+    // event_stream_attached goes over the bus like any event (HttpEventStreamHandleActor.preStart):
+    // every stream sees it, as its event_type filter allows. An unfiltered stream shows when the
+    // filtered one is subscribed.
+    const all = collectEvents(dc.url);
+    await until('attached', async () => all.events.some((e) => e.event === 'event_stream_attached'), 20_000);
     const only = collectEvents(dc.url, '?event_type=api_post_event&event_type=deployment_success');
-    await until('attached', async () => {
+    await until('the filtered stream attached', async () => {
       if (only.failure()) throw only.failure();
-      return only.events.length > 0;
+      return all.events.filter((e) => e.event === 'event_stream_attached').length === 2;
     }, 20_000);
+    const attachedOnly = collectEvents(dc.url, '?event_type=event_stream_attached');
+    await until('its own attach event', async () => attachedOnly.events.length > 0, 20_000);
+    expect(attachedOnly.events[0]!.data).toMatchObject({ eventType: 'event_stream_attached', remoteAddress: expect.any(String) });
+    attachedOnly.stop();
+    await until('event_stream_detached', async () => all.events.some((e) => e.event === 'event_stream_detached'), 20_000);
+    all.stop();
     expect(appDefinitionErrors({ id: '/events-app', cmd: 'sleep 1', instances: 0 })).toEqual([]);
     const r = await call(dc.url, 'PUT', '/v2/apps/events-app', { cmd: 'sleep 1', instances: 0 });
     await deploymentGone(dc.url, r.json.deploymentId);
@@ -248,7 +263,7 @@ d('bbm devcluster conformance with recorded Marathon bodies', () => {
     // heartbeats: a bare CRLF between frames (every 10 s by default; 300 ms in this suite)
     await until('a heartbeat', async () => /\r\n\r\n\r\n/.test(only.raw()), 20_000);
     only.stop();
-    expect(new Set(only.events.map((e) => e.event))).toEqual(new Set(['event_stream_attached', 'api_post_event', 'deployment_success']));
+    expect(new Set(only.events.map((e) => e.event))).toEqual(new Set(['api_post_event', 'deployment_success']));
     const post = only.events.find((e) => e.event === 'api_post_event')!.data;
     expect(post).toMatchObject({ eventType: 'api_post_event', uri: '/v2/apps/events-app', appDefinition: { id: '/events-app' } });
     expect(post.timestamp).toMatch(ISO);

@@ -44,7 +44,7 @@ d('bbm devcluster task features (real containers)', () => {
       mem: 48,
       env: { GREETING: 'hi; $(touch /tmp/x) "quoted"' },
       portDefinitions: [{ port: 0, name: 'http' }],
-      healthChecks: [{ protocol: 'MESOS_HTTP', path: '/', portIndex: 0, gracePeriodSeconds: 5, intervalSeconds: 1, timeoutSeconds: 3, maxConsecutiveFailures: 3 }],
+      healthChecks: [{ protocol: 'MESOS_HTTP', path: '/', portIndex: 0, gracePeriodSeconds: 5, intervalSeconds: 1, timeoutSeconds: 3, maxConsecutiveFailures: 3, delaySeconds: 1 }],
     };
     expect(appDefinitionErrors(def)).toEqual([]);
     const r = await call(dc.url, 'PUT', '/v2/apps/feat/host', def);
@@ -76,7 +76,7 @@ d('bbm devcluster task features (real containers)', () => {
       instances: 1,
       networks: [{ mode: 'container/bridge' }],
       container: { type: 'DOCKER', docker: { image: BASE_IMAGE }, portMappings: [{ containerPort: 8080, hostPort: 0, name: 'web' }] },
-      healthChecks: [{ protocol: 'MESOS_TCP', portIndex: 0, gracePeriodSeconds: 5, intervalSeconds: 1, timeoutSeconds: 3, maxConsecutiveFailures: 3 }],
+      healthChecks: [{ protocol: 'MESOS_TCP', portIndex: 0, gracePeriodSeconds: 5, intervalSeconds: 1, timeoutSeconds: 3, maxConsecutiveFailures: 3, delaySeconds: 1 }],
     };
     expect(appDefinitionErrors(def)).toEqual([]);
     const r = await call(dc.url, 'PUT', '/v2/apps/feat/args', def);

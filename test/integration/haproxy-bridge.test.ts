@@ -28,11 +28,13 @@ function appDefinition(servicePort: number, version: string, instances: number) 
     container: { type: 'DOCKER', docker: { image: BASE_IMAGE }, portMappings: [{ containerPort: 8080, hostPort: 0, servicePort, protocol: 'tcp' }] },
     // The body names the version and the task, so the test sees which task answered. Like any
     // app that wants zero failed requests behind a balancer, it keeps serving for a moment
-    // after SIGTERM (the engine's kill grace period is 3 s) while the bridge takes it out.
+    // after SIGTERM while the bridge takes it out, and says how long it needs: without
+    // taskKillGracePeriodSeconds the engine kills at once, as Mesos' Docker executor does.
     cmd: `mkdir -p /www && echo ${version}-$MESOS_TASK_ID > /www/index.html && httpd -f -p 8080 -h /www & pid=$!; trap 'sleep 2; kill $pid' TERM; wait $pid; wait $pid`,
     env: { VERSION: version },
+    taskKillGracePeriodSeconds: 5,
     labels: { HAPROXY_GROUP: 'external', HAPROXY_0_MODE: 'http' },
-    healthChecks: [{ protocol: 'MESOS_HTTP', portIndex: 0, path: '/', gracePeriodSeconds: 30, intervalSeconds: 1, timeoutSeconds: 2, maxConsecutiveFailures: 3 }],
+    healthChecks: [{ protocol: 'MESOS_HTTP', portIndex: 0, path: '/', gracePeriodSeconds: 30, intervalSeconds: 1, timeoutSeconds: 2, maxConsecutiveFailures: 3, delaySeconds: 1 }],
     upgradeStrategy: { minimumHealthCapacity: 1, maximumOverCapacity: 0.5 },
   };
 }
