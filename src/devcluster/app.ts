@@ -4,24 +4,26 @@
  * runtime fields (counts, tasks, deployments).
  */
 import { servicePortsOf as marathonServicePorts } from '../marathon/service-ports.js';
+import type { HealthCheckProtocol, Network, Protocol } from '../marathon/types.js';
+
 export interface ResolvedPortMapping {
   containerPort: number;
   hostPort?: number;
   servicePort: number;
-  protocol: string;
+  protocol: Protocol;
   name?: string;
   labels: Record<string, string>;
 }
 
 export interface ResolvedPortDefinition {
   port: number;
-  protocol: string;
+  protocol: Protocol;
   name?: string;
   labels: Record<string, string>;
 }
 
 export interface ResolvedHealthCheck {
-  protocol: 'HTTP' | 'HTTPS' | 'TCP' | 'MESOS_HTTP' | 'MESOS_HTTPS' | 'MESOS_TCP' | 'COMMAND';
+  protocol: HealthCheckProtocol;
   path?: string;
   portIndex?: number;
   port?: number;
@@ -31,7 +33,7 @@ export interface ResolvedHealthCheck {
   maxConsecutiveFailures: number;
   delaySeconds: number;
   ignoreHttp1xx?: boolean;
-  ipProtocol?: string;
+  ipProtocol?: 'IPv4' | 'IPv6';
   command?: { value: string };
 }
 
@@ -42,7 +44,7 @@ export interface ResolvedApp {
   backoffFactor: number;
   backoffSeconds: number;
   container?: {
-    type: string;
+    type: 'DOCKER' | 'MESOS';
     docker?: { forcePullImage: boolean; image: string; parameters: { key: string; value: string }[]; privileged: boolean };
     volumes: unknown[];
     portMappings?: ResolvedPortMapping[];
@@ -50,7 +52,7 @@ export interface ResolvedApp {
   constraints?: string[][];
   cpus: number;
   disk: number;
-  env?: Record<string, unknown>;
+  env?: Record<string, string | { secret: string }>;
   executor: string;
   fetch?: { uri: string; extract?: boolean; executable?: boolean; cache?: boolean }[];
   instances: number;
@@ -58,7 +60,7 @@ export interface ResolvedApp {
   maxLaunchDelaySeconds: number;
   mem: number;
   gpus: number;
-  networks: { mode: string; name?: string; labels?: Record<string, string> }[];
+  networks: Network[];
   portDefinitions?: ResolvedPortDefinition[];
   requirePorts: boolean;
   healthChecks: ResolvedHealthCheck[];

@@ -5,8 +5,7 @@
  * on the EventBus in Marathon 1.10's event shapes.
  */
 import { randomUUID } from 'node:crypto';
-import net from 'node:net';
-import type { MarathonEvent, TaskState } from '../marathon/types.js';
+import type { AppInfo, Deployment, MarathonEvent, QueueItem, Task, TaskFailure, TaskState } from '../marathon/types.js';
 import type { Reporter } from '../reporter.js';
 import type { ResolvedApp, ResolvedHealthCheck } from './app.js';
 import { isBridge, isHostNetworking, sameConfig, servicePortsOf } from './app.js';
@@ -15,7 +14,16 @@ import type { ContainerSpec, DockerRuntime, PortBinding } from './docker.js';
 import { LABEL_APP, LABEL_CLUSTER, LABEL_CONFIG, LABEL_ENGINE, LABEL_PORTS, LABEL_STAGED, LABEL_STATE, LABEL_TASK, LABEL_VERSION } from './docker.js';
 import type { EventBus } from './events.js';
 import { isoNow } from './events.js';
+import { containerSpec } from './container-spec.js';
 import { privilegeProblems } from './guard.js';
+import { probeTarget, recordProbe } from './health-state.js';
+import { HostPorts } from './host-ports.js';
+import { HttpError } from './http-error.js';
+import type { HealthState, TaskRecord } from './task-record.js';
+import { CONDITION, firstProbeAt, freshHealth, isReady } from './task-record.js';
+import { appView, deploymentView, planView, queueView, taskView } from './views.js';
+import type { Agent } from './views.js';
+import { within } from './within.js';
 import { probe } from './health.js';
 import { canonicalId, idProblems, safeAppId } from './ids.js';
 import { resolveApp } from './normalize.js';
@@ -23,15 +31,6 @@ import { assignServicePorts, ServicePortsExhausted } from './ports.js';
 import { planReplacement } from './replace.js';
 import type { ActionName, AppRecord, DeploymentRecord, StateStore } from './store.js';
 import { MAX_VERSIONS } from './store.js';
-
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: unknown,
-  ) {
-    super(typeof body === 'object' && body && 'message' in body ? String((body as { message: unknown }).message) : `HTTP ${status}`);
-  }
-}
 
 export interface EngineOptions {
   name: string;
@@ -53,36 +52,6 @@ export interface EngineOptions {
   allowPrivileged: boolean;
 }
 
-interface HealthState {
-  alive: boolean | null;
-  consecutiveFailures: number;
-  firstSuccess: string | null;
-  lastSuccess: string | null;
-  lastFailure: string | null;
-  lastFailureCause: string | null;
-  nextAt: number;
-  inFlight: boolean;
-}
-
-interface TaskRecord {
-  id: string;
-  instanceId: string;
-  appId: string;
-  version: string;
-  config: string;
-  /** The definition the task was launched with. */
-  app: ResolvedApp;
-  containerId?: string;
-  hostPorts: number[];
-  state: TaskState;
-  stagedAt: string;
-  startedAt?: string;
-  startedMs: number;
-  killing: boolean;
-  ip?: string;
-  health: HealthState[];
-}
-
 export interface UpsertOptions {
   force: boolean;
   partial: boolean;
@@ -96,7 +65,7 @@ const LOCKED_MESSAGE =
 
 export class Engine {
   private readonly tasks = new Map<string, TaskRecord>();
-  private readonly reservedPorts = new Set<number>();
+  private readonly hostPorts: HostPorts;
   private readonly backoff = new Map<string, { delayMs: number; nextAt: number }>();
   /** Why an app's next task cannot be placed (logged once per reason). */
   private readonly waiting = new Map<string, string>();
@@ -110,6 +79,7 @@ export class Engine {
 
   constructor(private readonly o: EngineOptions) {
     this.agentId = `bbm-devcluster-${o.name}-S0`;
+    this.hostPorts = new HostPorts(o.hostPortRange, () => [...this.tasks.values()].flatMap((t) => t.hostPorts));
   }
 
   private get state() {
@@ -194,22 +164,13 @@ export class Engine {
     return rec;
   }
 
-  appInfo(id: string, embed: { tasks: boolean; lastTaskFailure: boolean }): Record<string, unknown> {
+  appInfo(id: string, embed: { tasks: boolean; lastTaskFailure: boolean }): AppInfo {
     const rec = this.appRecord(id);
-    const tasks = this.tasksOf(id);
-    const running = tasks.filter((t) => t.state === 'TASK_RUNNING' && !t.killing);
-    const hasChecks = (t: TaskRecord) => t.app.healthChecks.length > 0;
-    const info: Record<string, unknown> = {
-      ...rec.current,
-      tasksStaged: tasks.filter((t) => t.state === 'TASK_STAGING').length,
-      tasksRunning: running.length,
-      tasksHealthy: running.filter((t) => hasChecks(t) && t.health.every((h) => h.alive === true)).length,
-      tasksUnhealthy: running.filter((t) => hasChecks(t) && t.health.some((h) => h.alive === false)).length,
-      deployments: this.deploymentsOf(id).map((d) => ({ id: d.id })),
-    };
-    if (embed.tasks) info.tasks = tasks.map((t) => this.taskJson(t));
-    if (embed.lastTaskFailure && rec.lastTaskFailure) info.lastTaskFailure = rec.lastTaskFailure;
-    return info;
+    return appView(rec.current, this.tasksOf(id), this.deploymentsOf(id), rec.lastTaskFailure, this.agent, embed);
+  }
+
+  private get agent(): Agent {
+    return { host: this.o.advertiseHost, agentId: this.agentId };
   }
 
   versions(id: string): string[] {
@@ -226,17 +187,17 @@ export class Engine {
     return [...this.tasks.values()].filter((t) => t.appId === appId).sort((a, b) => a.stagedAt.localeCompare(b.stagedAt) || a.id.localeCompare(b.id));
   }
 
-  appTasks(id: string): Record<string, unknown>[] {
+  appTasks(id: string): Task[] {
     this.appRecord(id);
-    return this.tasksOf(id).map((t) => this.taskJson(t));
+    return this.tasksOf(id).map((t) => taskView(t, this.agent));
   }
 
-  allTasks(states?: Set<string>): Record<string, unknown>[] {
+  allTasks(states?: Set<string>): Task[] {
     return [...this.tasks.values()]
       .filter((t) => t.appId in this.state.apps)
       .filter((t) => !states || states.has(t.state.replace(/^TASK_/, '').toLowerCase()))
       .sort((a, b) => a.appId.localeCompare(b.appId) || a.stagedAt.localeCompare(b.stagedAt))
-      .map((t) => this.taskJson(t));
+      .map((t) => taskView(t, this.agent));
   }
 
   /** For text/plain /v2/tasks: every app with its service ports and its tasks' host:port pairs. */
@@ -253,63 +214,14 @@ export class Engine {
     });
   }
 
-  private taskJson(t: TaskRecord): Record<string, unknown> {
-    const json: Record<string, unknown> = { appId: t.appId };
-    if (t.app.healthChecks.length > 0)
-      json.healthCheckResults = t.health
-        .filter((h) => h.alive !== null)
-        .map((h) => ({
-          alive: h.alive,
-          consecutiveFailures: h.consecutiveFailures,
-          firstSuccess: h.firstSuccess,
-          lastSuccess: h.lastSuccess,
-          lastFailure: h.lastFailure,
-          lastFailureCause: h.lastFailureCause,
-          instanceId: t.instanceId,
-        }));
-    Object.assign(json, {
-      host: this.o.advertiseHost,
-      id: t.id,
-      ipAddresses: [{ ipAddress: t.ip ?? this.o.advertiseHost, protocol: 'IPv4' }],
-      ports: t.hostPorts,
-      servicePorts: servicePortsOf(t.app),
-      slaveId: this.agentId,
-      state: t.killing ? 'TASK_KILLING' : t.state,
-      stagedAt: t.stagedAt,
-      ...(t.startedAt ? { startedAt: t.startedAt } : {}),
-      version: t.version,
-      localVolumes: [],
-      role: t.app.role,
-    });
-    return json;
-  }
-
   /* ------------------------------------------------------------------ deployments (read) */
 
   private deploymentsOf(appId: string): DeploymentRecord[] {
     return this.state.deployments.filter((d) => d.appId === appId);
   }
 
-  private plan(d: DeploymentRecord) {
-    const actions = [{ action: d.action, app: d.appId }];
-    return { id: d.id, steps: [{ actions }], version: d.version };
-  }
-
-  deploymentJson(d: DeploymentRecord): Record<string, unknown> {
-    return {
-      id: d.id,
-      version: d.version,
-      affectedApps: [d.appId],
-      affectedPods: [],
-      steps: [{ actions: [{ action: d.action, app: d.appId }] }],
-      currentActions: [{ action: d.action, app: d.appId, readinessCheckResults: [] }],
-      currentStep: 1,
-      totalSteps: 1,
-    };
-  }
-
-  deployments(): Record<string, unknown>[] {
-    return this.state.deployments.map((d) => this.deploymentJson(d));
+  deployments(): Deployment[] {
+    return this.state.deployments.map((d) => deploymentView(d));
   }
 
   /* ------------------------------------------------------------------ write side */
@@ -323,14 +235,14 @@ export class Engine {
 
   private dropDeployment(d: DeploymentRecord, reason: string): void {
     this.state.deployments = this.state.deployments.filter((x) => x !== d);
-    this.o.bus.publish('deployment_failed', { id: d.id, plan: this.plan(d), reason });
+    this.o.bus.publish('deployment_failed', { id: d.id, plan: planView(d), reason });
   }
 
   private startDeployment(appId: string, action: ActionName, original: ResolvedApp | null, target: ResolvedApp | null, version: string): DeploymentRecord {
     const d: DeploymentRecord = { id: randomUUID(), version, appId, action, original, target };
     this.state.deployments.push(d);
     this.o.bus.publish('group_change_success', { groupId: '/', version });
-    this.o.bus.publish('deployment_info', { plan: this.plan(d), currentStep: { actions: [{ action, app: appId }] } });
+    this.o.bus.publish('deployment_info', { plan: planView(d), currentStep: { actions: [{ action, app: appId }] } });
     this.kick();
     return d;
   }
@@ -405,7 +317,7 @@ export class Engine {
    * DELETE /v2/apps/{id}/tasks[/{taskId}]: kills tasks (Marathon replaces them); with `scale`
    * the app's instances go down by the number killed, in a ScaleApplication deployment.
    */
-  async killTasks(rawId: string, taskIds: string[] | undefined, scale: boolean, force: boolean): Promise<{ tasks: Record<string, unknown>[]; deployment?: DeploymentRecord }> {
+  async killTasks(rawId: string, taskIds: string[] | undefined, scale: boolean, force: boolean): Promise<{ tasks: Task[]; deployment?: DeploymentRecord }> {
     const id = Engine.pathId(rawId);
     const rec = this.appRecord(id);
     const victims = this.tasksOf(id).filter((t) => !t.killing && (taskIds === undefined || taskIds.includes(t.id)));
@@ -426,7 +338,7 @@ export class Engine {
       rec.versions = [...rec.versions, next].slice(-MAX_VERSIONS);
       deployment = this.startDeployment(id, 'ScaleApplication', original, next, version);
     }
-    const json = victims.map((t) => this.taskJson(t));
+    const json = victims.map((t) => taskView(t, this.agent));
     for (const t of victims) this.kill(t, 'killed through the API');
     await this.o.store.save();
     return { tasks: json, ...(deployment ? { deployment } : {}) };
@@ -440,8 +352,8 @@ export class Engine {
   }
 
   /** GET /v2/queue: apps with instances still to launch, their launch delay and why they wait. */
-  queue(): Record<string, unknown>[] {
-    const out: Record<string, unknown>[] = [];
+  queue(): QueueItem[] {
+    const out: QueueItem[] = [];
     for (const id of this.appIds()) {
       const dep = this.deploymentsOf(id)[0];
       const target = dep?.target ?? this.appRecord(id).current;
@@ -450,19 +362,7 @@ export class Engine {
       if (count === 0) continue;
       const b = this.backoff.get(id);
       const left = b ? Math.max(0, Math.ceil((b.nextAt - Date.now()) / 1000)) : 0;
-      const why = this.waiting.get(id);
-      out.push({
-        app: target,
-        count,
-        role: target.role,
-        delay: { timeLeftSeconds: left, overdue: left === 0 },
-        since: dep?.version ?? target.version,
-        processedOffersSummary: {
-          processedOffersCount: why ? 1 : 0,
-          unusedOffersCount: why ? 1 : 0,
-          rejectSummaryLastOffers: why ? [{ reason: why.startsWith('constraint') ? 'UnfulfilledConstraint' : 'InsufficientPorts', declined: 1, processed: 1 }] : [],
-        },
-      });
+      out.push(queueView(target, count, dep?.version ?? target.version, left, this.waiting.get(id)));
     }
     return out;
   }
@@ -560,40 +460,6 @@ export class Engine {
     else app.container?.portMappings?.forEach((m, i) => (m.servicePort = ports[i] ?? m.servicePort));
   }
 
-  private hostPortsInUse(): Set<number> {
-    const s = new Set(this.reservedPorts);
-    for (const t of this.tasks.values()) for (const p of t.hostPorts) s.add(p);
-    return s;
-  }
-
-  /** Host ports of a new task, in port order: fixed ones as given, the others allocated. */
-  private async taskHostPorts(app: ResolvedApp): Promise<number[]> {
-    const wanted = isHostNetworking(app)
-      ? (app.portDefinitions ?? []).map((d) => (app.requirePorts ? d.port : 0))
-      : (app.container?.portMappings ?? []).map((m) => m.hostPort ?? 0);
-    const dynamic = await this.allocateHostPorts(wanted.filter((p) => p === 0).length);
-    for (const p of wanted) if (p !== 0) this.reservedPorts.add(p);
-    return wanted.map((p) => (p !== 0 ? p : (dynamic.shift() as number)));
-  }
-
-  private async allocateHostPorts(count: number): Promise<number[]> {
-    const [lo, hi] = this.o.hostPortRange;
-    const inUse = this.hostPortsInUse();
-    const out: number[] = [];
-    for (let attempt = 0; out.length < count && attempt < 200; attempt++) {
-      const p = lo + Math.floor(Math.random() * (hi - lo + 1));
-      if (inUse.has(p) || out.includes(p)) continue;
-      this.reservedPorts.add(p);
-      if (await portFree(p)) out.push(p);
-      else this.reservedPorts.delete(p);
-    }
-    if (out.length < count) {
-      for (const p of out) this.reservedPorts.delete(p);
-      throw new Error(`no free host port in ${lo}-${hi}`);
-    }
-    return out;
-  }
-
   /* ------------------------------------------------------------------ reconcile loop */
 
   private lastWarning = '';
@@ -638,10 +504,6 @@ export class Engine {
     if (changed) await this.o.store.save();
   }
 
-  private ready(t: TaskRecord): boolean {
-    return t.state === 'TASK_RUNNING' && !t.killing && t.health.every((h) => h.alive === true);
-  }
-
   /** One step of a deployment; true when it finished. */
   private stepDeployment(d: DeploymentRecord): boolean {
     const all = this.tasksOf(d.appId);
@@ -662,7 +524,7 @@ export class Engine {
       tasks: active.map((t) => ({
         id: t.id,
         current: t.config === target.versionInfo.lastConfigChangeAt,
-        ready: this.ready(t),
+        ready: isReady(t),
         stagedAt: Date.parse(t.stagedAt),
       })),
     });
@@ -680,7 +542,7 @@ export class Engine {
 
   private finish(d: DeploymentRecord): void {
     this.state.deployments = this.state.deployments.filter((x) => x !== d);
-    const plan = this.plan(d);
+    const plan = planView(d);
     this.o.bus.publish('deployment_step_success', { plan, currentStep: { actions: plan.steps[0]?.actions ?? [] } });
     this.o.bus.publish('deployment_success', { id: d.id, plan });
   }
@@ -691,7 +553,7 @@ export class Engine {
     if (active.length < app.instances) this.launch(app, app.instances - active.length);
     else if (active.length > app.instances) {
       const order = [...active].sort((a, b) => {
-        if (this.ready(a) !== this.ready(b)) return this.ready(a) ? 1 : -1;
+        if (isReady(a) !== isReady(b)) return isReady(a) ? 1 : -1;
         return app.killSelection === 'YOUNGEST_FIRST' ? b.stagedAt.localeCompare(a.stagedAt) : a.stagedAt.localeCompare(b.stagedAt);
       });
       for (const t of order.slice(0, active.length - app.instances)) this.kill(t, 'scaled down');
@@ -712,13 +574,9 @@ export class Engine {
       ports: t.hostPorts,
       version: t.version,
     });
-    const condition: Record<string, string> = {
-      TASK_STAGING: 'Staging', TASK_RUNNING: 'Running', TASK_KILLING: 'Killing', TASK_KILLED: 'Killed',
-      TASK_FAILED: 'Failed', TASK_FINISHED: 'Finished', TASK_LOST: 'Unreachable', TASK_ERROR: 'Error',
-    };
     this.o.bus.publish('instance_changed_event', {
       instanceId: t.instanceId,
-      condition: condition[status] ?? 'Unknown',
+      condition: CONDITION[status] ?? 'Unknown',
       runSpecId: t.appId,
       agentId: this.agentId,
       host: this.o.advertiseHost,
@@ -732,7 +590,7 @@ export class Engine {
     if (b && Date.now() < b.nextAt) return;
     for (let i = 0; i < count; i++) {
       const ofApp = this.tasksOf(app.id).filter((t) => !t.killing).length;
-      const why = unplaceableReason(app, this.o.advertiseHost, ofApp, this.hostPortsInUse());
+      const why = unplaceableReason(app, this.o.advertiseHost, ofApp, this.hostPorts.inUse());
       if (why) {
         if (this.waiting.get(app.id) !== why) this.o.reporter.warn(`devcluster: cannot place a task of ${app.id}: ${why}; waiting (as Marathon does)`);
         this.waiting.set(app.id, why);
@@ -762,11 +620,18 @@ export class Engine {
 
   private async runTask(t: TaskRecord): Promise<void> {
     const app = t.app;
-    t.hostPorts = await this.taskHostPorts(app);
-    const spec = this.containerSpec(t);
+    t.hostPorts = await this.hostPorts.forTask(app);
+    const spec = containerSpec(t, {
+      name: this.o.name,
+      stateId: this.stateId,
+      engineUrl: this.engineUrl,
+      advertiseHost: this.o.advertiseHost,
+      bindAddress: this.o.bindAddress,
+      defaultImage: this.o.defaultImage,
+    });
     const id = await this.o.runtime.run(spec);
     if (this.stopped) return;
-    for (const p of t.hostPorts) this.reservedPorts.delete(p);
+    this.hostPorts.release(t.hostPorts);
     t.containerId = id;
     t.startedMs = Date.now();
     const details = await this.o.runtime.inspect(id).catch(() => undefined);
@@ -782,75 +647,6 @@ export class Engine {
     else this.kick();
   }
 
-  private containerSpec(t: TaskRecord): ContainerSpec {
-    const app = t.app;
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(app.env ?? {})) if (typeof v === 'string') env[k] = v;
-    const bridge = isBridge(app);
-    const names = bridge ? (app.container?.portMappings ?? []).map((m) => m.name) : (app.portDefinitions ?? []).map((d) => d.name);
-    t.hostPorts.forEach((p, i) => {
-      env[`PORT${i}`] = String(p);
-      const name = names[i];
-      if (name) env[`PORT_${name.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}`] = String(p);
-    });
-    if (t.hostPorts.length > 0) {
-      env.PORT = String(t.hostPorts[0]);
-      env.PORTS = t.hostPorts.join(',');
-    }
-    Object.assign(env, {
-      HOST: this.o.advertiseHost,
-      MARATHON_APP_ID: app.id,
-      MARATHON_APP_VERSION: app.version,
-      MARATHON_APP_DOCKER_IMAGE: app.container?.docker?.image ?? '',
-      MARATHON_APP_RESOURCE_CPUS: String(app.cpus),
-      MARATHON_APP_RESOURCE_MEM: String(app.mem),
-      MESOS_TASK_ID: t.id,
-    });
-    for (const [k, v] of Object.entries(app.labels)) {
-      const key = `MARATHON_APP_LABEL_${k.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}`;
-      if (key.length < 200 && !/[\0\n=]/.test(v)) env[key] = v;
-    }
-    const ports: PortBinding[] = [];
-    if (bridge)
-      (app.container?.portMappings ?? []).forEach((m, i) => {
-        const hostPort = t.hostPorts[i];
-        if (hostPort === undefined) return;
-        const containerPort = m.containerPort === 0 ? hostPort : m.containerPort;
-        for (const proto of m.protocol.split(',')) ports.push({ containerPort, hostPort, protocol: proto === 'udp' ? 'udp' : 'tcp' });
-      });
-    const labels: Record<string, string> = {
-      [LABEL_CLUSTER]: this.o.name,
-      [LABEL_STATE]: this.stateId,
-      [LABEL_ENGINE]: this.engineUrl,
-      [LABEL_APP]: app.id,
-      [LABEL_TASK]: t.id,
-      [LABEL_VERSION]: app.version,
-      [LABEL_CONFIG]: app.versionInfo.lastConfigChangeAt,
-      [LABEL_PORTS]: JSON.stringify(t.hostPorts),
-      [LABEL_STAGED]: t.stagedAt,
-    };
-    const spec: ContainerSpec = {
-      name: `bbm-dc-${this.o.name}-${t.instanceId}`.slice(0, 250),
-      image: app.container?.docker?.image ?? this.o.defaultImage,
-      forcePull: app.container?.docker?.forcePullImage ?? false,
-      env,
-      labels,
-      network: bridge ? 'bridge' : 'host',
-      bindAddress: this.o.bindAddress,
-      ports,
-      cpus: app.cpus,
-      memMiB: app.mem,
-      privileged: app.container?.docker?.privileged ?? false,
-    };
-    // Mesos runs `cmd` through a shell (overriding the entrypoint) and `args` as the image's command.
-    if (app.cmd !== undefined) {
-      spec.entrypoint = ['/bin/sh', '-c'];
-      spec.cmd = [app.cmd];
-    } else if (app.args && app.args.length > 0) spec.cmd = app.args;
-    if (app.user) spec.user = app.user;
-    return spec;
-  }
-
   private bumpBackoff(app: ResolvedApp): void {
     const prev = this.backoff.get(app.id);
     const delayMs = prev ? Math.min(prev.delayMs * app.backoffFactor, app.maxLaunchDelaySeconds * 1000) : app.backoffSeconds * 1000;
@@ -860,7 +656,7 @@ export class Engine {
   private taskFailed(t: TaskRecord, message: string, status: TaskState = 'TASK_FAILED'): void {
     // after stop() Docker requests are cut on purpose: the task is not failed, the next start looks again
     if (this.stopped || !this.tasks.has(t.id)) return;
-    for (const p of t.hostPorts) this.reservedPorts.delete(p);
+    this.hostPorts.release(t.hostPorts);
     this.tasks.delete(t.id);
     this.o.reporter.warn(`devcluster: task ${t.id} ${status}: ${message}`);
     this.statusUpdate(t, status, message);
@@ -986,7 +782,7 @@ export class Engine {
       t.app.healthChecks.forEach((hc, i) => {
         const h = t.health[i];
         if (!h || h.inFlight || now < h.nextAt) return;
-        const target = this.probeTarget(t, hc);
+        const target = probeTarget(t, hc, this.o.bindAddress);
         h.inFlight = true;
         h.nextAt = now + hc.intervalSeconds * 1000;
         const run = target ? probe(target) : Promise.resolve('no port to check');
@@ -998,68 +794,33 @@ export class Engine {
     }
   }
 
-  private probeTarget(t: TaskRecord, hc: ResolvedHealthCheck) {
-    const mesos = hc.protocol.startsWith('MESOS_');
-    const timeoutMs = hc.timeoutSeconds * 1000;
-    const base = { protocol: hc.protocol, timeoutMs, ...(hc.path !== undefined ? { path: hc.path } : {}), ...(hc.ignoreHttp1xx ? { ignoreHttp1xx: true } : {}) };
-    if (hc.port !== undefined) return { ...base, host: this.o.bindAddress, port: hc.port };
-    const i = hc.portIndex ?? 0;
-    if (mesos && isBridge(t.app) && t.ip) {
-      const m = t.app.container?.portMappings?.[i];
-      const port = m ? (m.containerPort === 0 ? t.hostPorts[i] : m.containerPort) : undefined;
-      return port === undefined ? undefined : { ...base, host: t.ip, port };
-    }
-    const port = t.hostPorts[i];
-    return port === undefined ? undefined : { ...base, host: this.o.bindAddress, port };
-  }
-
   private healthResult(t: TaskRecord, hc: ResolvedHealthCheck, h: HealthState, failure: string | undefined): void {
     const now = isoNow();
-    const changed = (alive: boolean) => {
-      this.o.bus.publish('health_status_changed_event', { appId: t.appId, instanceId: t.instanceId, version: t.version, alive });
-      this.o.bus.publish('instance_health_changed_event', { instanceId: t.instanceId, runSpecId: t.appId, healthy: alive, runSpecVersion: t.version });
-    };
-    if (failure === undefined) {
-      h.consecutiveFailures = 0;
-      h.lastSuccess = now;
-      h.firstSuccess ??= now;
-      if (h.alive !== true) {
-        h.alive = true;
-        changed(true);
+    const outcome = recordProbe(h, hc, failure, { iso: now, ms: Date.now() }, t.startedMs);
+    if (outcome.became !== undefined) {
+      this.o.bus.publish('health_status_changed_event', { appId: t.appId, instanceId: t.instanceId, version: t.version, alive: outcome.became });
+      this.o.bus.publish('instance_health_changed_event', { instanceId: t.instanceId, runSpecId: t.appId, healthy: outcome.became, runSpecVersion: t.version });
+      if (outcome.became) {
         this.backoff.delete(t.appId);
         this.kick();
       }
-      return;
     }
-    h.lastFailure = now;
-    h.lastFailureCause = failure;
-    const mesos = hc.protocol.startsWith('MESOS_');
-    const graceMs = (hc.gracePeriodSeconds + (mesos ? 0 : 0)) * 1000;
-    if (h.firstSuccess === null && Date.now() - t.startedMs < graceMs) return; // failures in the grace period do not count
-    h.consecutiveFailures += 1;
-    this.o.bus.publish('failed_health_check_event', { appId: t.appId, taskId: t.instanceId, instanceId: t.instanceId, healthCheck: hc });
-    if (h.alive !== false) {
-      h.alive = false;
-      changed(false);
-    }
-    const limit = hc.maxConsecutiveFailures;
-    const killNow = mesos ? h.consecutiveFailures > limit || limit === 0 : limit > 0 && h.consecutiveFailures >= limit;
-    if (killNow) {
-      this.o.bus.publish('unhealthy_instance_kill_event', {
-        appId: t.appId,
-        taskId: t.id,
-        instanceId: t.instanceId,
-        version: t.version,
-        reason: failure,
-        host: this.o.advertiseHost,
-        slaveId: this.agentId,
-      });
-      const rec = this.state.apps[t.appId];
-      if (rec)
-        rec.lastTaskFailure = { appId: t.appId, host: this.o.advertiseHost, message: `unhealthy: ${failure}`, state: 'TASK_KILLED', taskId: t.id, timestamp: now, version: t.version, slaveId: this.agentId };
-      this.bumpBackoff(t.app);
-      this.kill(t, `unhealthy: ${failure}`);
-    }
+    if (outcome.failed) this.o.bus.publish('failed_health_check_event', { appId: t.appId, taskId: t.instanceId, instanceId: t.instanceId, healthCheck: hc });
+    if (!outcome.kill) return;
+    this.o.bus.publish('unhealthy_instance_kill_event', {
+      appId: t.appId,
+      taskId: t.id,
+      instanceId: t.instanceId,
+      version: t.version,
+      reason: failure,
+      host: this.o.advertiseHost,
+      slaveId: this.agentId,
+    });
+    const rec = this.state.apps[t.appId];
+    if (rec)
+      rec.lastTaskFailure = { appId: t.appId, host: this.o.advertiseHost, message: `unhealthy: ${failure}`, state: 'TASK_KILLED', taskId: t.id, timestamp: now, version: t.version, slaveId: this.agentId };
+    this.bumpBackoff(t.app);
+    this.kill(t, `unhealthy: ${failure}`);
   }
 
   /** Events for the SSE layer. */
@@ -1071,39 +832,4 @@ export class Engine {
   publish(eventType: string, fields: Record<string, unknown>): void {
     this.o.bus.publish(eventType, fields);
   }
-}
-
-/**
- * When a new task's first health probe runs. Mesos-level checks wait `delaySeconds` (default 15)
- * after the task starts, as the agent's health checker does (apache/mesos
- * src/checks/health_checker.cpp; Marathon passes the field on as `delay_seconds`, mesosphere/marathon
- * src/main/scala/mesosphere/marathon/core/health/HealthCheck.scala MesosHttpHealthCheck). Marathon-level ones start at once (a difference: Marathon
- * waits for its health check actor's first round).
- */
-export function firstProbeAt(hc: ResolvedHealthCheck, startedMs: number): number {
-  return startedMs + (hc.protocol.startsWith('MESOS_') ? Math.max(300, hc.delaySeconds * 1000) : 300);
-}
-
-/** Waits for p, at most ms (stopping must not hang on a Docker engine that does not answer). */
-export function within(ms: number, p: Promise<unknown>): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    timer.unref();
-    p.then(
-      () => (clearTimeout(timer), resolve()),
-      () => (clearTimeout(timer), resolve()),
-    );
-  });
-}
-
-function freshHealth(): HealthState {
-  return { alive: null, consecutiveFailures: 0, firstSuccess: null, lastSuccess: null, lastFailure: null, lastFailureCause: null, nextAt: Date.now() + 300, inFlight: false };
-}
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.once('error', () => resolve(false));
-    s.listen({ port, host: '0.0.0.0', exclusive: true }, () => s.close(() => resolve(true)));
-  });
 }

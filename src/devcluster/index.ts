@@ -15,7 +15,8 @@ import type { Reporter } from '../reporter.js';
 import { silentReporter } from '../reporter.js';
 import { DockerRuntime } from './docker.js';
 import type { PullPolicy } from './docker.js';
-import { Engine, within } from './engine.js';
+import { Engine } from './engine.js';
+import { within } from './within.js';
 import { EventBus } from './events.js';
 import { isLoopback } from './guard.js';
 import { claimPresence, releasePresence } from './presence.js';
@@ -132,6 +133,9 @@ export async function startDevcluster(opts: DevclusterOptions): Promise<Devclust
     void handler(req, res, url);
   });
   let ready = false;
+  // Idle keep-alive connections stay open as long as Jetty keeps them (its 30 s idle timeout):
+  // Node's 5 s default races clients that reuse a connection just as the server drops it.
+  server.keepAliveTimeout = 30_000;
   server.on('connection', (s) => {
     sockets.add(s);
     s.once('close', () => sockets.delete(s));

@@ -5,6 +5,7 @@
  * is collected, each with Marathon's path syntax: `/container/portMappings(0)/hostPort`.
  * Pure: no I/O, no clock (the version is stamped by the engine).
  */
+import type { Network, Protocol } from '../marathon/types.js';
 import type { ResolvedApp, ResolvedHealthCheck, ResolvedPortDefinition, ResolvedPortMapping } from './app.js';
 import { canonicalId, idProblems, RAML_PATH_ID } from './ids.js';
 
@@ -150,6 +151,7 @@ function readTyped(body: Json, p: Problems): void {
       };
       for (const [k, kind] of Object.entries(kinds)) if (hc[k] !== undefined && hc[k] !== null) expect(p, `${at}/${k}`, hc[k], kind);
       if (typeof hc.protocol === 'string' && !HEALTH_PROTOCOLS.includes(hc.protocol)) p.add(`${at}/protocol`, 'error.expected.validenumvalue');
+      if (typeof hc.ipProtocol === 'string' && !['IPv4', 'IPv6'].includes(hc.ipProtocol)) p.add(`${at}/ipProtocol`, 'error.expected.validenumvalue');
     });
   if (isObject(body.upgradeStrategy)) {
     const u = body.upgradeStrategy;
@@ -263,7 +265,7 @@ function num(v: unknown, d: number): number {
   return typeof v === 'number' ? v : d;
 }
 
-const LEGACY_NETWORK: Record<string, string> = { BRIDGE: 'container/bridge', HOST: 'host', USER: 'container', NONE: 'container' };
+const LEGACY_NETWORK: Record<string, Network['mode']> = { BRIDGE: 'container/bridge', HOST: 'host', USER: 'container', NONE: 'container' };
 
 function applyDefaults(b: Json, p: Problems): ResolvedApp {
   const container = isObject(b.container) ? b.container : undefined;
@@ -271,7 +273,8 @@ function applyDefaults(b: Json, p: Problems): ResolvedApp {
   let networks: ResolvedApp['networks'];
   if (Array.isArray(b.networks) && b.networks.length > 0) {
     networks = (b.networks as Json[]).map((n) => {
-      const out: ResolvedApp['networks'][number] = { mode: typeof n.mode === 'string' ? n.mode : 'container' };
+      // the typed read admitted only Marathon's modes
+      const out: ResolvedApp['networks'][number] = { mode: typeof n.mode === 'string' ? (n.mode as Network['mode']) : 'container' };
       if (typeof n.name === 'string') out.name = n.name;
       if (isObject(n.labels)) out.labels = n.labels as Record<string, string>;
       return out;
@@ -318,7 +321,8 @@ function applyDefaults(b: Json, p: Problems): ResolvedApp {
   if (Array.isArray(b.args)) app.args = b.args as string[];
   if (typeof b.user === 'string') app.user = b.user;
   if (typeof b.taskKillGracePeriodSeconds === 'number') app.taskKillGracePeriodSeconds = b.taskKillGracePeriodSeconds;
-  if (isObject(b.env) && Object.keys(b.env).length > 0) app.env = b.env;
+  // the typed read allowed only strings and {secret} objects
+  if (isObject(b.env) && Object.keys(b.env).length > 0) app.env = b.env as NonNullable<ResolvedApp['env']>;
   if (Array.isArray(b.constraints) && b.constraints.length > 0) app.constraints = b.constraints as string[][];
   if (Array.isArray(b.dependencies) && b.dependencies.length > 0) app.dependencies = (b.dependencies as string[]).map(canonicalId);
   const fetch = Array.isArray(b.fetch)
@@ -335,7 +339,7 @@ function applyDefaults(b: Json, p: Problems): ResolvedApp {
         ? docker.portMappings
         : undefined;
     const out: NonNullable<ResolvedApp['container']> = {
-      type: typeof container.type === 'string' ? container.type : 'DOCKER',
+      type: container.type === 'MESOS' ? 'MESOS' : 'DOCKER',
       volumes: Array.isArray(container.volumes) ? container.volumes : [],
     };
     if (docker)
@@ -350,7 +354,7 @@ function applyDefaults(b: Json, p: Problems): ResolvedApp {
         const pm: ResolvedPortMapping = {
           containerPort: num(m.containerPort, 0),
           servicePort: num(m.servicePort, 0),
-          protocol: typeof m.protocol === 'string' ? m.protocol : 'tcp',
+          protocol: typeof m.protocol === 'string' ? (m.protocol as Protocol) : 'tcp', // checked by validate()
           labels: isObject(m.labels) ? (m.labels as Record<string, string>) : {},
         };
         if (typeof m.hostPort === 'number') pm.hostPort = m.hostPort;
@@ -369,7 +373,7 @@ function applyDefaults(b: Json, p: Problems): ResolvedApp {
     let defs: ResolvedPortDefinition[];
     if (Array.isArray(b.portDefinitions))
       defs = (b.portDefinitions as Json[]).map((d) => {
-        const pd: ResolvedPortDefinition = { port: num(d.port, 0), protocol: typeof d.protocol === 'string' ? d.protocol : 'tcp', labels: isObject(d.labels) ? (d.labels as Record<string, string>) : {} };
+        const pd: ResolvedPortDefinition = { port: num(d.port, 0), protocol: typeof d.protocol === 'string' ? (d.protocol as Protocol) : 'tcp', labels: isObject(d.labels) ? (d.labels as Record<string, string>) : {} };
         if (typeof d.name === 'string') pd.name = d.name;
         return pd;
       });
@@ -400,7 +404,7 @@ function resolveHealthCheck(h: Json): ResolvedHealthCheck {
   if (protocol === 'HTTP' || protocol === 'HTTPS') hc.ignoreHttp1xx = h.ignoreHttp1xx === true;
   if (typeof h.port === 'number') hc.port = h.port;
   else if (protocol !== 'COMMAND') hc.portIndex = num(h.portIndex, 0);
-  hc.ipProtocol = typeof h.ipProtocol === 'string' ? h.ipProtocol : 'IPv4';
+  hc.ipProtocol = h.ipProtocol === 'IPv6' ? 'IPv6' : 'IPv4';
   if (isObject(h.command)) hc.command = h.command as { value: string };
   return hc;
 }

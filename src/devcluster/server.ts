@@ -6,9 +6,9 @@
  * the engine.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { MarathonEvent } from '../marathon/types.js';
+import type { AppInfo, MarathonEvent, Task } from '../marathon/types.js';
 import type { Engine } from './engine.js';
-import { HttpError } from './engine.js';
+import { HttpError } from './http-error.js';
 import { isoNow, SSE_HEARTBEAT, sseFrame } from './events.js';
 import type { GuardOptions } from './guard.js';
 import { refusal } from './guard.js';
@@ -182,7 +182,7 @@ async function route(engine: Engine, info: ServerInfo, streams: Set<ServerRespon
     }
     const scale = flag(url, 'scale', false);
     const force = flag(url, 'force', false);
-    const killed: Record<string, unknown>[] = [];
+    const killed: Task[] = [];
     let last: { id: string; version: string } | undefined;
     for (const [app, taskIds] of byApp) {
       const r = await engine.killTasks(app, taskIds, scale, force);
@@ -290,7 +290,7 @@ function appId(raw: string | undefined): string {
   return `/${s}`.replace(/\/+$/, '') || '/';
 }
 
-function listApps(engine: Engine, url: URL): Record<string, unknown>[] {
+function listApps(engine: Engine, url: URL): AppInfo[] {
   const embed = new Set(url.searchParams.getAll('embed'));
   const idFilter = url.searchParams.get('id')?.toLowerCase();
   const cmdFilter = url.searchParams.get('cmd');

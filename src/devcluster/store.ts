@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { OperationFailedError } from '../errors.js';
+import type { TaskFailure } from '../marathon/types.js';
 import type { ResolvedApp } from './app.js';
 
 export type ActionName = 'StartApplication' | 'StopApplication' | 'ScaleApplication' | 'RestartApplication';
@@ -26,7 +27,7 @@ export interface AppRecord {
   current: ResolvedApp;
   /** Every stored version, oldest first (at most MAX_VERSIONS). */
   versions: ResolvedApp[];
-  lastTaskFailure?: Record<string, unknown>;
+  lastTaskFailure?: TaskFailure;
 }
 
 export interface State {

@@ -140,6 +140,33 @@ export interface Task {
   version: string;
   healthCheckResults?: HealthCheckResult[];
   localVolumes?: unknown[];
+  role?: string;
+}
+
+/** A failed or killed task, as `lastTaskFailure` of an app (mesosphere/marathon core/appinfo/TaskFailure). */
+export interface TaskFailure {
+  appId: string;
+  host: string;
+  message: string;
+  state: TaskState;
+  taskId: string;
+  timestamp: string;
+  version: string;
+  slaveId: string;
+}
+
+/** GET /v2/queue → { queue: QueueItem[] } (mesosphere/marathon api/v2/QueueResource.scala). */
+export interface QueueItem {
+  app: AppDefinition;
+  count: number;
+  role: string;
+  delay: { timeLeftSeconds: number; overdue: boolean };
+  since: string;
+  processedOffersSummary: {
+    processedOffersCount: number;
+    unusedOffersCount: number;
+    rejectSummaryLastOffers: { reason: string; declined: number; processed: number }[];
+  };
 }
 
 export interface DeploymentRef {
@@ -156,7 +183,7 @@ export interface AppInfo extends AppDefinition {
   tasksUnhealthy?: number;
   deployments?: DeploymentRef[];
   tasks?: Task[];
-  lastTaskFailure?: unknown;
+  lastTaskFailure?: TaskFailure | unknown;
 }
 
 export type DeploymentActionName =
