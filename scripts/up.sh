@@ -7,9 +7,10 @@
 #
 # Environment:
 #   BBM_BASES=local|public  local (default): images build on the bases scripts/images.sh makes here
-#                           (works without Docker Hub or PyPI; the master has Debian's Buildbot and a
-#                           REST-only page instead of the web UI). public: debian:bookworm-slim,
-#                           node:20-bookworm-slim, python:3.11-slim-bookworm + buildbot[bundle] (real UI).
+#                           (works without Docker Hub or PyPI; the master has Debian's Buildbot, which has
+#                           no web UI: buildbot-marathon's console is served at / instead). public:
+#                           debian:bookworm-slim, node:20-bookworm-slim, python:3.11-slim-bookworm +
+#                           buildbot[bundle] (Buildbot's UI at /, the console at /bbm/).
 #   BBM_SKIP_SETUP=1        do not run scripts/setup.sh (packages, engine, base images) first
 #   BBM_NO_FIRST_BUILD=1    do not force the example's first build
 # Ports and folders: see docker-compose.yml and docs/stack.md (BBM_UI_PORT, BBM_REGISTRY_PORT, …).
@@ -90,10 +91,15 @@ if [ "${BBM_NO_FIRST_BUILD:-}" != 1 ] && ! curl -fsS "$engine/v2/apps/hello" >/d
   rm -f "$jar"
 fi
 
+# The console is at / where the master has no Buildbot UI of its own (local bases), else at /bbm/.
+console="$ui/"
+[ "${BBM_BASES:-local}" = local ] || console="$ui/bbm/"
+
 cat <<EOF
 
 buildbot-marathon is up (docker-compose ps; logs: docker-compose logs -f master worker)
-  Buildbot UI + REST   $ui/   (login: admin, password in $secrets/htpasswd)
+  web console          $console   (Build, Deployments; login: admin, password in $secrets/htpasswd)
+  Buildbot REST API    $ui/api/v2
   registry             http://$registry/v2/_catalog
   engine (Marathon API, bbm devcluster)   $engine/v2/apps
   example app          http://127.0.0.1:$service_port/   through HAProxy, once its first build deployed it

@@ -43,8 +43,16 @@ async function show(): Promise<void> {
   cleanup = null;
   const route = parseRoute(location.hash);
   for (const a of nav.querySelectorAll('a')) a.toggleAttribute('aria-current', a.getAttribute('href') === `#/${route.page === 'deployments' ? 'deployments' : 'builds'}`);
-  const username = master.user.anonymous ? null : (master.user.username ?? null);
-  const ctx: PageContext = { loggedIn: username !== null, username, fail };
+  // Read at use: the first page draws while /config (who is logged in) is still on its way.
+  const ctx: PageContext = {
+    get username() {
+      return master.user.anonymous ? null : (master.user.username ?? null);
+    },
+    get loggedIn() {
+      return this.username !== null;
+    },
+    fail,
+  };
   const done = await pageFor(route)(main, ctx).catch((err: unknown) => (fail(err), () => {}));
   if (mine === generation) cleanup = done;
   else done();
@@ -53,7 +61,7 @@ async function show(): Promise<void> {
 function drawUser(): void {
   const u = master.user;
   if (!u.anonymous && u.username) {
-    mount(userBox, h('span', { class: 'who' }, 'Logged in as ', h('strong', null, u.username)), ' ', h('button', { type: 'button', onclick: () => void logout().then(refresh) }, 'Log out'));
+    mount(userBox, h('span', { class: 'who' }, 'Logged in as ', h('strong', null, u.username)), ' ', h('button', { type: 'button', onclick: () => void logout().then(() => refreshAndShow()) }, 'Log out'));
     return;
   }
   if (master.auth?.oauth2) {
@@ -67,7 +75,7 @@ function drawUser(): void {
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     void login(user.value, password.value).then(async () => {
-      await refresh();
+      await refreshAndShow();
       if (master.user.anonymous) mount(message, 'Wrong user or password.');
     });
   });
@@ -78,8 +86,17 @@ async function refresh(): Promise<void> {
   master = await config();
   document.title = `${master.title ?? 'Buildbot'} · console`;
   drawUser();
-  await show();
 }
 
 window.addEventListener('hashchange', () => void show());
-void refresh().catch(fail);
+// First paint: the page and who is logged in load side by side; pages that depend on the user
+// (Deployments) redraw once it is known, and every login or logout redraws the page.
+const first = refresh().catch(fail);
+if (parseRoute(location.hash).page === 'deployments') void first.then(show);
+else void show();
+
+/** After a login or logout: who is logged in, then the page again. */
+async function refreshAndShow(): Promise<void> {
+  await refresh();
+  await show();
+}

@@ -385,6 +385,14 @@ d('the whole pipeline, from a commit to HAProxy, through docker-compose.yml', ()
     expect(body).toContain('e2e v1');
     timings.firstDeployCommitToServingSeconds = (Date.now() - pushedAt) / 1000;
     v1Image = image;
+    // The master image's web console at / (the stand-in for Debian's missing UI) and /bbm/; its
+    // deployments endpoint reads the engine with the Marathon credentials from the master's secrets.
+    for (const url of [ui, `${ui}bbm/`]) expect(await (await fetch(url)).text(), url).toContain('console.js');
+    expect((await fetch(`${ui}bbm/api/deployments`)).status).toBe(401);
+    const shown = (await (await fetch(`${ui}bbm/api/deployments`, { headers: { cookie } })).text());
+    const deployed = (JSON.parse(shown) as { environments: { apps: { labels: Record<string, string>; container: { docker: { image: string } } }[] }[] }).environments[0]?.apps;
+    expect(deployed?.find((x) => x.labels['bbm.commit'] === sha)?.container.docker.image, shown).toBe(image);
+    for (const secret of [secrets.marathonUser, secrets.marathonPassword]) expect(shown).not.toContain(secret);
   }, 20 * MIN);
 
   let v2Build: Build | undefined;
