@@ -4,6 +4,7 @@ import { marathonConnection, marathonOptions, type MarathonArgs } from './marath
 interface EndpointsArgs extends MarathonArgs {
   json: boolean;
   'healthy-only': boolean;
+  timeout: number;
 }
 
 export const endpointsCommand = defineCommand<EndpointsArgs>({
@@ -13,6 +14,7 @@ export const endpointsCommand = defineCommand<EndpointsArgs>({
     ...marathonOptions,
     json: { type: 'boolean', default: false, describe: 'print JSON (with task ids and health)' },
     'healthy-only': { type: 'boolean', default: false, describe: 'only tasks that are running and healthy (what bbm haproxy routes to)' },
+    timeout: { type: 'number', default: 60, valid: { positive: 'seconds' }, describe: 'seconds the whole command may take, retries of an unreachable or busy Marathon included' },
   },
   examples: [
     ['$0 endpoints', 'one line per app and service port'],
@@ -20,6 +22,6 @@ export const endpointsCommand = defineCommand<EndpointsArgs>({
   ],
   run: async (argv) => {
     const [{ runEndpoints }, { cliContext }] = await Promise.all([import('../discovery/endpoints-run.js'), import('../cli-context.js')]);
-    await runEndpoints({ marathon: marathonConnection(argv), json: argv.json, healthyOnly: argv['healthy-only'] }, cliContext());
+    await runEndpoints({ marathon: marathonConnection(argv), json: argv.json, healthyOnly: argv['healthy-only'], timeoutSeconds: argv.timeout }, cliContext());
   },
 });

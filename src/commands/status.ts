@@ -4,6 +4,7 @@ import { marathonConnection, marathonOptions, type MarathonArgs } from './marath
 interface StatusArgs extends MarathonArgs {
   'app-id': string;
   json: boolean;
+  timeout: number;
 }
 
 export const statusCommand = defineCommand<StatusArgs>({
@@ -13,6 +14,7 @@ export const statusCommand = defineCommand<StatusArgs>({
     ...marathonOptions,
     'app-id': { type: 'string', demandOption: true, describe: 'Marathon app id, e.g. /web' },
     json: { type: 'boolean', default: false, describe: 'print JSON' },
+    timeout: { type: 'number', default: 60, valid: { positive: 'seconds' }, describe: 'seconds the whole command may take, retries of an unreachable or busy Marathon included' },
   },
   examples: [
     ['$0 status --app-id /web', 'versions, instances, health, deployments'],
@@ -21,6 +23,6 @@ export const statusCommand = defineCommand<StatusArgs>({
   run: async (argv) => {
     const marathon = marathonConnection(argv);
     const [{ runStatus }, { cliContext }] = await Promise.all([import('../deploy/status.js'), import('../cli-context.js')]);
-    await runStatus({ appId: argv['app-id'], json: argv.json, marathon }, cliContext());
+    await runStatus({ appId: argv['app-id'], json: argv.json, marathon, timeoutSeconds: argv.timeout }, cliContext());
   },
 });

@@ -8,10 +8,12 @@ export interface EndpointsOptions {
   json: boolean;
   /** Only tasks that are running and healthy (what HAProxy would route to). */
   healthyOnly: boolean;
+  /** Bounds the whole command, retries included (default 60 s). */
+  timeoutSeconds?: number;
 }
 
 export async function runEndpoints(o: EndpointsOptions, ctx: RunContext): Promise<void> {
-  const client = await makeClient(o.marathon, ctx, { announce: false });
+  const client = await makeClient(o.marathon, ctx, { announce: false, deadline: Date.now() + (o.timeoutSeconds ?? 60) * 1000 });
   try {
     // JSON with embedded tasks: Marathon 1.10 turns text/plain /v2/tasks off by default.
     const apps = await client.getApps({ embed: ['apps.tasks'] });

@@ -1,7 +1,14 @@
 /**
  * The Marathon /v2 adapter (undici). Every method validates its app id before sending anything,
- * retries connection errors and 502/503/504 with backoff inside a deadline, and turns other
- * answers into BbmErrors (see http-error.ts) whose `cause` is the MarathonHttpError.
+ * retries what a healthy cluster can answer in passing — connection errors, 502/503/504 (a leader
+ * failover: mesosphere/marathon api/LeaderProxyFilter.scala answers 502 without a leader) and, on
+ * reads, 500 (Marathon answers 500 when its 2 s health-status ask times out under load:
+ * core/health/impl/MarathonHealthCheckManager.scala) — and turns other answers into BbmErrors
+ * (see http-error.ts) whose `cause` is the MarathonHttpError.
+ *
+ * With a deadline, the deadline alone bounds a call: retries go on until it passes (no attempt
+ * count), and a request that never answers is cut when it passes (undici's headersTimeout and
+ * bodyTimeout, and an abort signal for the connect, at the time left).
  */
 import type { Dispatcher } from 'undici';
 import { request } from 'undici';
@@ -15,7 +22,7 @@ import { isTransientNetworkError, makeDispatcher, networkErrorText, normalizeBas
 import type { AppDefinition, AppInfo, Deployment, DeploymentResult, MarathonEvent, Task } from './types.js';
 
 export interface RetryOptions {
-  /** Tries per request, the first included (default 6). */
+  /** Tries per request, the first included (default 6); with a deadline, retries go on until it passes. */
   attempts?: number;
   /** First backoff; doubles each time, with jitter, capped at 5 s (default 250 ms). */
   baseDelayMs?: number;
@@ -49,6 +56,11 @@ export interface PutAppResult extends DeploymentResult {
 type Query = Record<string, string | boolean | undefined | string[]>;
 
 const RETRY_STATUS = new Set([502, 503, 504]);
+/** A 500 is retried on reads only: a write that failed half-way is for the caller to judge. */
+const RETRY_READ_STATUS = new Set([500, 502, 503, 504]);
+/** Longest wait for one answer when no deadline is set (and the longest single try within one). */
+const DEFAULT_HEADERS_TIMEOUT_MS = 30_000;
+const DEFAULT_BODY_TIMEOUT_MS = 60_000;
 
 export class MarathonClient {
   readonly url: string;
@@ -176,17 +188,31 @@ export class MarathonClient {
       payload = JSON.stringify(opts.body);
       headers['content-type'] = 'application/json';
     }
-    const { attempts, baseDelayMs, deadline } = this.retry;
+    const { deadline } = this.retry;
+    const retryable = method === 'GET' ? RETRY_READ_STATUS : RETRY_STATUS;
     for (let attempt = 1; ; attempt++) {
       let failure: string;
       let lastHttp: MarathonHttpError | undefined;
+      const left = deadline === undefined ? undefined : deadline - Date.now();
+      if (left !== undefined && left <= 0) throw this.giveUp(method, path, 'gave no answer before the deadline', attempt - 1, undefined);
+      // the deadline cuts a silent server: no answer, no body, or no connection within the time left
+      const cut = left === undefined ? undefined : AbortSignal.timeout(Math.max(1, left));
+      const signal = cut && this.signal ? AbortSignal.any([this.signal, cut]) : (cut ?? this.signal);
       try {
-        const res = await request(url, { method: method as Dispatcher.HttpMethod, headers, body: payload, dispatcher: this.dispatcher, signal: this.signal });
+        const res = await request(url, {
+          method: method as Dispatcher.HttpMethod,
+          headers,
+          body: payload,
+          dispatcher: this.dispatcher,
+          signal,
+          headersTimeout: Math.max(1, Math.min(left ?? DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_HEADERS_TIMEOUT_MS)),
+          bodyTimeout: Math.max(1, Math.min(left ?? DEFAULT_BODY_TIMEOUT_MS, DEFAULT_BODY_TIMEOUT_MS)),
+        });
         const text = await res.body.text();
         if (res.statusCode >= 200 && res.statusCode < 300) return { status: res.statusCode, json: parseJson(text, method, path), headers: res.headers };
         if (res.statusCode === 404 && opts.allow404) return { status: 404, json: null, headers: res.headers };
         const error = new MarathonHttpError(res.statusCode, parseErrorBody(text, res.statusCode), method, path, url);
-        if (!RETRY_STATUS.has(res.statusCode)) throw toBbmError(error, { baseUrl: this.url, auth: this.auth });
+        if (!retryable.has(res.statusCode)) throw toBbmError(error, { baseUrl: this.url, auth: this.auth });
         lastHttp = error;
         failure = `answered ${res.statusCode} (${error.body.message})`;
       } catch (error) {
@@ -198,22 +224,34 @@ export class MarathonClient {
               : 'give the CA that signed Marathon’s certificate with --marathon-ca-file FILE (PEM)',
             cause: error,
           });
-        if (lastHttp === undefined && !isTransientNetworkError(error)) throw error;
         if (this.signal?.aborted) throw error;
-        if (lastHttp === undefined) failure = `could not be reached: ${networkErrorText(error)}`;
+        const timedOut = cut?.aborted === true;
+        if (lastHttp === undefined && !timedOut && !isTransientNetworkError(error)) throw error;
+        if (timedOut) failure = 'gave no answer before the deadline';
+        else if (lastHttp === undefined) failure = `could not be reached: ${networkErrorText(error)}`;
         else failure = `answered ${lastHttp.status}`;
-        // keep the error for the final report below
-        if (attempt >= attempts || (deadline !== undefined && Date.now() >= deadline)) throw this.giveUp(method, path, failure, attempt, lastHttp ?? error);
-        const delay = backoff(attempt, baseDelayMs, deadline);
-        this.reporter.warn(`Marathon at ${this.url} ${failure} for ${method} ${path}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${attempts})`);
-        await sleep(delay, this.signal);
+        if (this.outOfTries(attempt)) throw this.giveUp(method, path, failure, attempt, lastHttp ?? error);
+        await this.pause(method, path, failure, attempt);
         continue;
       }
-      if (attempt >= attempts || (deadline !== undefined && Date.now() >= deadline)) throw this.giveUp(method, path, failure, attempt, lastHttp);
-      const delay = backoff(attempt, baseDelayMs, deadline);
-      this.reporter.warn(`Marathon at ${this.url} ${failure} for ${method} ${path}; retrying in ${(delay / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${attempts})`);
-      await sleep(delay, this.signal);
+      if (this.outOfTries(attempt)) throw this.giveUp(method, path, failure, attempt, lastHttp);
+      await this.pause(method, path, failure, attempt);
     }
+  }
+
+  /** With a deadline only the deadline ends the retries; without one, the attempt count does. */
+  private outOfTries(attempt: number): boolean {
+    const { attempts, deadline } = this.retry;
+    if (deadline !== undefined) return Date.now() >= deadline;
+    return attempt >= attempts;
+  }
+
+  private async pause(method: string, path: string, failure: string, attempt: number): Promise<void> {
+    const { attempts, baseDelayMs, deadline } = this.retry;
+    const delay = backoff(attempt, baseDelayMs, deadline);
+    const left = deadline === undefined ? `attempt ${attempt + 1} of ${attempts}` : `attempt ${attempt + 1}, ${Math.max(0, Math.round((deadline - Date.now()) / 1000))} s left`;
+    this.reporter.warn(`Marathon at ${this.url} ${failure} for ${method} ${path}; retrying in ${(delay / 1000).toFixed(1)} s (${left})`);
+    await sleep(delay, this.signal);
   }
 
   private giveUp(method: string, path: string, failure: string, attempt: number, cause: unknown) {
@@ -221,7 +259,8 @@ export class MarathonClient {
       const e = toBbmError(cause, { baseUrl: this.url, auth: this.auth });
       return new UnreachableError(`${e.message} (gave up after ${attempt} attempt${attempt === 1 ? '' : 's'})`, { hint: e.hint, cause });
     }
-    return new UnreachableError(`Marathon at ${this.url} ${failure} for ${method} ${path} (gave up after ${attempt} attempt${attempt === 1 ? '' : 's'})`, {
+    const within = this.retry.deadline === undefined ? '' : ' within the timeout';
+    return new UnreachableError(`Marathon at ${this.url} ${failure} for ${method} ${path} (gave up after ${attempt} attempt${attempt === 1 ? '' : 's'}${within})`, {
       hint: 'check --marathon / BBM_MARATHON_URL, that Marathon (or `bbm devcluster`) is running, and the network between here and it',
       cause,
     });

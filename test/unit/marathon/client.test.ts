@@ -238,3 +238,53 @@ describe('MarathonClient errors', () => {
     expect((await client({ url: `${server.url}/service/marathon/` }).info()).name).toBe('marathon');
   });
 });
+
+describe('MarathonClient: reads that hit a busy Marathon, and deadlines that hold', () => {
+  // mesosphere/marathon core/health/impl/MarathonHealthCheckManager.scala asks for health statuses
+  // with a 2 s akka Timeout; under load GET /v2/apps/{id} then fails with 500.
+  it('a 500 on a read is retried; a 500 on a write is not', async () => {
+    let n = 0;
+    server.handle((req, res) =>
+      req.method === 'GET' && ++n <= 2 ? sendJson(res, 500, { message: 'Futures timed out after [2 seconds]' }) : req.method === 'GET' ? sendJson(res, 200, { apps: [] }) : sendJson(res, 500, { message: 'boom' }),
+    );
+    const reporter = memoryReporter();
+    expect(await client({ reporter }).getApps()).toEqual([]);
+    expect(server.requests).toHaveLength(3);
+    expect(reporter.lines.filter((l) => l.includes('answered 500'))).toHaveLength(2);
+    server.requests.length = 0;
+    const e = await caught(client().putApp({ id: '/web', cmd: 'x' }));
+    expect(e).toBeInstanceOf(OperationFailedError);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  // A leader failover (mesosphere/marathon api/LeaderProxyFilter.scala: 502 until a leader is
+  // elected; connections refused while the new one starts) takes longer than a fixed attempt count.
+  it('with a deadline, connection errors are retried until the deadline, not a fixed number of times', async () => {
+    const s = await startTestServer();
+    const url = s.url;
+    await s.close();
+    const reporter = memoryReporter();
+    const e = await caught(new MarathonClient({ url, reporter, retry: { baseDelayMs: 5, deadline: Date.now() + 1_500 } }).info());
+    expect(e).toBeInstanceOf(UnreachableError);
+    expect(e.message).toMatch(/gave up after \d+ attempts within the timeout/);
+    const tries = Number(/gave up after (\d+) attempts/.exec(e.message)?.[1]);
+    expect(tries).toBeGreaterThan(6);
+  });
+
+  it('a server that accepts and never answers is cut at the deadline', async () => {
+    const { createServer } = await import('node:net');
+    const sockets: import('node:net').Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as import('node:net').AddressInfo).port;
+    try {
+      const e = await caught(new MarathonClient({ url: `http://127.0.0.1:${port}`, retry: { baseDelayMs: 5, deadline: Date.now() + 1_500 } }).getApp('/web'));
+      expect(e).toBeInstanceOf(UnreachableError);
+      expect(e.message).toContain('gave no answer before the deadline');
+      expect(sockets.length).toBeGreaterThanOrEqual(1);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => silent.close(r));
+    }
+  }, 20_000);
+});
