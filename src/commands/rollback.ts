@@ -15,7 +15,7 @@ export const rollbackCommand = defineCommand<RollbackArgs>({
     ...marathonOptions,
     'app-id': { type: 'string', demandOption: true, describe: 'Marathon app id, e.g. /web' },
     to: { type: 'string', describe: 'version timestamp to restore (default: the one before the current configuration)' },
-    timeout: { type: 'number', default: 600, valid: { positive: 'seconds' }, describe: 'seconds to wait for the rollback deployment' },
+    timeout: { type: 'number', default: 600, valid: { positive: 'seconds' }, describe: 'seconds the whole rollback may take: finding the target, the deployment, the health check, retries included' },
     force: { type: 'boolean', default: false, describe: 'cancel a deployment that holds the app' },
   },
   examples: [

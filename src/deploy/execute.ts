@@ -19,7 +19,7 @@ export interface ExecuteOptions {
   reporter: Reporter;
   /** ms since the epoch; the whole deploy (waiting for locks included) must end before it. */
   deadline: number;
-  /** After a failure, how long the rollback may take (default 120 s). */
+  /** After a timeout, how long the cancel and Marathon's rollback may take (default: the deploy's timeout, at least 120 s). */
   rollbackTimeoutMs?: number;
   /** `poll` skips the event stream (the benchmark's baseline, and for proxies that break SSE). */
   follow?: FollowMode;
@@ -55,7 +55,7 @@ export async function executeDeploy(plan: DeployPlan, opts: ExecuteOptions): Pro
   const failures: string[] = [];
   let hub: EventHub | undefined;
   if (opts.follow !== 'poll') {
-    hub = new EventHub({ client, reporter, eventTypes: EVENT_TYPES });
+    hub = new EventHub({ client, reporter, eventTypes: EVENT_TYPES, openTimeoutMs: Math.max(0, Math.min(10_000, deadline - Date.now())) });
     const ok = await hub.start();
     if (ok) reporter.info(`subscribed to ${client.url}/v2/events`);
   } else reporter.info('following the deployment by polling /v2/deployments once a second (--follow poll)');
@@ -112,42 +112,58 @@ export async function executeDeploy(plan: DeployPlan, opts: ExecuteOptions): Pro
     void progress.refresh(true);
 
     // 2. follow it
-    const outcome = await waitForDeployment({
-      client,
-      hub,
-      deploymentId: put.deploymentId,
-      deadline,
-      signal: opts.signal,
-      onPoll: () => progress.refresh(),
-    });
+    let followed = { deploymentId: put.deploymentId, version: put.version };
+    let outcome = await waitForDeployment({ client, hub, deploymentId: put.deploymentId, deadline, signal: opts.signal, onPoll: () => progress.refresh() });
     const followedBy: DeployResult['followedBy'] = outcome.kind !== 'timeout' && outcome.via === 'event' ? 'events' : 'polling';
 
     if (outcome.kind === 'success' || outcome.kind === 'gone') {
+      // An unchanged definition (or a retried PUT that had already landed) gets a deployment with no
+      // steps and a new version string, but the app keeps its version: mesosphere/marathon
+      // api/v2/AppHelpers.scala (updateOrCreate keeps the current versionInfo) and
+      // upgrade/GroupVersioningUtil.scala (an app that is neither upgraded nor scaled keeps it).
+      // The root is stored before the PUT answers (core/group/impl/GroupManagerImpl.scala), so
+      // the app read now already shows whether this PUT changed it.
+      const now = await client.getApp(appId);
+      if (now && isOlder(now.version, put.version)) {
+        reporter.info(`${appId} already runs this definition (version ${now.version}); Marathon's deployment ${put.deploymentId} had nothing to change`);
+        progress.setVersion(now.version);
+        followed = { deploymentId: put.deploymentId, version: now.version };
+        // a PUT retried after a 502/503/504 may have landed the first time: its deployment can still run
+        for (const d of (now.deployments ?? []).filter((x) => x.id !== put.deploymentId)) {
+          reporter.info(`${appId}: waiting for deployment ${d.id}, which brings version ${now.version}`);
+          followed = { deploymentId: d.id, version: now.version };
+          outcome = await waitForDeployment({ client, hub, deploymentId: d.id, deadline, signal: opts.signal, onPoll: () => progress.refresh() });
+          if (outcome.kind === 'timeout' || outcome.kind === 'failed') break;
+        }
+      }
+    }
+
+    if (outcome.kind === 'success' || outcome.kind === 'gone') {
       // 3. a green build means the new version serves: every instance on it, running and healthy
-      const app = await confirm(client, appId, put.version, Math.min(deadline, Date.now() + (opts.confirmTimeoutMs ?? 20_000)), opts.signal);
-      const c = countVersion(app.app, put.version);
-      if (!app.ok && outcome.kind === 'success' && Date.parse(app.app.version) > Date.parse(put.version)) {
+      const app = await confirm(client, appId, followed.version, Math.min(deadline, Date.now() + (opts.confirmTimeoutMs ?? 20_000)), opts.signal);
+      const c = countVersion(app.app, followed.version);
+      if (!app.ok && outcome.kind === 'success' && Date.parse(app.app.version) > Date.parse(followed.version)) {
         // Marathon reported our deployment done; a newer one (another build) has replaced it since.
-        reporter.info(`deployment ${put.deploymentId} succeeded (deployment_success); ${appId} has since moved on to version ${app.app.version}`);
-        return { appId, deploymentId: put.deploymentId, version: put.version, created, followedBy };
+        reporter.info(`deployment ${followed.deploymentId} succeeded (deployment_success); ${appId} has since moved on to version ${app.app.version}`);
+        return { appId, deploymentId: put.deploymentId, version: followed.version, created, followedBy };
       }
       if (app.ok) {
-        reporter.info(`${appId}: all ${c.instances} instances run version ${put.version} and are healthy`);
+        reporter.info(`${appId}: all ${c.instances} instances run version ${followed.version} and are healthy`);
         reporter.info(`deployment ${put.deploymentId} succeeded (${outcome.kind === 'success' ? 'deployment_success' : 'finished'}, followed by ${followedBy})`);
-        return { appId, deploymentId: put.deploymentId, version: put.version, created, followedBy };
+        return { appId, deploymentId: put.deploymentId, version: followed.version, created, followedBy };
       }
-      if (outcome.kind === 'gone' && app.app.version !== put.version)
-        throw new OperationFailedError(summary(appId, put, 'the deployment ended but the app no longer runs the new version (it was cancelled or replaced by someone else)', app.app, failures), {
+      if (outcome.kind === 'gone' && app.app.version !== followed.version)
+        throw new OperationFailedError(summary(appId, followed, 'the deployment ended but the app no longer runs the new version (it was cancelled or replaced by someone else)', app.app, failures), {
           hint: `see \`bbm status --app-id ${appId}\``,
         });
       throw new OperationFailedError(
-        summary(appId, put, `Marathon finished the deployment but only ${c.healthy} of ${c.instances} instances of the new version are healthy (${c.old} of older versions)`, app.app, failures),
+        summary(appId, followed, `Marathon finished the deployment but only ${c.healthy} of ${c.instances} instances of the new version are healthy (${c.old} of older versions)`, app.app, failures),
         { hint: `see \`bbm status --app-id ${appId}\`` },
       );
     }
     if (outcome.kind === 'failed') {
       const app = await client.getApp(appId).catch(() => null);
-      throw new OperationFailedError(summary(appId, put, `deployment ${put.deploymentId} failed${outcome.reason ? `: ${outcome.reason}` : ''}`, app, failures), {
+      throw new OperationFailedError(summary(appId, followed, `deployment ${followed.deploymentId} failed${outcome.reason ? `: ${outcome.reason}` : ''}`, app, failures), {
         hint: 'another client (or --force from another deploy) cancelled or replaced it; Marathon rolled it back',
       });
     }
@@ -156,30 +172,40 @@ export async function executeDeploy(plan: DeployPlan, opts: ExecuteOptions): Pro
     const why = `the deployment did not finish within ${plan.options.timeoutSeconds} s`;
     if (!plan.options.rollback) {
       const app = await client.getApp(appId).catch(() => null);
-      throw new OperationFailedError(`${summary(appId, put, why, app, failures)}\n  the deployment is left running (--no-rollback)`, {
-        hint: `cancel it with: curl -X DELETE ${client.url}/v2/deployments/${put.deploymentId}  (or rerun bbm deploy with --force)`,
+      throw new OperationFailedError(`${summary(appId, followed, why, app, failures)}\n  the deployment is left running (--no-rollback)`, {
+        hint: `cancel it with: curl -X DELETE ${client.url}/v2/deployments/${followed.deploymentId}  (or rerun bbm deploy with --force)`,
       });
     }
-    reporter.warn(`${why}; cancelling deployment ${put.deploymentId} so Marathon rolls back`);
-    const rollbackDeadline = Date.now() + (opts.rollbackTimeoutMs ?? 120_000);
+    reporter.warn(`${why}; cancelling deployment ${followed.deploymentId} so Marathon rolls back`);
+    // Marathon's rollback replaces every task, healthy old ones included (TaskReplaceActor): it may
+    // take as long as a deployment, so it gets the deploy's own budget (at least 120 s).
+    const rollbackMs = opts.rollbackTimeoutMs ?? Math.max(120_000, plan.options.timeoutSeconds * 1000);
+    const rollbackDeadline = Date.now() + rollbackMs;
     client.setDeadline(rollbackDeadline);
-    const rollback = await client.cancelDeployment(put.deploymentId);
+    const rollback = await client.cancelDeployment(followed.deploymentId);
     let rolledBack = 'the deployment had already ended when it was cancelled';
     if (rollback) {
       reporter.info(`rollback deployment ${rollback.deploymentId} started`);
       const r: DeploymentOutcome = await waitForDeployment({ client, hub, deploymentId: rollback.deploymentId, deadline: rollbackDeadline, signal: opts.signal, onPoll: () => progress.refresh() });
       rolledBack =
         r.kind === 'timeout'
-          ? `the rollback deployment ${rollback.deploymentId} did not finish within ${Math.round((opts.rollbackTimeoutMs ?? 120_000) / 1000)} s`
+          ? `the rollback deployment ${rollback.deploymentId} did not finish within ${Math.round(rollbackMs / 1000)} s`
           : r.kind === 'failed'
             ? `the rollback deployment ${rollback.deploymentId} failed`
             : `rolled back (deployment ${rollback.deploymentId} finished)`;
     }
     const app = await client.getApp(appId).catch(() => null);
-    throw new OperationFailedError(`${summary(appId, put, why, app, failures)}\n  ${rolledBack}`, {
+    throw new OperationFailedError(`${summary(appId, followed, why, app, failures)}\n  ${rolledBack}`, {
       hint: `the old version keeps serving; see \`bbm status --app-id ${appId}\` and the task failures above, then fix and rebuild`,
     });
   }
+}
+
+/** Whether version timestamp `a` is strictly older than `b` (both ISO-8601, as Marathon writes them). */
+function isOlder(a: string, b: string): boolean {
+  const ta = Date.parse(a);
+  const tb = Date.parse(b);
+  return !Number.isNaN(ta) && !Number.isNaN(tb) && ta < tb;
 }
 
 /** Waits until every instance runs `version` and is healthy, or the deadline passes. */
@@ -191,9 +217,10 @@ async function confirm(client: MarathonClient, appId: string, version: string, d
     const c = countVersion(app, version);
     if (c.healthy >= c.instances && c.old === 0 && app.version === version) return { ok: true, app };
     if (Date.parse(app.version) > Date.parse(version)) return { ok: false, app }; // replaced since: waiting cannot help
-    if (Date.now() >= deadline) return { ok: false, app };
     // the last old tasks are often still being killed when the deployment reports success
-    await sleep(Date.now() - start < 2_000 ? 100 : 500, signal);
+    const pause = Date.now() - start < 2_000 ? 100 : 500;
+    if (Date.now() + pause >= deadline) return { ok: false, app }; // no read may start past the deadline
+    await sleep(pause, signal);
   }
 }
 

@@ -5,6 +5,7 @@
  * under --strict; `info` never does.
  */
 import { appIdProblems, suggestAppId } from '../marathon/app-id.js';
+import { servicePortsOf } from '../marathon/service-ports.js';
 import type { AppDefinition, HealthCheck } from '../marathon/types.js';
 import { marathonPath } from './json-source.js';
 
@@ -98,6 +99,36 @@ export function lintApp(def: AppDefinition): Finding[] {
       path: '/portDefinitions',
       message: '"portDefinitions" has no meaning with bridge or container networking: Marathon silently drops it',
       hint: 'remove it; use container.portMappings',
+    });
+
+  // container.portMappings need a bridge or container network: api/v2/AppNormalization.scala
+  // (maybeDropPortMappings) drops them when `networks` is missing or host, and the app then runs
+  // on host networking, its container ports unmapped.
+  const containerMappings = def.container?.portMappings ?? [];
+  if (containerMappings.length > 0 && legacyNetwork === undefined && !modes.some((m) => m === 'container/bridge' || m === 'container'))
+    add({
+      code: 'port-mappings-without-networks',
+      severity: 'warning',
+      path: def.networks === undefined ? '/container/portMappings' : '/networks',
+      message:
+        def.networks === undefined
+          ? 'container.portMappings without "networks": Marathon 1.5+ silently drops the mappings and runs the app on host networking'
+          : 'container.portMappings with host networking: Marathon 1.5+ silently drops the mappings',
+      hint: 'add "networks": [{"mode": "container/bridge"}]',
+    });
+
+  // A task behind a load balancer needs time to drain when it is stopped: Marathon passes
+  // taskKillGracePeriodSeconds to Mesos as the kill policy (mesos/TaskBuilder.scala); without it
+  // the Mesos Docker executor stops the container with a timeout of 0, cutting requests in flight.
+  const servicePorts = servicePortsOf(def);
+  const haproxyLabels = Object.keys(def.labels ?? {}).filter((k) => k.startsWith('HAPROXY_'));
+  if (def.taskKillGracePeriodSeconds === undefined && (servicePorts.length > 0 || haproxyLabels.length > 0))
+    add({
+      code: 'no-task-kill-grace-period',
+      severity: 'warning',
+      path: '/taskKillGracePeriodSeconds',
+      message: `the app ${haproxyLabels.length ? `has ${haproxyLabels[0]} labels` : 'has a service port'} but no taskKillGracePeriodSeconds: with the Mesos Docker executor a stopped task gets no time to finish its requests`,
+      hint: 'set "taskKillGracePeriodSeconds" to the time the app needs to drain after SIGTERM (e.g. 10)',
     });
 
   // uris: migrated to fetch by api/v2/AppNormalization.scala (Artifacts)

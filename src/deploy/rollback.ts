@@ -9,6 +9,8 @@ import { makeClient, type MarathonConnection } from '../marathon/connection.js';
 import { EventHub } from './event-hub.js';
 import { countVersion, waitForDeployment } from './follow.js';
 import { sleep } from '../marathon/transport.js';
+import type { MarathonClient } from '../marathon/client.js';
+import { describeBuild, rollbackCandidates, versionFacts, type VersionFacts } from './rollback-target.js';
 
 export interface RollbackOptions {
   appId: string;
@@ -18,7 +20,7 @@ export interface RollbackOptions {
   force: boolean;
 }
 
-/** The version to go back to: --to (which must exist), or the newest one older than the current configuration. */
+/** `--to`: the stored version it names (an unknown one lists what Marathon keeps); without --to, the newest one older than `current` (see rollback-target.ts for what `bbm rollback` uses). */
 export function pickRollbackVersion(versions: readonly string[], current: string, to: string | undefined, appId: string): string {
   if (to !== undefined) {
     const match = versions.find((v) => v === to || Date.parse(v) === Date.parse(to));
@@ -34,6 +36,17 @@ export function pickRollbackVersion(versions: readonly string[], current: string
   return previous;
 }
 
+/** Every stored version with the build labels it carries, oldest first (at most Marathon's 50, 8 at a time). */
+export async function versionHistory(client: MarathonClient, appId: string, versions: readonly string[]): Promise<VersionFacts[]> {
+  const out: VersionFacts[] = [];
+  for (let i = 0; i < versions.length; i += 8) {
+    const batch = versions.slice(i, i + 8);
+    const defs = await Promise.all(batch.map((v) => client.getVersion(appId, v).catch(() => null)));
+    batch.forEach((v, j) => out.push(versionFacts(v, defs[j]?.labels)));
+  }
+  return out;
+}
+
 export async function runRollback(opts: RollbackOptions, ctx: RunContext): Promise<void> {
   const appId = normalizeAppId(opts.appId, '--app-id');
   const deadline = Date.now() + opts.timeoutSeconds * 1000;
@@ -44,7 +57,21 @@ export async function runRollback(opts: RollbackOptions, ctx: RunContext): Promi
     if (!app) throw new UsageError(`${appId} does not exist on ${client.url}`, { hint: 'check the id with `bbm status --app-id ID` or Marathon’s UI' });
     const current = app.versionInfo?.lastConfigChangeAt ?? app.version;
     const versions = await client.getVersions(appId);
-    const target = pickRollbackVersion(versions, current, opts.to, appId);
+    let target: string;
+    if (opts.to !== undefined) target = pickRollbackVersion(versions, current, opts.to, appId);
+    else {
+      const history = await versionHistory(client, appId, versions);
+      const running = versionFacts(app.version, app.labels);
+      const candidates = rollbackCandidates(history, running);
+      const best = candidates[0];
+      if (!best)
+        throw new OperationFailedError(`${appId} has no earlier build to go back to: no stored version with other bbm labels than what runs now (${describeBuild(running)}) that was not itself rolled back`, {
+          hint: `\`bbm status --app-id ${appId}\` lists the stored versions; \`bbm rollback --to VERSION\` restores any of them`,
+        });
+      ctx.reporter.info(`${appId}: runs ${describeBuild(running)}`);
+      target = best.version;
+      ctx.reporter.info(`${appId}: rolling back to ${describeBuild(best)}`);
+    }
     ctx.reporter.info(`${appId}: rolling back from configuration ${current} to ${target}`);
     hub = new EventHub({ client, reporter: ctx.reporter, eventTypes: ['deployment_success', 'deployment_failed'] });
     await hub.start();

@@ -7,6 +7,8 @@ import type { AppInfo, Deployment } from '../marathon/types.js';
 import { makeClient, type MarathonConnection } from '../marathon/connection.js';
 import { countVersion } from './follow.js';
 import { stripControl } from '../reporter.js';
+import { versionHistory } from './rollback.js';
+import { describeBuild, rollbackCandidates, versionFacts, type VersionFacts } from './rollback-target.js';
 
 export interface AppStatus {
   id: string;
@@ -20,10 +22,12 @@ export interface AppStatus {
   versions: string[];
   deployments: { id: string; version: string; currentStep: number; totalSteps: number; actions: string[] }[];
   lastTaskFailure: { state?: string; message?: string; timestamp?: string; version?: string } | null;
+  /** Where `bbm rollback` would go, best first (the first is its default): build number, image, commit, version. */
+  rollbackCandidates: VersionFacts[];
 }
 
 /** Pure: what `bbm status` shows, from Marathon's answers. */
-export function buildStatus(app: AppInfo, versions: string[], deployments: Deployment[]): AppStatus {
+export function buildStatus(app: AppInfo, versions: string[], deployments: Deployment[], candidates: VersionFacts[] = []): AppStatus {
   const checks = (app.healthChecks ?? []).length;
   const c = countVersion(app, app.version);
   const tasks = (app.tasks ?? []).map((t) => ({
@@ -60,6 +64,7 @@ export function buildStatus(app: AppInfo, versions: string[], deployments: Deplo
         actions: (d.currentActions ?? []).map((a) => `${a.action} ${a.app ?? ''}`.trim()),
       })),
     lastTaskFailure: (app.lastTaskFailure as AppStatus['lastTaskFailure']) ?? null,
+    rollbackCandidates: candidates,
   };
 }
 
@@ -80,19 +85,22 @@ export function formatStatus(s: AppStatus): string[] {
   for (const d of s.deployments) lines.push(`    ${d.id} version ${d.version} step ${d.currentStep} of ${d.totalSteps}${d.actions.length ? `: ${d.actions.join(', ')}` : ''}`);
   lines.push(`  versions (${s.versions.length}, newest last)`);
   for (const v of s.versions.slice(-10)) lines.push(`    ${v}${v === (s.lastConfigChangeAt ?? s.version) ? '  ← current configuration' : ''}`);
+  lines.push(`  rollback candidates${s.rollbackCandidates.length ? ' (bbm rollback takes the first)' : ' (none: no earlier build with bbm labels)'}`);
+  for (const c of s.rollbackCandidates) lines.push(`    ${describeBuild(c)}`);
   if (s.lastTaskFailure?.message) lines.push(`  last task failure ${s.lastTaskFailure.timestamp ?? ''} ${s.lastTaskFailure.state ?? ''}: ${s.lastTaskFailure.message}`);
   // values come from Marathon: one line each, no terminal control sequences
   return lines.map((l) => stripControl(l).replace(/[\r\n]+/g, ' '));
 }
 
-export async function runStatus(opts: { appId: string; json: boolean; marathon: MarathonConnection }, ctx: RunContext): Promise<AppStatus> {
+export async function runStatus(opts: { appId: string; json: boolean; marathon: MarathonConnection; timeoutSeconds?: number }, ctx: RunContext): Promise<AppStatus> {
   const appId = normalizeAppId(opts.appId, '--app-id');
-  const client = await makeClient(opts.marathon, ctx);
+  const client = await makeClient(opts.marathon, ctx, { deadline: Date.now() + (opts.timeoutSeconds ?? 60) * 1000 });
   try {
     const app = await client.getApp(appId);
     if (!app) throw new UsageError(`${appId} does not exist on ${client.url}`, { hint: 'check the id; Marathon ids are lowercase' });
     const [versions, deployments] = await Promise.all([client.getVersions(appId), client.getDeployments()]);
-    const status = buildStatus(app, versions, deployments);
+    const candidates = rollbackCandidates(await versionHistory(client, appId, versions), versionFacts(app.version, app.labels));
+    const status = buildStatus(app, versions, deployments, candidates);
     if (opts.json) ctx.stdout(JSON.stringify(status, null, 2));
     else for (const l of formatStatus(status)) ctx.stdout(l);
     return status;

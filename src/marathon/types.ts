@@ -94,6 +94,8 @@ export interface AppDefinition {
   backoffSeconds?: number;
   backoffFactor?: number;
   maxLaunchDelaySeconds?: number;
+  /** Seconds between SIGTERM and SIGKILL when a task is stopped (Mesos KillPolicy); unset: the executor's default. */
+  taskKillGracePeriodSeconds?: number;
   fetch?: { uri: string; extract?: boolean; executable?: boolean; cache?: boolean }[];
   /** Deprecated (pre-1.5): migrated to `fetch`. */
   uris?: string[];

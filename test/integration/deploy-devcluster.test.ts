@@ -32,6 +32,7 @@ function template(start: string, instances: number): unknown {
     container: { type: 'DOCKER', docker: { image: '${image}' }, portMappings: [{ containerPort: 8080, hostPort: 0, servicePort: 0, protocol: 'tcp' }] },
     healthChecks: [{ protocol: 'MESOS_HTTP', path: '/', portIndex: 0, gracePeriodSeconds: 30, intervalSeconds: 1, timeoutSeconds: 2, maxConsecutiveFailures: 3, delaySeconds: 1 }],
     labels: { team: 'e2e' },
+    taskKillGracePeriodSeconds: 3,
   };
 }
 

@@ -29,6 +29,7 @@ const good = {
   container: { type: 'DOCKER', docker: { image: '${image}' } },
   portDefinitions: [{ port: 0 }],
   healthChecks: [{ protocol: 'MESOS_HTTP', portIndex: 0, gracePeriodSeconds: 60 }],
+  taskKillGracePeriodSeconds: 5,
 };
 
 let server: TestServer;
@@ -55,7 +56,7 @@ withReference('bbm deploy (CLI, fake Marathon) with the reference data', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/error: \S*seed\.json:\d+ \/id: "webApp" is not a valid Marathon app id/);
     expect(r.stderr).toMatch(/fix: use "id": "\/webapp"/);
-    expect(r.stderr.match(/^warning: \S*seed\.json:\d+ /gm)?.length).toBe(11);
+    expect(r.stderr.match(/^warning: \S*seed\.json:\d+ /gm)?.length).toBe(12);
     expect(server.requests).toHaveLength(0);
   });
 

@@ -48,6 +48,8 @@ withReference('lint of the seed example app (reference data)', () => {
       '6 constraints: unescaped dot, restart hangs': ['constraint-unescaped-dot', 'constraints-block-rolling-restart'],
       '7 args one element': ['args-single-element'],
       '9 servicePort 20000': ['fixed-service-port'],
+      // beyond the review: a service port without taskKillGracePeriodSeconds (mesos/TaskBuilder.scala)
+      'servicePort without a kill grace period': ['no-task-kill-grace-period'],
     };
     expect(findings.map((f) => f.code).sort()).toEqual(Object.values(expected).flat().sort());
     // item 8 ($project_tag) is gone once filled: no finding mentions "$"
@@ -80,18 +82,20 @@ withReference('lint of the seed example app (reference data)', () => {
       healthChecks: [{ protocol: 'MESOS_TCP', portIndex: 0, gracePeriodSeconds: 60, intervalSeconds: 20, maxConsecutiveFailures: 3 }],
       upgradeStrategy: { minimumHealthCapacity: 0.5, maximumOverCapacity: 0 },
       fetch: [{ uri: 'file:///etc/docker.tar.gz' }],
+      taskKillGracePeriodSeconds: 10,
     };
     expect(codes(fixed)).toEqual(['fixed-service-port']);
     expect(appDefinitionErrors(fixed)).toEqual([]);
   });
 
   it('the docs’ bridged-webapp examples: both forms, only what applies', () => {
-    expect(codes(sharedJson('marathon', 'examples', 'app-definition.docker-bridge.json'))).toEqual(['fixed-service-port', 'marathon-level-health-check', 'short-grace-period']);
+    expect(codes(sharedJson('marathon', 'examples', 'app-definition.docker-bridge.json'))).toEqual(['fixed-service-port', 'marathon-level-health-check', 'no-task-kill-grace-period', 'short-grace-period']);
     expect(codes(sharedJson('marathon', 'examples', 'app-definition.docker-bridge.legacy-1.4.json'))).toEqual([
       'deprecated-docker-network',
       'deprecated-docker-port-mappings',
       'fixed-service-port',
       'marathon-level-health-check',
+      'no-task-kill-grace-period',
       'short-grace-period',
     ]);
   });
@@ -148,7 +152,41 @@ describe('other lint rules', () => {
   ])('%s', (_name, def, code) => expect(codes(def)).toContain(code));
 
   it('a clean host-networking app has no findings', () => {
-    expect(lintApp({ id: '/a', cmd: 'x', instances: 2, portDefinitions: [{ port: 0 }], healthChecks: [{ protocol: 'MESOS_HTTP', gracePeriodSeconds: 60 }] })).toEqual([]);
+    expect(lintApp({ id: '/a', cmd: 'x', instances: 2, portDefinitions: [{ port: 0 }], taskKillGracePeriodSeconds: 10, healthChecks: [{ protocol: 'MESOS_HTTP', gracePeriodSeconds: 60 }] })).toEqual([]);
+  });
+
+  // mesosphere/marathon api/v2/AppNormalization.scala (maybeDropPortMappings): container.portMappings
+  // survive only with a bridge or container network; otherwise the app runs on host networking.
+  const mapped = { type: 'DOCKER' as const, docker: { image: 'x' }, portMappings: [{ containerPort: 80, hostPort: 0 }] };
+  it.each<[string, AppDefinition, boolean]>([
+    ['no networks', { id: '/a', container: mapped, taskKillGracePeriodSeconds: 5 }, true],
+    ['host network', { id: '/a', networks: [{ mode: 'host' }], container: mapped, taskKillGracePeriodSeconds: 5 }, true],
+    ['bridge network', { id: '/a', networks: [{ mode: 'container/bridge' }], container: mapped, taskKillGracePeriodSeconds: 5 }, false],
+    ['container network', { id: '/a', networks: [{ mode: 'container', name: 'n' }], container: mapped, taskKillGracePeriodSeconds: 5 }, false],
+    ['legacy docker.network BRIDGE', { id: '/a', container: { ...mapped, docker: { image: 'x', network: 'BRIDGE' as const } }, taskKillGracePeriodSeconds: 5 }, false],
+  ])('portMappings with %s → port-mappings-without-networks: %s', (_name, def, found) => {
+    expect(codes(def).includes('port-mappings-without-networks')).toBe(found);
+  });
+
+  // mesosphere/marathon mesos/TaskBuilder.scala hands taskKillGracePeriodSeconds to Mesos as the kill
+  // policy; without it the Mesos Docker executor stops the container at once (a drain is cut).
+  it.each<[string, AppDefinition, boolean]>([
+    ['a service port', { id: '/a', cmd: 'x', portDefinitions: [{ port: 0 }] }, true],
+    ['HAPROXY_ labels only', { id: '/a', cmd: 'x', labels: { HAPROXY_GROUP: 'external' } }, true],
+    ['a bridge port mapping', { id: '/a', networks: [{ mode: 'container/bridge' }], container: mapped }, true],
+    ['the field set', { id: '/a', cmd: 'x', portDefinitions: [{ port: 0 }], taskKillGracePeriodSeconds: 10 }, false],
+    ['no ports, no labels', { id: '/a', cmd: 'x' }, false],
+  ])('%s without taskKillGracePeriodSeconds → no-task-kill-grace-period: %s', (_name, def, found) => {
+    expect(codes(def).includes('no-task-kill-grace-period')).toBe(found);
+  });
+
+  it('examples/hello/marathon.json sets taskKillGracePeriodSeconds and lints clean of both', async () => {
+    const { readFileSync } = await import('node:fs');
+    const text = readFileSync(new URL('../../../examples/hello/marathon.json', import.meta.url), 'utf8');
+    const def = fillTemplate(JSON.parse(text), { image: '127.0.0.1:5000/hello:1' }).value as AppDefinition;
+    expect(def.taskKillGracePeriodSeconds).toBeGreaterThan(0);
+    expect(codes(def)).not.toContain('no-task-kill-grace-period');
+    expect(codes(def)).not.toContain('port-mappings-without-networks');
   });
 
   it('grace period: default 300 is fine, 29 is short, 30 is not', () => {

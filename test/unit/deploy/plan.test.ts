@@ -17,6 +17,7 @@ const template = {
   container: { type: 'DOCKER', docker: { image: '${image}' }, portMappings: [{ containerPort: 8080, hostPort: 0 }] },
   healthChecks: [{ protocol: 'MESOS_HTTP', portIndex: 0, gracePeriodSeconds: 60 }],
   labels: { team: 'a', 'bbm.branch': 'stale' },
+  taskKillGracePeriodSeconds: 5,
 };
 const facts = { image: '127.0.0.1:5000/web:web-7-main-1.0', project: 'web', buildNumber: '7', branch: 'main', commit: 'abc', buildUrl: 'http://bb/b/7' };
 
