@@ -91,7 +91,8 @@ export default async function ({ cli }) {
       mem: 32,
       networks: [{ mode: 'container/bridge' }],
       container: { type: 'DOCKER', docker: { image: '${image}' }, portMappings: [{ containerPort: 8080, hostPort: 0 }] },
-      healthChecks: [{ protocol: 'MESOS_HTTP', path: '/', portIndex: 0, gracePeriodSeconds: 30, intervalSeconds: 1, timeoutSeconds: 2 }],
+      // delaySeconds: Mesos-level checks wait it (default 15) before the first probe; the lag is measured after
+      healthChecks: [{ protocol: 'MESOS_HTTP', path: '/', portIndex: 0, gracePeriodSeconds: 30, intervalSeconds: 1, timeoutSeconds: 2, delaySeconds: 1 }],
     }),
   );
   const dc = await startDevcluster(cli, path.join(dir, 'state'), name);

@@ -2,7 +2,8 @@
  * What the engine knows of one task (one Docker container) and of its health checks: the records
  * the scheduler, the views and the health checker share. Data and pure rules only.
  */
-import type { TaskState } from '../marathon/types.js';
+import { isTaskHealthy } from '../marathon/task-health.js';
+import type { HealthCheckResult, TaskState } from '../marathon/types.js';
 import type { ResolvedApp, ResolvedHealthCheck } from './app.js';
 
 export interface HealthState {
@@ -53,9 +54,10 @@ export function firstProbeAt(hc: ResolvedHealthCheck, startedMs: number): number
   return startedMs + (hc.protocol.startsWith('MESOS_') ? Math.max(300, hc.delaySeconds * 1000) : 300);
 }
 
-/** Running, not being killed, and every health check alive (none: ready once running). */
+/** Not being killed and healthy by Marathon's rule (src/marathon/task-health.ts, the one bbm's client uses). */
 export function isReady(t: TaskRecord): boolean {
-  return t.state === 'TASK_RUNNING' && !t.killing && t.health.every((h) => h.alive === true);
+  const results = t.health.filter((h) => h.alive !== null).map((h) => ({ alive: h.alive === true }));
+  return !t.killing && isTaskHealthy(t.app, { state: t.state, healthCheckResults: results as HealthCheckResult[] });
 }
 
 /** Marathon's instance condition for a task status (instance_changed_event). */
