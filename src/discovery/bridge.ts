@@ -12,10 +12,12 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { AppInfo, MarathonEvent } from '../marathon/types.js';
 import type { Reporter } from '../reporter.js';
-import type { InstallResult } from '../haproxy/adapter.js';
+import { OperationFailedError } from '../errors.js';
+import type { CheckResult, InstallResult } from '../haproxy/adapter.js';
+import { findRefusedApps } from '../haproxy/culprits.js';
 import { planApply } from '../haproxy/plan.js';
 import { renderConfig, type Rendered, type RenderOptions } from '../haproxy/render.js';
-import { buildServices } from '../haproxy/services.js';
+import { buildServices, type Service } from '../haproxy/services.js';
 
 /** Events that can change what HAProxy should route (others are ignored, and filtered server-side). */
 export const RELEVANT_EVENTS = [
@@ -66,6 +68,8 @@ export interface EventStreamHooks {
 export interface HaproxyDriver {
   /** `check: false`: the skeleton is one HAProxy accepted already; only server slots differ. */
   install(text: string, options?: { check?: boolean }): Promise<InstallResult>;
+  /** `haproxy -c` on a text without installing it: finds the apps to blame for a refusal. */
+  check?: (text: string) => Promise<CheckResult>;
   /** Runtime API commands; undefined = no runtime API, changes need a reload. */
   runtime?: (commands: readonly string[]) => Promise<void>;
   /** Reload (or first start) HAProxy on the installed file; undefined = write the file only. */
@@ -203,7 +207,7 @@ export class Bridge {
       if (joined !== this.lastWarnings) for (const w of warningLines) reporter.warn(w);
       this.lastWarnings = joined;
 
-      const rendered = renderConfig(services, this.options.render, this.applied?.slots);
+      let rendered = renderConfig(services, this.options.render, this.applied?.slots);
       let action: SyncResult['action'] = 'none';
       let install: InstallResult;
       const applied = this.applied;
@@ -230,7 +234,10 @@ export class Bridge {
         if (install.status === 'rejected') {
           this.status.rejected++;
           this.status.lastRejectedAt = new Date(this.now()).toISOString();
-          throw new Error(`HAProxy rejected the new configuration (kept in ${install.rejectedFile}); the running HAProxy keeps the last good one:\n${install.output}`);
+          // One app must not freeze routing for all: leave out the apps HAProxy refuses, apply the rest.
+          const without = await this.withoutRefusedApps(services, install);
+          rendered = without.rendered;
+          install = without.install;
         }
         const firstAndUnchanged = applied === undefined && install.status === 'unchanged' && !this.deps.haproxy.applyFirst;
         if (!firstAndUnchanged) action = await this.reload(applied ? 'frontends, backends or slot counts changed' : 'first configuration');
@@ -249,6 +256,34 @@ export class Bridge {
     } finally {
       this.deps.onStatus?.();
     }
+  }
+
+  private lastLeftOut = '';
+
+  private async withoutRefusedApps(services: readonly Service[], refused: Extract<InstallResult, { status: 'rejected' }>): Promise<{ rendered: Rendered; install: InstallResult }> {
+    const fail = (why: string) =>
+      new OperationFailedError(`HAProxy rejected the new configuration (kept in ${refused.rejectedFile}); the running HAProxy keeps the last good one${why}:\n${refused.output}`, {
+        hint: 'see HAProxy\'s words above; the bridge retries on the next change or resync',
+      });
+    const check = this.deps.haproxy.check;
+    if (!check) throw fail('');
+    const render = (subset: readonly Service[]) => renderConfig(subset, this.options.render, this.applied?.slots);
+    const culprits = await findRefusedApps(services, async (subset) => (await check(render(subset).text)).ok);
+    if (culprits === undefined) throw fail(' (it refuses even a configuration without any app)');
+    if (culprits.length === 0) throw fail(' (every app is accepted on its own; together they are not)');
+    const rest = services.filter((s) => !culprits.includes(s.appId));
+    const rendered = render(rest);
+    const install = await this.deps.haproxy.install(rendered.text);
+    if (install.status === 'rejected') throw fail(` (also without ${culprits.join(', ')})`);
+    // Said when the set changes, not on every pass.
+    const key = culprits.join('\n');
+    if (key === this.lastLeftOut) return { rendered, install };
+    this.lastLeftOut = key;
+    for (const appId of culprits) {
+      const own = await check(render(services.filter((s) => s.appId === appId)).text);
+      this.deps.reporter.warn(`${appId}: left out of HAProxy's configuration: HAProxy refuses its part (${own.output.split('\n').slice(0, 3).join(' | ') || 'no details'}); the other apps are routed`);
+    }
+    return { rendered, install };
   }
 
   private async reload(reason: string): Promise<SyncResult['action']> {

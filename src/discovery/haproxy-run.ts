@@ -6,7 +6,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import type { RunContext } from '../context.js';
 import { OperationFailedError, UsageError } from '../errors.js';
-import { installConfig, parseReloadCommand, runReloadCommand, runtimeCommands } from '../haproxy/adapter.js';
+import { checkText, installConfig, parseReloadCommand, runReloadCommand, runtimeCommands } from '../haproxy/adapter.js';
 import { ManagedHaproxy } from '../haproxy/managed.js';
 import { makeClient, type MarathonConnection } from '../marathon/connection.js';
 import { Bridge, RELEVANT_EVENTS, type HaproxyDriver } from './bridge.js';
@@ -66,6 +66,7 @@ export async function runHaproxy(o: HaproxyRunOptions, ctx: RunContext): Promise
 
   const driver: HaproxyDriver = {
     install: (text, opts) => installConfig(out, text, o.haproxyBin, opts),
+    check: (text) => checkText(text, out, o.haproxyBin),
   };
   if (o.runHaproxy) {
     driver.applyFirst = true;

@@ -32,6 +32,17 @@ export function checkConfig(file: string, haproxyBin = 'haproxy'): Promise<Check
   });
 }
 
+/** `haproxy -c` on a text (written to a temporary file beside `out`, removed after). */
+export async function checkText(text: string, out: string, haproxyBin = 'haproxy'): Promise<CheckResult> {
+  const tmp = path.join(path.dirname(out), `.${path.basename(out)}.${process.pid}.${randomBytes(4).toString('hex')}.check.tmp`);
+  await writeFile(tmp, text, { mode: 0o644 });
+  try {
+    return await checkConfig(tmp, haproxyBin);
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
+
 export type InstallResult =
   | { status: 'unchanged' }
   | { status: 'installed' }

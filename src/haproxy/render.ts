@@ -24,6 +24,23 @@ export interface RenderOptions {
   minSlots?: number;
   /** Seconds old workers may keep serving established connections after a reload. */
   hardStopAfter?: number;
+  /** Virtual hosts per `acl` line (default VHOSTS_PER_ACL_LINE); tests raise it to get HAProxy's refusal back. */
+  vhostsPerAclLine?: number;
+}
+
+/**
+ * HAProxy splits a configuration line into at most 64 words (MAX_LINE_ARGS in its
+ * include/haproxy/defaults.h) and refuses the whole file beyond that; an `acl` line spends 5
+ * words on itself. Repeated `acl` lines of one name are ORed, so an app's virtual hosts go on as
+ * many lines as they need.
+ */
+export const VHOSTS_PER_ACL_LINE = 40;
+
+/** `items` in runs of at most `n`. */
+export function chunks<T>(items: readonly T[], n: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += n) out.push(items.slice(i, i + n));
+  return out;
 }
 
 /** What fills one slot: `ip:port`, or null for an empty (disabled) slot. */
@@ -115,7 +132,7 @@ export function renderConfig(services: readonly Service[], options: RenderOption
     both('  option forwardfor');
     both('  option idle-close-on-response');
     for (const s of vhostServices) {
-      both(`  acl host_${s.name} req.hdr(host),field(1,:),lower -m str ${s.vhosts.join(' ')}`);
+      for (const run of chunks(s.vhosts, options.vhostsPerAclLine ?? VHOSTS_PER_ACL_LINE)) both(`  acl host_${s.name} req.hdr(host),field(1,:),lower -m str ${run.join(' ')}`);
       both(`  use_backend ${s.name} if host_${s.name}`);
     }
   }
