@@ -32,7 +32,7 @@ d('HAProxy refusals (real haproxy)', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
   const render = (apps: AppInfo[], vhostsPerAclLine?: number) =>
-    renderConfig(buildServices(apps, { bind: '127.0.0.1' }).services, {
+    renderConfig(buildServices(apps, { bind: '127.0.0.1', resolve: () => undefined }).services, {
       statsSocket: path.join(dir, 's.sock'),
       httpPort: 18080,
       httpBind: '127.0.0.1',
