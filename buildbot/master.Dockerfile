@@ -3,9 +3,10 @@
 # master.cfg is applied with `docker-compose exec master bbm-reconfig`, without a restart.
 #
 # Bases (build arguments):
-#   production (default): BASE=python:3.11-slim-bookworm, BUILDBOT_SOURCE=pip  -> buildbot[bundle] with
-#     the real web UI from PyPI. BUILDBOT_SOURCE=auto on the official buildbot/buildbot-master:v3.7.0 image
-#     uses the Buildbot it ships.
+#   production (default): BASE=python:3.11-slim-bookworm, BUILDBOT_SOURCE=pip  -> buildbot[bundle]==4.3.0
+#     (the real web UI and its views) from PyPI, every dependency pinned by master/constraints-4.3.0.txt.
+#     BUILDBOT_SOURCE=auto on Buildbot's own image (quay.io/buildbot/buildbot-master:v4.3.0: from 4.0.3
+#     Buildbot publishes its images on quay.io) uses the Buildbot it ships.
 #   local (no registry or PyPI reachable): BASE=bbm-local/debian:bookworm, BUILDBOT_SOURCE=debian -> Debian's
 #     buildbot 3.7; buildbot-marathon's console stands in for buildbot-www (Debian ships no web UI).
 # Every image gets the console (www plugin `bbm`, at /bbm/): `npm run build` makes its static files first.
@@ -13,10 +14,11 @@
 ARG BASE=python:3.11-slim-bookworm
 FROM ${BASE}
 ARG BUILDBOT_SOURCE=pip
-ARG BUILDBOT_VERSION=3.7.0
-ENV PYTHONUNBUFFERED=1 LANG=C.UTF-8
+ARG BUILDBOT_VERSION=4.3.0
+# /buildbot_venv/bin: where Buildbot's own image has buildbot (absent elsewhere, harmless).
+ENV PYTHONUNBUFFERED=1 LANG=C.UTF-8 PATH=/buildbot_venv/bin:$PATH
 # Packages first (the slow layer), scripts after, so editing a script does not reinstall Buildbot.
-COPY master/install.sh /opt/bbm-master/install.sh
+COPY master/install.sh master/constraints-*.txt /opt/bbm-master/
 RUN BUILDBOT_SOURCE="$BUILDBOT_SOURCE" BUILDBOT_VERSION="$BUILDBOT_VERSION" sh /opt/bbm-master/install.sh
 COPY master/ /opt/bbm-master/
 RUN sh /opt/bbm-master/install-console.sh && rm -rf /opt/bbm-master/console && ln -sf /opt/bbm-master/bbm-reconfig /usr/local/bin/bbm-reconfig

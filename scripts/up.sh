@@ -10,7 +10,8 @@
 #                           (works without Docker Hub or PyPI; the master has Debian's Buildbot, which has
 #                           no web UI: buildbot-marathon's console is served at / instead). public:
 #                           debian:bookworm-slim, node:20-bookworm-slim, python:3.11-slim-bookworm +
-#                           buildbot[bundle] (Buildbot's UI at /, the console at /bbm/).
+#                           buildbot[bundle]==4.3.0 (Buildbot's UI at /, the console at /bbm/;
+#                           master.cfg generated with --buildbot-version 4.3).
 #   BBM_SKIP_SETUP=1        do not run scripts/setup.sh (packages, engine, base images) first
 #   BBM_NO_FIRST_BUILD=1    do not force the example's first build
 # Ports and folders: see docker-compose.yml and docs/stack.md (BBM_UI_PORT, BBM_REGISTRY_PORT, …).
@@ -50,7 +51,9 @@ if [ ! -d "$repos/hello.git" ]; then
   log "made $repos/hello.git from examples/hello"
 fi
 
-# master.cfg from the repository's ci.config.ts (the master mounts generated/).
+# master.cfg from the repository's ci.config.ts (the master mounts generated/), for the Buildbot the
+# master image gets: Debian's 3.7 on the local bases (what ci.config.ts says), 4.3 on the public ones.
+if [ "${BBM_BASES:-local}" = public ]; then export BBM_BUILDBOT_VERSION=${BBM_BUILDBOT_VERSION:-4.3}; fi
 node dist/cli.js generate --config ci.config.ts --out generated/master.cfg
 
 if [ "${BBM_BASES:-local}" = local ]; then

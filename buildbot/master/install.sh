@@ -1,13 +1,15 @@
 #!/bin/sh
 # Installs Buildbot into the master image. BUILDBOT_SOURCE:
-#   auto    Buildbot already in the base (the official buildbot/buildbot-master image): only add what is missing;
-#           otherwise as pip.
-#   pip     buildbot[bundle] (the real web UI) and psycopg2 from PyPI, on a Python base (python:3.11-slim-bookworm).
+#   auto    Buildbot already in the base (Buildbot's own image, quay.io/buildbot/buildbot-master, has it in
+#           /buildbot_venv): only add what is missing; otherwise as pip.
+#   pip     buildbot[bundle]==BUILDBOT_VERSION (the real web UI, the waterfall, console and grid views) and
+#           psycopg2-binary from PyPI, on a Python base (python:3.11-slim-bookworm), every dependency pinned by
+#           constraints-BUILDBOT_VERSION.txt (the versions Buildbot's own CI pins at that release).
 #   debian  Debian's buildbot 3.7 and python3-psycopg2: for the locally made base where no registry or PyPI is
 #           reachable. Debian ships no web UI: the console stands in for it (install-console.sh, run after this).
 set -eu
 src=${BUILDBOT_SOURCE:-auto}
-version=${BUILDBOT_VERSION:-3.7.0}
+version=${BUILDBOT_VERSION:-4.3.0}
 here=$(dirname "$0")
 
 apt_install() {
@@ -24,6 +26,7 @@ apt_install() {
 }
 
 if [ "$src" = auto ]; then
+  # The Dockerfile puts /buildbot_venv/bin (Buildbot's own image) first on PATH.
   if command -v buildbot >/dev/null 2>&1; then src=preinstalled; else src=pip; fi
 fi
 case "$src" in
@@ -31,8 +34,12 @@ case "$src" in
     command -v git >/dev/null || apt_install git
     ;;
   pip)
+    constraints=$here/constraints-$version.txt
+    # Unpinned, pip takes whatever is newest: Twisted 24.11 removed twisted.python.constants, which
+    # Buildbot 3.7 imports, and setuptools 82 removed pkg_resources. So only pinned versions install.
+    [ -f "$constraints" ] || { echo "install: no pinned dependency versions for Buildbot $version ($constraints): use BUILDBOT_VERSION=4.3.0, or add that file from Buildbot's requirements-ci.txt at the release's tag" >&2; exit 2; }
     apt_install git ca-certificates
-    pip install --no-cache-dir "buildbot[bundle]==$version" psycopg2-binary
+    pip install --no-cache-dir -c "$constraints" "buildbot[bundle]==$version" psycopg2-binary
     ;;
   debian)
     apt_install buildbot python3-psycopg2 git ca-certificates
