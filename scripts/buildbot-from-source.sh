@@ -35,7 +35,8 @@ done
 rm -rf "$dir/src" "$dir/meta" "$dir/www-stub" "$dir/bin"
 mkdir -p "$dir/src" "$dir/meta" "$dir/bin"
 dir=$(cd "$dir" && pwd)
-git -C "$mirror" archive "$tag" master worker | tar -x -C "$dir/src"
+# The requirements files: what Buildbot's CI pins (test/integration/buildbot43.test.ts compares buildbot/master/constraints-*.txt).
+git -C "$mirror" archive "$tag" master worker requirements-ci.txt requirements-cidb.txt requirements-pip.txt | tar -x -C "$dir/src"
 # `git archive` fills in the master's version from the tag; the worker would get a date instead.
 echo "$version" >"$dir/src/worker/buildbot_worker/VERSION"
 (cd "$dir/src/master" && $py setup.py -q egg_info --egg-base "$dir/meta" >/dev/null 2>&1)
