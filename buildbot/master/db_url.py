@@ -1,15 +1,37 @@
 """Prints a database URL with the password from a file filled in (URL-encoded); used by start.sh so
-the password is never in argv or in a file the master writes."""
+the password is never in argv or in a file the master writes.
+
+  db_url.py URL PASSWORD_FILE                      print the URL (into the caller's environment only)
+  db_url.py --same-as-pid PID URL [PASSWORD_FILE]  exit 0 when the running master PID was started with that
+                                                   URL (its BUILDBOT_DB_URL), 1 when not; prints nothing secret
+"""
 import sys
 from urllib.parse import quote, urlsplit, urlunsplit
 
-url, password_file = sys.argv[1], sys.argv[2]
-with open(password_file, encoding='utf-8') as f:
-    password = f.read().rstrip('\r\n')
-parts = urlsplit(url)
-if not parts.username or parts.password:
-    sys.exit('db_url: BBM_DB_URL must name a user and no password, e.g. postgresql://buildbot@db:5432/buildbot')
-host = parts.hostname or ''
-netloc = '%s:%s@%s%s' % (quote(parts.username, safe=''), quote(password, safe=''), host,
-                         ':%d' % parts.port if parts.port else '')
-print(urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment)))
+
+def with_password(url, password_file):
+    with open(password_file, encoding='utf-8') as f:
+        password = f.read().rstrip('\r\n')
+    parts = urlsplit(url)
+    if not parts.username or parts.password:
+        sys.exit('db_url: BBM_DB_URL must name a user and no password, e.g. postgresql://buildbot@db:5432/buildbot')
+    host = parts.hostname or ''
+    netloc = '%s:%s@%s%s' % (quote(parts.username, safe=''), quote(password, safe=''), host,
+                             ':%d' % parts.port if parts.port else '')
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def started_with(pid):
+    """The BUILDBOT_DB_URL of a running process (its environment as it started), or None."""
+    with open('/proc/%d/environ' % pid, 'rb') as f:
+        for item in f.read().split(b'\0'):
+            if item.startswith(b'BUILDBOT_DB_URL='):
+                return item.split(b'=', 1)[1].decode('utf-8')
+    return None
+
+
+if sys.argv[1:2] == ['--same-as-pid']:
+    pid, url = int(sys.argv[2]), sys.argv[3]
+    wanted = with_password(url, sys.argv[4]) if len(sys.argv) > 4 and sys.argv[4] else url
+    sys.exit(0 if started_with(pid) == wanted else 1)
+print(with_password(sys.argv[1], sys.argv[2]))

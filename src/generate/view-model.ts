@@ -171,7 +171,7 @@ export function buildMasterView(config: ResolvedConfig, source = 'ci.config.ts')
       { name: py('buildbotURL'), value: py(bb.url) },
       { name: py('buildbotNetUsageData'), value: py(null) },
       { name: py('collapseRequests'), value: py(false) },
-      { name: py('db'), value: py({ db_url: 'url' in bb.db ? bb.db.url : pyCall('_secret_file', [bb.db.urlSecret]) }) },
+      { name: py('db'), value: py({ db_url: 'url' in bb.db ? bb.db.url : pyCall('_db_url', [bb.db.urlSecret]) }) },
       { name: py('protocols'), value: py({ pb: { port: `tcp:${bb.workerPort}:interface=${bb.workerAddress}` } }) },
       { name: py('secretsProviders'), value: py([new PyExpr('secrets.SecretInAFile(dirname=SECRETS_DIR)')]) },
     ],

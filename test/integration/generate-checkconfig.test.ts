@@ -64,7 +64,7 @@ d('buildbot checkconfig on generated master.cfg files', () => {
 
   it('accepts every project type with every option, with few pollers and schedulers', async () => {
     const text = render(fullConfig());
-    expect(text).toContain("c['db'] = {'db_url': _secret_file('db-url')}");
+    expect(text).toContain("c['db'] = {'db_url': _db_url('db-url')}");
     const dir = dirFor(text, { 'db-url': 'sqlite:///state.sqlite' });
     const r = await checkconfig(dir);
     expect(r.output).toMatch(/Config file is good!/);
