@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -90,6 +90,20 @@ d('buildbot checkconfig on generated master.cfg files', () => {
       expect(r.output).toMatch(new RegExp(`generated for Buildbot ${version.replace('.', '\\.')} .*this master runs Buildbot 3\\.7.*set buildbot\\.version: '3\\.7'`));
       expect(r.output).not.toMatch(/Traceback/);
     }
+  });
+
+  it('enables the waterfall, console and grid views that are installed, and only those', () => {
+    // Stand-in www plugins under the views' entry point names (Debian ships none of them).
+    const plugins = path.join((root ??= mkdtempSync(path.join(tmpdir(), 'bbm-checkconfig-'))), 'views');
+    mkdirSync(path.join(plugins, 'bbm_test_views-1.0.egg-info'), { recursive: true });
+    writeFileSync(path.join(plugins, 'bbm_test_views.py'), 'ep = object()\n');
+    writeFileSync(path.join(plugins, 'bbm_test_views-1.0.egg-info', 'PKG-INFO'), 'Metadata-Version: 2.1\nName: bbm-test-views\nVersion: 1.0\n');
+    writeFileSync(path.join(plugins, 'bbm_test_views-1.0.egg-info', 'entry_points.txt'), '[buildbot.www]\nwaterfall_view = bbm_test_views:ep\ngrid_view = bbm_test_views:ep\n');
+    const dir = dirFor(render(baseConfig()));
+    const script = "ns = {}\nexec(compile(open('master.cfg').read(), 'master.cfg', 'exec'), ns)\nprint(sorted(ns['BuildmasterConfig']['www']['plugins']))";
+    const views = (env: NodeJS.ProcessEnv) => spawnSync('/usr/bin/python3', ['-c', script], { cwd: dir, encoding: 'utf8', env }).stdout.trim();
+    expect(views({ PATH: '/usr/bin:/bin', PYTHONPATH: plugins })).toBe("['grid_view', 'waterfall_view']");
+    expect(views({ PATH: '/usr/bin:/bin' })).toBe('[]');
   });
 
   it('accepts 1000 projects with two schedulers', async () => {
