@@ -2,9 +2,12 @@
 the password is never in argv or in a file the master writes.
 
   db_url.py URL PASSWORD_FILE                      print the URL (into the caller's environment only)
-  db_url.py --same-as-pid PID URL [PASSWORD_FILE]  exit 0 when the running master PID was started with that
-                                                   URL (its BUILDBOT_DB_URL), 1 when not; prints nothing secret
+  db_url.py --same-as-pid PID                      exit 0 when the running master PID was started with the
+                                                   BUILDBOT_DB_URL of this process's environment, 1 when not, 2
+                                                   when that cannot be read (run it as the master's user);
+                                                   prints nothing secret
 """
+import os
 import sys
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -31,7 +34,11 @@ def started_with(pid):
 
 
 if sys.argv[1:2] == ['--same-as-pid']:
-    pid, url = int(sys.argv[2]), sys.argv[3]
-    wanted = with_password(url, sys.argv[4]) if len(sys.argv) > 4 and sys.argv[4] else url
-    sys.exit(0 if started_with(pid) == wanted else 1)
+    pid, wanted = int(sys.argv[2]), os.environ.get('BUILDBOT_DB_URL')
+    try:
+        running = started_with(pid)
+    except OSError as e:
+        print('db_url: cannot read the environment of process %d: %s' % (pid, e.strerror), file=sys.stderr)
+        sys.exit(2)
+    sys.exit(0 if running == wanted else 1)
 print(with_password(sys.argv[1], sys.argv[2]))

@@ -157,8 +157,9 @@ d('Buildbot 4.3.0 from source: builds of a generated master.cfg', () => {
   const images: string[] = [];
   const twistdLog = () => path.join(root, 'master', 'twistd.log');
 
+  // Every request has a deadline: one of this suite's runs saw a response that never ended.
   const get = async <T>(p: string): Promise<T> => {
-    const res = await fetch(`${api}${p}`);
+    const res = await fetch(`${api}${p}`, { signal: AbortSignal.timeout(20_000) });
     if (!res.ok) throw new Error(`GET ${p}: ${res.status}`);
     return (await res.json()) as T;
   };
@@ -185,6 +186,7 @@ d('Buildbot 4.3.0 from source: builds of a generated master.cfg', () => {
   /** Forces a build of master (anyone may force in this test's config) and waits for it to finish. */
   const forcedBuild = async (): Promise<{ build: Build; props: Props; checkoutLog: string }> => {
     const res = await fetch(`${api}/forceschedulers/force`, {
+      signal: AbortSignal.timeout(60_000),
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ jsonrpc: '2.0', method: 'force', id: 1, params: { builderid: String(builderid), branch: 'master', reason: '4.3 test' } }),
@@ -202,7 +204,11 @@ d('Buildbot 4.3.0 from source: builds of a generated master.cfg', () => {
     if (typeof props.image?.[0] === 'string') images.push(props.image[0]);
     const { steps } = await get<{ steps: { number: number; name: string }[] }>(`/builds/${build.buildid}/steps`);
     const n = steps.find((s) => s.name === 'checkout')!.number;
-    const checkoutLog = await (await fetch(`${api}/builds/${build.buildid}/steps/${n}/logs/stdio/raw`)).text();
+    const checkoutLog = await until(
+      'the checkout log',
+      async () => (await fetch(`${api}/builds/${build.buildid}/steps/${n}/logs/stdio/raw`, { signal: AbortSignal.timeout(20_000) })).text(),
+      120_000,
+    );
     return { build, props, checkoutLog };
   };
 

@@ -98,9 +98,11 @@ describe("bbm-reconfig's check: does the running master have the current databas
     await stop(master);
     rmSync(dir, { recursive: true, force: true });
   });
+  /** What bbm-reconfig does: the URL with the current password file, then the comparison, with the URL only in the environment. */
   const same = (password: string) => {
     writeFileSync(path.join(dir, 'db-password'), `${password}\n`, { mode: 0o600 });
-    const r = spawnSync('/usr/bin/python3', [script, '--same-as-pid', String(master.pid), 'postgresql://buildbot@127.0.0.1:5433/buildbot', path.join(dir, 'db-password')], { encoding: 'utf8' });
+    const url = spawnSync('/usr/bin/python3', [script, 'postgresql://buildbot@127.0.0.1:5433/buildbot', path.join(dir, 'db-password')], { encoding: 'utf8' }).stdout.trim();
+    const r = spawnSync('/usr/bin/python3', [script, '--same-as-pid', String(master.pid)], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin', BUILDBOT_DB_URL: url } });
     return { code: r.status, output: r.stdout + r.stderr };
   };
 
