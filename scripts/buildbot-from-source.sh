@@ -13,13 +13,12 @@
 # Twisted 22.4, SQLAlchemy 1.4 and alembic 1.8 from Debian satisfy Buildbot 4.3's requirements
 # (only unidiff is older than it asks, and only GitDiffInfo and the Bitbucket change source use it).
 # How it works: the source's egg-info is made outside the tree and put first on PYTHONPATH, so
-# importlib.metadata (plugins, `buildbot --version`) sees TAG and not Debian's 3.7; the stand-in
-# `base` www plugin (buildbot/master/www-stub) serves the REST API, as on the Debian image.
+# importlib.metadata (plugins, `buildbot --version`) sees TAG and not Debian's 3.7; a stand-in
+# `base` www plugin serves the REST API.
 set -euo pipefail
 [ $# -ge 2 ] || { sed -n '2,10p' "$0" >&2; exit 2; }
 mirror=$1 dir=$2 tag=${3:-v4.3.0}
 version=${tag#v}
-here=$(cd "$(dirname "$0")/.." && pwd)
 py=/usr/bin/python3
 log() { printf 'buildbot-from-source: %s\n' "$*" >&2; }
 
@@ -42,11 +41,14 @@ echo "$version" >"$dir/src/worker/buildbot_worker/VERSION"
 (cd "$dir/src/master" && $py setup.py -q egg_info --egg-base "$dir/meta" >/dev/null 2>&1)
 (cd "$dir/src/worker" && $py setup.py -q egg_info --egg-base "$dir/meta" >/dev/null 2>&1)
 
-# The stand-in `base` plugin, with the version in its metadata.
-cp -r "$here/buildbot/master/www-stub" "$dir/www-stub"
-mv "$dir/www-stub/buildbot_www-3.7.0.egg-info" "$dir/www-stub/buildbot_www-$version.egg-info"
-sed -i "s/^Version: .*/Version: $version/" "$dir/www-stub/buildbot_www-$version.egg-info/PKG-INFO"
+# A stand-in `base` www plugin (the master needs one to serve /api/v2; building Buildbot's React UI
+# needs its JavaScript toolchain): an Application over an almost empty static folder.
+mkdir -p "$dir/www-stub/buildbot_www/static" "$dir/www-stub/buildbot_www-$version.egg-info"
+printf 'from buildbot.www.plugin import Application\nep = Application(__name__, "stand-in UI: REST API only")\n' >"$dir/www-stub/buildbot_www/__init__.py"
 echo "$version" >"$dir/www-stub/buildbot_www/VERSION"
+echo '<!doctype html><title>Buildbot REST API</title><a href="api/v2">api/v2</a>' >"$dir/www-stub/buildbot_www/static/index.html"
+printf 'Metadata-Version: 2.1\nName: buildbot-www\nVersion: %s\n' "$version" >"$dir/www-stub/buildbot_www-$version.egg-info/PKG-INFO"
+printf '[buildbot.www]\nbase = buildbot_www:ep\n' >"$dir/www-stub/buildbot_www-$version.egg-info/entry_points.txt"
 
 pythonpath="$dir/meta:$dir/www-stub:$dir/src/master:$dir/src/worker"
 for cmd in buildbot buildbot-worker; do
