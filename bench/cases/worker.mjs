@@ -102,7 +102,7 @@ export default async function workerBench(ctx) {
       path.join(masterDir, 'master.cfg'),
       `from buildbot.plugins import worker, schedulers, util, steps
 c = BuildmasterConfig = {}
-c['workers'] = [worker.Worker('wp', 'bench-py'), worker.Worker('wb', 'bench-bbm')]
+c['workers'] = [worker.Worker('wp%d' % i, 'bench-py') for i in range(${STARTS})] + [worker.Worker('wb%d' % i, 'bench-bbm') for i in range(${STARTS})]
 c['protocols'] = {'pb': {'port': 'tcp:${PB}:interface=127.0.0.1'}, 'msgpack_experimental_v7': {'port': ${MSGPACK}}}
 c['www'] = dict(port=${JSON.stringify(`unix:${socket}`)}, plugins={})
 c['db'] = {'db_url': 'sqlite:///state.sqlite'}
@@ -112,47 +112,49 @@ def many():
     for i in range(${STEPS}):
         f.addStep(steps.ShellCommand(name='true-%d' % i, command=['true']))
     return f
-c['builders'] = [util.BuilderConfig(name='many-py', workernames=['wp'], factory=many()), util.BuilderConfig(name='many-bbm', workernames=['wb'], factory=many())]
+c['builders'] = [util.BuilderConfig(name='many-py', workernames=['wp%d' % i for i in range(${STARTS})], factory=many()),
+                  util.BuilderConfig(name='many-bbm', workernames=['wb%d' % i for i in range(${STARTS})], factory=many())]
 c['schedulers'] = [schedulers.ForceScheduler(name='force', builderNames=['many-py', 'many-bbm'])]
 `,
     );
     const master = inNs('/usr/bin/buildbot', ['start', '--nodaemon', masterDir], { cwd: masterDir, env });
     await until('the master', async () => (await api(socket, '/api/v2/masters')).masters.some((m) => m.active), 180_000, 300);
 
-    const pyDir = path.join(root, 'worker-py');
-    spawnSync('/usr/bin/buildbot-worker', ['create-worker', '-q', pyDir, `127.0.0.1:${PB}`, 'wp', 'bench-py'], { env });
+    // Each start uses a fresh worker name (wp0, wp1…), so no start waits for the master to notice the previous stop.
     const pwFile = path.join(root, 'wb-password');
     writeFileSync(pwFile, 'bench-bbm', { mode: 0o600 });
     const starters = {
-      'buildbot-worker': () => inNs('/usr/bin/buildbot-worker', ['start', '--nodaemon', pyDir], { cwd: pyDir, env }),
-      'bbm worker': () => inNs(process.execPath, [ctx.cli, 'worker', '--master', `127.0.0.1:${MSGPACK}`, '--name', 'wb', '--password-file', pwFile, '--basedir', path.join(root, 'worker-bbm')], { env }),
+      'buildbot-worker': (i) => {
+        const dir = path.join(root, `worker-py${i}`);
+        spawnSync('/usr/bin/buildbot-worker', ['create-worker', '-q', dir, `127.0.0.1:${PB}`, `wp${i}`, 'bench-py'], { env });
+        return () => inNs('/usr/bin/buildbot-worker', ['start', '--nodaemon', dir], { cwd: dir, env });
+      },
+      'bbm worker': (i) => () => inNs(process.execPath, [ctx.cli, 'worker', '--master', `127.0.0.1:${MSGPACK}`, '--name', `wb${i}`, '--password-file', pwFile, '--basedir', path.join(root, `worker-bbm${i}`)], { env }),
     };
-    const names = { 'buildbot-worker': 'wp', 'bbm worker': 'wb' };
-    const connected = async (name, want) => {
+    const prefix = { 'buildbot-worker': 'wp', 'bbm worker': 'wb' };
+    const connected = async (name) => {
       const { workers } = await api(socket, '/api/v2/workers');
-      const w = workers.find((x) => x.name === name);
-      return w && (w.connected_to.length > 0) === want;
+      return workers.find((x) => x.name === name)?.connected_to.length > 0;
     };
     const rows = [];
     const startMs = { 'buildbot-worker': [], 'bbm worker': [] };
     const live = {};
     for (let i = 0; i < STARTS; i++) {
       for (const kind of Object.keys(starters)) {
+        const start = starters[kind](i);
         const t0 = Date.now();
-        const child = starters[kind]();
-        await until(`${kind} to connect`, () => connected(names[kind], true), 60_000, 20);
+        const child = start();
+        await until(`${kind} to connect`, () => connected(`${prefix[kind]}${i}`), 60_000, 20);
         startMs[kind].push(Date.now() - t0);
-        if (i < STARTS - 1) {
-          await stopChild(child);
-          await until(`${kind} to disconnect`, () => connected(names[kind], false), 60_000);
-        } else live[kind] = child;
+        if (i < STARTS - 1) await stopChild(child);
+        else live[kind] = child;
       }
     }
     await new Promise((r) => setTimeout(r, 5000));
     const rss = Object.fromEntries(Object.entries(live).map(([k, c]) => [k, treeRss(c.pid)]));
     const buildMs = {};
     for (const kind of Object.keys(starters)) {
-      const builder = `many-${names[kind] === 'wp' ? 'py' : 'bbm'}`;
+      const builder = `many-${prefix[kind] === 'wp' ? 'py' : 'bbm'}`;
       const { builders } = await api(socket, `/api/v2/builders?name=${builder}`);
       const id = builders[0].builderid;
       const t0 = Date.now();
