@@ -25,9 +25,10 @@ FROM ${NODE_IMAGE} AS package
 WORKDIR /opt/bbm
 # package.json, the lockfile, dist/, templates/ (when there), node_modules/ (see .dockerignore)
 COPY . ./
-# Production dependencies only, from the lockfile; no network needed.
+# Production dependencies only, from the lockfile; no network needed. --legacy-peer-deps: without it
+# npm tries to resolve dev tools' optional peers (vite's esbuild range) from the registry and fails offline.
 RUN rm -rf buildbot \
- && npm prune --omit=dev --offline --no-audit --no-fund >/dev/null 2>&1 \
+ && npm prune --omit=dev --offline --no-audit --no-fund --legacy-peer-deps >/dev/null 2>&1 \
  && test -f dist/cli.js \
  && node dist/cli.js --version
 
