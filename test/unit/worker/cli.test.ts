@@ -29,7 +29,7 @@ describe('bbm worker: usage errors (exit 2, what to do)', () => {
     expect(r.stderr).not.toMatch(/internal error|at .*\.js:\d+/);
   });
 
-  it('keeps retrying an unreachable master, and exits 0 on SIGTERM', async () => {
+  it('keeps retrying an unreachable master, and stops on SIGTERM (exit 143, as every bbm command)', async () => {
     const port = await freePort();
     const child = spawn(process.execPath, [cli, 'worker', '--master', `127.0.0.1:${port}`, '--name', 'w', '--password-file', pw, '--basedir', path.join(dir, 'base')], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
@@ -39,7 +39,7 @@ describe('bbm worker: usage errors (exit 2, what to do)', () => {
     expect(err).toMatch(/ECONNREFUSED[\s\S]*retrying in \d/);
     const code = new Promise((resolve) => child.once('exit', (c) => resolve(c)));
     child.kill('SIGTERM');
-    expect(await code).toBe(0);
+    expect(await code).toBe(143);
     expect(err).not.toContain('secret-pw');
   });
 });
