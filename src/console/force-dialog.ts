@@ -5,7 +5,7 @@
 import { api, force } from './api.js';
 import { h } from './dom.js';
 import type { Builder, Build } from './model/builders.js';
-import { formFields, forceParams, schedulerFor, type ForceScheduler, type FormField } from './model/force-form.js';
+import { formFields, forceParams, preset, schedulerFor, type ForceScheduler, type FormField } from './model/force-form.js';
 import { href } from './model/paths.js';
 
 function control(f: Exclude<FormField, { kind: 'fixed' }>, id: string): HTMLElement {
@@ -30,7 +30,7 @@ function readValues(form: HTMLFormElement, fields: readonly FormField[]): Map<st
   return values;
 }
 
-export async function openForceDialog(builder: Builder, opts: { loggedIn: boolean; title?: string }): Promise<void> {
+export async function openForceDialog(builder: Builder, opts: { loggedIn: boolean; title?: string; values?: Record<string, string> }): Promise<void> {
   const { forceschedulers } = await api<{ forceschedulers: ForceScheduler[] }>('forceschedulers');
   const scheduler = schedulerFor(forceschedulers, builder.name);
   const status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
@@ -45,7 +45,7 @@ export async function openForceDialog(builder: Builder, opts: { loggedIn: boolea
     dialog.showModal();
     return;
   }
-  const fields = formFields(scheduler, opts.loggedIn);
+  const fields = preset(formFields(scheduler, opts.loggedIn), opts.values ?? {});
   const submit = h('button', { type: 'submit', class: 'primary' }, scheduler.button_name || 'Build');
   const form = h(
     'form',

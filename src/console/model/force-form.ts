@@ -40,14 +40,15 @@ const str = (v: unknown) => (v === null || v === undefined ? '' : String(v));
  */
 export function formFields(scheduler: ForceScheduler, loggedIn: boolean): FormField[] {
   const out: FormField[] = [];
-  const visit = (f: FieldSpec) => {
+  // A hidden nested parameter (e.g. `CodebaseParameter('', hide=True)`) hides its children too.
+  const visit = (f: FieldSpec, hidden: boolean) => {
     if (f.type === 'nested') {
-      for (const child of f.fields ?? []) visit(child);
+      for (const child of f.fields ?? []) visit(child, hidden || !!f.hide);
       return;
     }
     const name = f.fullName || f.name;
     const label = f.label || f.name;
-    if (f.type === 'fixed' || f.hide) {
+    if (f.type === 'fixed' || f.hide || hidden) {
       out.push({ kind: 'fixed', name, value: f.default ?? '' });
     } else if (f.type === 'username') {
       if (!loggedIn) out.push({ kind: 'text', name, label, value: str(f.default), required: !!f.required });
@@ -62,8 +63,18 @@ export function formFields(scheduler: ForceScheduler, loggedIn: boolean): FormFi
       out.push({ kind, name, label, value: str(f.default), required: !!f.required });
     }
   };
-  for (const f of scheduler.all_fields) visit(f);
+  for (const f of scheduler.all_fields) visit(f, false);
   return out;
+}
+
+/** Pre-fills fields by name (e.g. the environment a Roll back was pressed for); a choice only with a value it offers. */
+export function preset(fields: readonly FormField[], values: Readonly<Record<string, string>>): FormField[] {
+  return fields.map((f) => {
+    const v = values[f.name];
+    if (v === undefined || f.kind === 'fixed' || f.kind === 'bool') return f;
+    if (f.kind === 'choice') return f.choices.includes(v) ? { ...f, value: [v] } : f;
+    return { ...f, value: v };
+  });
 }
 
 /** The force call's params: the builder and one entry per field, as Buildbot's UI sends them. */

@@ -20,7 +20,7 @@ function actionButton(builders: Builder[], action: Action, app: AppView, env: st
   const b = actionBuilder(builders, action, app.project);
   const label = action === 'promote' ? 'Promote' : 'Roll back';
   if (!b) return h('small', { class: 'missing' }, `${label}: no builder tagged ${action}, project:${app.project}`);
-  return h('button', { type: 'button', 'data-action': action, 'data-key': `${action}:${env}:${app.id}`, onclick: () => void openForceDialog(b, { loggedIn, title: `${label} ${app.project} (${env})` }) }, label);
+  return h('button', { type: 'button', 'data-action': action, 'data-key': `${action}:${env}:${app.id}`, onclick: () => void openForceDialog(b, { loggedIn, title: action === 'promote' ? `Promote ${app.project}` : `Roll back ${app.project} in ${env}`, values: action === 'rollback' ? { environment: env } : {} }) }, label);
 }
 
 function appSection(app: AppView, env: string, builders: Builder[], loggedIn: boolean): HTMLElement {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { forceBody, forceOutcome, forceParams, formFields, schedulerFor, type ForceScheduler } from '../../../src/console/model/force-form.js';
+import { forceBody, forceOutcome, forceParams, formFields, preset, schedulerFor, type ForceScheduler } from '../../../src/console/model/force-form.js';
 
 /** What /api/v2/forceschedulers says of the generated form (shape of buildbot/schedulers/forcesched.py getSpec). */
 const generated: ForceScheduler = {
@@ -101,4 +101,29 @@ describe('forceOutcome', () => {
 it('schedulerFor finds the form that forces a builder', () => {
   expect(schedulerFor([generated], 'web')?.name).toBe('force');
   expect(schedulerFor([generated], 'other')).toBeUndefined();
+});
+
+describe('promote/rollback forms (hidden codebase, environment choice)', () => {
+  const rollback: ForceScheduler = {
+    name: 'rollback-web',
+    builder_names: ['web-rollback'],
+    all_fields: [
+      { name: '', fullName: '', type: 'nested', hide: true, fields: [{ name: 'branch', fullName: 'branch', type: 'text', default: '' }, { name: 'revision', fullName: 'revision', type: 'text', default: '' }] },
+      { name: 'environment', fullName: 'environment', label: 'Environment', type: 'list', choices: ['staging', 'production'], default: 'production' },
+    ],
+  };
+  it('a hidden codebase sends its defaults and shows nothing', () => {
+    expect(formFields(rollback, true).map((f) => [f.kind, f.name])).toEqual([
+      ['fixed', 'branch'],
+      ['fixed', 'revision'],
+      ['choice', 'environment'],
+    ]);
+  });
+  it.each([
+    [{ environment: 'staging' }, ['staging']],
+    [{ environment: 'nowhere' }, ['production']],
+    [{}, ['production']],
+  ])('preset %j', (values, chosen) => {
+    expect(preset(formFields(rollback, true), values).find((f) => f.name === 'environment')).toMatchObject({ value: chosen });
+  });
 });
