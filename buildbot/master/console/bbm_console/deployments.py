@@ -7,7 +7,7 @@ only what the console shows (no ``env``, ``cmd``, ``args`` or non-``bbm.`` label
 
 Per environment: ``GET /v2/apps?embed=apps.tasks&embed=apps.deployments`` and ``GET /v2/deployments``
 (Marathon's ``AppsResource`` and ``DeploymentsResource``), then for each app deployed by
-buildbot-marathon its recent versions (``/v2/apps/<id>/versions`` and ``…/versions/<v>``) for the
+buildbot-marathon there (label ``bbm.project``, and ``bbm.environment`` naming it when set) its recent versions (``/v2/apps/<id>/versions`` and ``…/versions/<v>``) for the
 history, and the digest of a tag reference from the registry's manifest (``Docker-Content-Digest``).
 Endpoints and health are computed in the browser by the same TypeScript code as ``bbm endpoints``.
 """
@@ -130,7 +130,10 @@ def _read_environment(env, auth, registry):
     deployments = [_deployment(d) for d in _get(base + '/v2/deployments', auth)]
     out = []
     for raw in apps:
-        if 'bbm.project' not in (raw.get('labels') or {}):
+        labels = raw.get('labels') or {}
+        # Apps deployed by buildbot-marathon to this environment (one Marathon may hold several
+        # environments under app-id prefixes; `bbm deploy --environment` labels which).
+        if 'bbm.project' not in labels or labels.get('bbm.environment', env['name']) != env['name']:
             continue
         app = _app(raw)
         app['digest'] = _digest(registry, app['container']['docker']['image'])
