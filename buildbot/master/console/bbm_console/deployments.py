@@ -7,7 +7,8 @@ only what the console shows (no ``env``, ``cmd``, ``args`` or non-``bbm.`` label
 
 Per environment: ``GET /v2/apps?embed=apps.tasks&embed=apps.deployments`` and ``GET /v2/deployments``
 (Marathon's ``AppsResource`` and ``DeploymentsResource``), then for each app deployed by
-buildbot-marathon there (label ``bbm.project``, and ``bbm.environment`` naming it when set) its recent versions (``/v2/apps/<id>/versions`` and ``…/versions/<v>``) for the
+buildbot-marathon there (label ``bbm.project``; when the settings list the environment's ``app_ids``, those
+apps only) its recent versions (``/v2/apps/<id>/versions`` and ``…/versions/<v>``) for the
 history, and the digest of a tag reference from the registry's manifest (``Docker-Content-Digest``).
 Endpoints and health are computed in the browser by the same TypeScript code as ``bbm endpoints``.
 """
@@ -131,9 +132,11 @@ def _read_environment(env, auth, registry):
     out = []
     for raw in apps:
         labels = raw.get('labels') or {}
-        # Apps deployed by buildbot-marathon to this environment (one Marathon may hold several
-        # environments under app-id prefixes; `bbm deploy --environment` labels which).
+        # Apps deployed by buildbot-marathon to this environment: one Marathon may hold several
+        # environments under app-id prefixes, so the configured app ids (``app_ids``) decide when given.
         if 'bbm.project' not in labels or labels.get('bbm.environment', env['name']) != env['name']:
+            continue
+        if env.get('app_ids') is not None and raw.get('id') not in env['app_ids']:
             continue
         app = _app(raw)
         app['digest'] = _digest(registry, app['container']['docker']['image'])
