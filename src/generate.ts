@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunContext } from './context.js';
-import { loadConfig } from './config/load.js';
+import { loadConfig, withLines } from './config/load.js';
 import { buildbotVersionProblem } from './config/buildbot-version.js';
 import { resolveConfig } from './config/resolve.js';
 import type { ResolvedConfig } from './config/types.js';
@@ -50,7 +50,7 @@ export async function planGenerate(options: GenerateOptions, ctx: RunContext): P
     ...(options.configTimeoutSeconds !== undefined ? { timeoutMs: options.configTimeoutSeconds * 1000 } : {}),
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   });
-  const config = resolveConfig(loaded.value, loaded.display);
+  const config = withLines(loaded, () => resolveConfig(loaded.value, loaded.display));
   if (options.buildbotVersion !== undefined) {
     const v = buildbotVersionProblem(options.buildbotVersion);
     if (typeof v === 'string') throw new UsageError(`--buildbot-version (BBM_BUILDBOT_VERSION): ${v}`);

@@ -17,6 +17,13 @@ interface DeployArgs extends MarathonArgs {
   commit?: string;
   describe?: string;
   'build-url'?: string;
+  environment?: string;
+  'app-id'?: string;
+  instances?: number;
+  cpus?: number;
+  mem?: number;
+  disk?: number;
+  label?: string[];
 }
 
 export const deployCommand = defineCommand<DeployArgs>({
@@ -39,14 +46,23 @@ export const deployCommand = defineCommand<DeployArgs>({
     commit: { type: 'string', describe: 'git commit (label bbm.commit, ${commit})' },
     describe: { type: 'string', describe: 'git describe output (label bbm.describe, ${describe})' },
     'build-url': { type: 'string', describe: 'Buildbot build URL (label bbm.build-url, ${buildUrl})' },
+    environment: { type: 'string', describe: 'environment deployed to (label bbm.environment, ${env})' },
+    'app-id': { type: 'string', describe: 'app id to deploy as, instead of the template’s (the environment’s app id)' },
+    instances: { type: 'number', valid: { whole: [0, 100000] }, describe: 'instances, instead of the template’s' },
+    cpus: { type: 'number', valid: { positive: 'cpus' }, describe: 'cpus, instead of the template’s' },
+    mem: { type: 'number', valid: { positive: 'MiB' }, describe: 'memory (MiB), instead of the template’s' },
+    disk: { type: 'number', valid: { nonNegative: 'MiB' }, describe: 'disk (MiB), instead of the template’s' },
+    label: { type: 'string', array: true, describe: 'K=V added to the app’s labels (repeatable)' },
   },
   examples: [
     ['$0 deploy --app marathon.json --image 127.0.0.1:5000/web:web-12-main-v1.4 --marathon-url http://127.0.0.1:8080', 'deploy and wait up to 600 s; roll back on failure'],
     ['$0 deploy --app marathon.json --image web:1 --dry-run', 'print the filled definition and the lint result, send nothing'],
+    ['$0 deploy --app marathon.json --image r:5000/web:7 --environment staging --app-id /staging/web --instances 1', 'the per-environment values the generated deploy step passes'],
   ],
   run: async (argv) => {
     const marathon = marathonConnection(argv);
-    const [{ runDeploy }, { cliContext }] = await Promise.all([import('../deploy/run.js'), import('../cli-context.js')]);
+    const [{ runDeploy }, { cliContext }, { parseOverrides }] = await Promise.all([import('../deploy/run.js'), import('../cli-context.js'), import('../deploy/overrides.js')]);
+    const overrides = parseOverrides(argv);
     const str = (v: unknown) => (v === undefined || v === null ? undefined : String(v));
     await runDeploy(
       {
@@ -59,7 +75,9 @@ export const deployCommand = defineCommand<DeployArgs>({
           commit: str(argv.commit),
           describe: str(argv.describe),
           buildUrl: str(argv['build-url']),
+          env: str(argv.environment),
         },
+        overrides,
         marathon,
         timeoutSeconds: argv.timeout,
         force: argv.force,

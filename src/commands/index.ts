@@ -13,6 +13,7 @@ export const commandModules: Record<string, () => Promise<Loaded>> = {
   push: async () => (await import('./push.js')).pushCommand,
   devcluster: async () => (await import('./devcluster.js')).devclusterCommand,
   deploy: async () => (await import('./deploy.js')).deployCommand,
+  promote: async () => (await import('./promote.js')).promoteCommand,
   rollback: async () => (await import('./rollback.js')).rollbackCommand,
   status: async () => (await import('./status.js')).statusCommand,
   generate: async () => (await import('./generate.js')).generateCommand,

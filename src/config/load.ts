@@ -15,6 +15,8 @@ import { Worker } from 'node:worker_threads';
 import type { ts as TS } from 'ts-morph';
 import { UsageError, ValidationError, type Problem } from '../errors.js';
 import type { EvaluateReply, WorkerInput } from './evaluate-worker.js';
+import { marathonPath, parseJsonSource } from '../deploy/json-source.js';
+import { pathSegments, tsLineOf } from './locate.js';
 
 export const PACKAGE_NAME = 'buildbot-marathon';
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -24,6 +26,8 @@ export interface LoadedConfig {
   value: unknown;
   /** The config path as the user sees it (relative to cwd when inside it). */
   display: string;
+  /** Line of the value at a problem path (`projects[0].name`), or of its nearest written parent. */
+  lineOf: (path: string) => number | undefined;
 }
 
 export interface LoadOptions {
@@ -46,8 +50,19 @@ export async function loadConfig(file: string, cwd: string, options: LoadOptions
       hint: 'pass --config PATH, or run in the directory that holds ci.config.ts',
     });
   }
-  if (abs.endsWith('.json')) return { value: parseJson(text, display), display };
-  return { value: await inWorker({ abs, display, cwd, text }, options), display };
+  if (abs.endsWith('.json')) {
+    const value = parseJson(text, display);
+    const source = parseJsonSource(text, display);
+    return { value, display, lineOf: (p) => source.lineOf(pathSegments(p).reduce<string>((acc, s) => marathonPath(acc, s), '/')) };
+  }
+  const value = await inWorker({ abs, display, cwd, text }, options);
+  // Lines are looked up only when there is a problem to report: TypeScript is loaded then, synchronously.
+  let lineOf: ((p: string) => number | undefined) | undefined;
+  return {
+    value,
+    display,
+    lineOf: (p) => (lineOf ??= tsLineOf((createRequire(import.meta.url)('ts-morph') as typeof import('ts-morph')).ts, text, abs))(p),
+  };
 }
 
 function parseJson(text: string, display: string): unknown {
@@ -200,5 +215,19 @@ async function inWorker(input: WorkerInput, options: LoadOptions): Promise<unkno
     }
     default:
       throw new UsageError(`${display}: unexpected answer from the config loader (${reply.kind})`);
+  }
+}
+
+/** Resolves a loaded config; every problem is reported at `file:line` with its path. */
+export function withLines<T>(loaded: LoadedConfig, resolve: () => T): T {
+  try {
+    return resolve();
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    const problems = error.problems.map((p) => {
+      const line = p.path ? loaded.lineOf(p.path) : undefined;
+      return { path: line ? `${loaded.display}:${line}: ${p.path}` : p.path, message: p.message };
+    });
+    throw new ValidationError(error.message.split(':')[0] ?? loaded.display, problems, { hint: error.hint });
   }
 }

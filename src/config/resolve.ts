@@ -4,7 +4,9 @@
  * problem with its path; a second pass checks what spans fields (duplicates, deploy branches that
  * are not built, projects no worker can build). Pure: no I/O.
  */
-import { ValidationError, type Problem } from '../errors.js';
+import { ValidationError } from '../errors.js';
+import { DEFAULTS } from './defaults.js';
+import { BRANCH, Reader, describe, join } from './reader.js';
 import {
   BUILD_ARG_NAME,
   CONTROL,
@@ -20,156 +22,13 @@ import {
 } from './names.js';
 import { buildbotVersionProblem, parseBuildbotVersion, type BuildbotVersion } from './buildbot-version.js';
 import { hasUrlSecret, redactUrl, urlCredentials } from '../url-credentials.js';
+import { EnvContext, resolveEnvironments, resolveProjectEnvironments } from './environments.js';
 import { ALL_PROJECT_TYPES, type ProjectType, type ResolvedConfig, type ResolvedProject, type ResolvedWorker } from './types.js';
 
 type Obj = Record<string, unknown>;
 
-export const DEFAULTS = {
-  branches: ['master'],
-  deployApp: 'marathon.json',
-  dockerfile: 'Dockerfile',
-  projectType: 'auto' as ProjectType,
-  maxBuilds: 1,
-  wwwAddress: '127.0.0.1',
-  wwwPort: 8010,
-  allowRoles: ['admins'],
-  workerAddress: '127.0.0.1',
-  workerPort: 9989,
-  secretsDir: 'secrets',
-  db: 'sqlite:///state.sqlite',
-  bbm: ['bbm'],
-  pollInterval: 60,
-  title: 'buildbot-marathon',
-  forceSchedulers: 'shared',
-  /** Current Buildbot (PyPI, Buildbot's images); Debian 12's packages are 3.7. */
-  buildbotVersion: '4.3',
-} as const;
+export { DEFAULTS };
 
-class Reader {
-  readonly problems: Problem[] = [];
-
-  problem(path: string, message: string): void {
-    this.problems.push({ path, message });
-  }
-
-  object(value: unknown, path: string, keys: readonly string[]): Obj | undefined {
-    if (value === undefined) return undefined;
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      this.problem(path, `must be an object, got ${describe(value)}`);
-      return undefined;
-    }
-    for (const key of Object.keys(value)) {
-      if (!keys.includes(key)) this.problem(join(path, key), `unknown key; known keys here: ${keys.join(', ')}`);
-    }
-    return value as Obj;
-  }
-
-  required(obj: Obj | undefined, key: string, path: string): unknown {
-    const v = obj?.[key];
-    if (obj && v === undefined) this.problem(join(path, key), 'is required');
-    return v;
-  }
-
-  string(value: unknown, path: string, opts: { allowControl?: boolean; pattern?: RegExp; patternText?: string } = {}): string | undefined {
-    if (value === undefined) return undefined;
-    if (typeof value !== 'string') {
-      this.problem(path, `must be a string, got ${describe(value)}`);
-      return undefined;
-    }
-    if (value === '') {
-      this.problem(path, 'must not be empty');
-      return undefined;
-    }
-    if (!opts.allowControl && CONTROL.test(value)) {
-      this.problem(path, `must not contain control characters (newline, NUL…): ${JSON.stringify(redactUrl(value))}`);
-      return undefined;
-    }
-    if (opts.pattern && !opts.pattern.test(value)) {
-      this.problem(path, `${JSON.stringify(redactUrl(value))} is not valid: ${opts.patternText}`);
-      return undefined;
-    }
-    return value;
-  }
-
-  int(value: unknown, path: string, min: number, max: number): number | undefined {
-    if (value === undefined) return undefined;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      this.problem(path, `must be a whole number from ${min} to ${max}, got ${describe(value)}`);
-      return undefined;
-    }
-    return value;
-  }
-
-  bool(value: unknown, path: string): boolean | undefined {
-    if (value === undefined) return undefined;
-    if (typeof value !== 'boolean') {
-      this.problem(path, `must be true or false, got ${describe(value)}`);
-      return undefined;
-    }
-    return value;
-  }
-
-  array<T>(value: unknown, path: string, item: (v: unknown, p: string) => T | undefined, opts: { nonEmpty?: boolean } = {}): T[] | undefined {
-    if (value === undefined) return undefined;
-    if (!Array.isArray(value)) {
-      this.problem(path, `must be a list, got ${describe(value)}`);
-      return undefined;
-    }
-    if (opts.nonEmpty && value.length === 0) this.problem(path, 'must not be empty');
-    const out: T[] = [];
-    value.forEach((v, i) => {
-      const r = item(v, `${path}[${i}]`);
-      if (r !== undefined) out.push(r);
-    });
-    return out;
-  }
-
-  secret(value: unknown, path: string): string | undefined {
-    return this.string(value, path, { pattern: SIMPLE_NAME, patternText: 'a secret is named by its file name in the secrets directory: letters, digits, `.`, `_`, `-`' });
-  }
-
-  url(value: unknown, path: string): string | undefined {
-    const s = this.string(value, path);
-    if (s === undefined) return undefined;
-    let u: URL;
-    try {
-      u = new URL(s);
-    } catch {
-      this.problem(path, `${JSON.stringify(redactUrl(s))} is not a URL; write it like http://host:port`);
-      return undefined;
-    }
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-      this.problem(path, `${JSON.stringify(redactUrl(s))} must be an http:// or https:// URL`);
-      return undefined;
-    }
-    if (u.username || u.password || hasUrlSecret(s)) {
-      this.problem(path, 'must not contain credentials; name a secret instead (nothing secret goes into master.cfg)');
-      return undefined;
-    }
-    return s;
-  }
-}
-
-const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
-
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'string') return JSON.stringify(redactUrl(v.length > 60 ? `${v.slice(0, 60)}…` : v));
-  if (typeof v === 'object') return 'an object';
-  return `${typeof v} ${String(v)}`;
-}
-
-const BRANCH = (r: Reader) => (v: unknown, p: string) => {
-  const s = r.string(v, p);
-  if (s === undefined) return undefined;
-  const why = branchProblem(s);
-  if (why) {
-    r.problem(p, `branch ${JSON.stringify(s)} ${why}`);
-    return undefined;
-  }
-  return s;
-};
 
 function projectType(r: Reader, v: unknown, p: string): ProjectType | undefined {
   if (v === undefined) return undefined;
@@ -193,7 +52,7 @@ function resolveWorker(r: Reader, v: unknown, p: string): ResolvedWorker | undef
   return { name, maxBuilds, types: [...new Set(types)], passwordSecret };
 }
 
-function resolveProject(r: Reader, v: unknown, p: string): ResolvedProject | undefined {
+function resolveProject(r: Reader, v: unknown, p: string, envs: EnvContext): ResolvedProject | undefined {
   const o = r.object(v, p, ['name', 'repo', 'credentials', 'webhook', 'poll', 'type', 'branches', 'deploy', 'dockerfile', 'repository', 'buildArgs']);
   if (!o) {
     if (v === undefined || v === null) r.problem(p, 'must be a project object');
@@ -250,9 +109,13 @@ function resolveProject(r: Reader, v: unknown, p: string): ResolvedProject | und
   let deploy: ResolvedProject['deploy'] = null;
   if (o.deploy !== undefined && o.deploy !== false) {
     const dp = join(p, 'deploy');
-    const d = r.object(o.deploy, dp, ['branches', 'app', 'appId']);
+    const d = r.object(o.deploy, dp, ['branches', 'app', 'appId', 'environments']);
     if (d) {
-      const dBranches = r.array(d.branches, join(dp, 'branches'), BRANCH(r), { nonEmpty: true }) ?? branches.slice(0, 1);
+      const given = r.array(d.branches, join(dp, 'branches'), BRANCH(r), { nonEmpty: true });
+      if (given && d.environments !== undefined)
+        r.problem(join(dp, 'branches'), 'with deploy.environments, list the deploy branches under each environment (environments.<name>.branches)');
+      const perEnv = resolveProjectEnvironments(r, d.environments, join(dp, 'environments'), envs, given ?? branches.slice(0, 1));
+      const dBranches = d.environments !== undefined ? [...new Set(perEnv.flatMap((e) => e.branches))] : (given ?? branches.slice(0, 1));
       for (const b of dBranches) {
         if (!branches.includes(b)) r.problem(join(dp, 'branches'), `deploy branch ${JSON.stringify(b)} is not built; add it to ${join(p, 'branches')} (built: ${branches.join(', ')})`);
       }
@@ -269,7 +132,13 @@ function resolveProject(r: Reader, v: unknown, p: string): ResolvedProject | und
           appId = undefined;
         }
       }
-      if (appId !== undefined) deploy = { branches: dBranches, app, appId };
+      if (appId !== undefined)
+        deploy = {
+          branches: dBranches,
+          app,
+          appId,
+          environments: perEnv.map((e) => ({ ...e, appId: envs.appIdFor(e.name, appId as string, join(join(dp, 'environments'), e.name)) })),
+        };
     }
   }
 
@@ -309,7 +178,7 @@ function repoCredentials(r: Reader, value: unknown, p: string, repo: string | un
 /** Reads, defaults and validates a written config; throws a ValidationError listing every problem. */
 export function resolveConfig(input: unknown, subject = 'ci.config.ts'): ResolvedConfig {
   const r = new Reader();
-  const root = r.object(input, '', ['registry', 'marathon', 'buildbot', 'changeSources', 'projects']);
+  const root = r.object(input, '', ['registry', 'marathon', 'environments', 'buildbot', 'changeSources', 'projects']);
   if (!root) {
     r.problem('', `the config must be an object (export default defineConfig({…})), got ${describe(input)}`);
     throw new ValidationError(subject, r.problems);
@@ -334,18 +203,10 @@ export function resolveConfig(input: unknown, subject = 'ci.config.ts'): Resolve
     }
   }
 
-  // marathon
-  const m = r.object(r.required(root, 'marathon', ''), 'marathon', ['url', 'tokenSecret', 'userSecret', 'passwordSecret', 'deployStep']);
-  const marathonUrl = m ? r.url(r.required(m, 'url', 'marathon'), 'marathon.url') : undefined;
-  const marathon = {
-    url: marathonUrl ?? '',
-    tokenSecret: r.secret(m?.tokenSecret, 'marathon.tokenSecret') ?? null,
-    userSecret: r.secret(m?.userSecret, 'marathon.userSecret') ?? null,
-    passwordSecret: r.secret(m?.passwordSecret, 'marathon.passwordSecret') ?? null,
-    deployStep: r.bool(m?.deployStep, 'marathon.deployStep') ?? true,
-  };
-  if ((marathon.userSecret === null) !== (marathon.passwordSecret === null)) r.problem('marathon', 'set both userSecret and passwordSecret, or neither');
-  if (marathon.tokenSecret !== null && marathon.userSecret !== null) r.problem('marathon', 'set tokenSecret or userSecret/passwordSecret, not both');
+  // marathon targets: `environments`, or `marathon` as the one implicit environment
+  const environments = resolveEnvironments(r, root);
+  const m = r.object(root.marathon, 'marathon', ['url', 'tokenSecret', 'userSecret', 'passwordSecret', 'deployStep']);
+  const marathon = { deployStep: r.bool(m?.deployStep, 'marathon.deployStep') ?? true };
 
   // buildbot
   const b = r.object(r.required(root, 'buildbot', ''), 'buildbot', ['url', 'title', 'workers', 'www', 'workerPort', 'workerAddress', 'secretsDir', 'db', 'bbm', 'forceSchedulers', 'version']);
@@ -408,8 +269,9 @@ export function resolveConfig(input: unknown, subject = 'ci.config.ts'): Resolve
   };
 
   // projects
+  const envContext = new EnvContext(r, environments, w?.roles === undefined ? null : roles.map(([n]) => n));
   const indexed = r.array(r.required(root, 'projects', ''), 'projects', (v, p) => {
-    const project = resolveProject(r, v, p);
+    const project = resolveProject(r, v, p, envContext);
     return project && { project, at: p };
   }, { nonEmpty: true }) ?? [];
   const projects = indexed.map((x) => x.project);
@@ -419,6 +281,7 @@ export function resolveConfig(input: unknown, subject = 'ci.config.ts'): Resolve
   duplicates(r, projects.map((p) => p.name.toLowerCase()), (i) => `${at(i)}.name`, 'project name (builder names must differ, ignoring case)');
   duplicates(r, projects.map((p) => p.repository), (i) => `${at(i)}.repository`, 'registry repository (two projects would push the same image)');
   duplicates(r, workers.map((w) => w.name), (i) => `buildbot.workers[${i}].name`, 'worker name');
+  envContext.crossCheck(projects, at);
   projects.forEach((project, i) => {
     if (project.webhook && !changeSources[project.webhook])
       r.problem(`${at(i)}.webhook`, `the ${project.webhook} webhook is not enabled; set changeSources.${project.webhook}: { secret: '${project.webhook}-webhook' }`);
@@ -431,7 +294,7 @@ export function resolveConfig(input: unknown, subject = 'ci.config.ts'): Resolve
     if (r.problems.length === 0) r.problem('registry', 'is required');
     throw new ValidationError(`${subject} is not valid`, r.problems, { hint: `fix the ${r.problems.length === 1 ? 'problem' : 'problems'} above in ${subject}, then run \`bbm generate\` again` });
   }
-  return { registry, marathon, buildbot, changeSources, projects };
+  return { registry, marathon, environments, buildbot, changeSources, projects };
 }
 
 function forceSchedulers(r: Reader, value: unknown): 'shared' | 'perProject' {

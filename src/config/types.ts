@@ -23,6 +23,45 @@ export interface DeployConfig {
   app?: string;
   /** Marathon app id, used for the deploy lock (two deploys of one app never overlap). Default: `/` + the lowercased project name. */
   appId?: string;
+  /**
+   * With top-level `environments`: which environment each deploy branch feeds, and which are reached
+   * only by promotion. Keys are environment names. Without it, `branches` deploy to the one
+   * environment (`marathon`, or the only entry of `environments`).
+   */
+  environments?: Record<string, ProjectEnvironmentConfig>;
+}
+
+/** Values that differ per environment, applied to the filled app definition. */
+export interface EnvironmentValues {
+  instances?: number;
+  cpus?: number;
+  mem?: number;
+  disk?: number;
+  /** Added to the definition's labels (these win over the template's). */
+  labels?: Record<string, string>;
+}
+
+export interface ProjectEnvironmentConfig extends EnvironmentValues {
+  /** Deploy branches whose successful builds deploy to this environment. */
+  branches?: string[];
+  /** This environment is reached only by promoting what runs healthy in that one. */
+  promoteFrom?: string;
+  /** Buildbot roles allowed to promote into this environment (and to roll it back). Default `['admins']`; `'*'` allows everyone. */
+  promoteRoles?: Role[];
+}
+
+/** A named Marathon target. */
+export interface EnvironmentConfig {
+  url: string;
+  /** Secret with a bearer token … */
+  tokenSecret?: SecretName;
+  /** … or secrets with HTTP basic credentials. */
+  userSecret?: SecretName;
+  passwordSecret?: SecretName;
+  /** Sets the `HAPROXY_GROUP` label of every app deployed here (what `bbm haproxy --group` selects). */
+  haproxyGroup?: string;
+  /** Prepended to each project's app id here, e.g. `/staging` makes `/hello` `/staging/hello`. */
+  appIdPrefix?: string;
 }
 
 export interface ProjectConfig {
@@ -78,7 +117,8 @@ export interface RegistryConfig {
 }
 
 export interface MarathonConfig {
-  url: string;
+  /** Required, unless `environments` is given (then only `deployStep` may be set here). */
+  url?: string;
   /** Secret with a bearer token (BBM_MARATHON_TOKEN) … */
   tokenSecret?: SecretName;
   /** … or secrets with HTTP basic credentials (BBM_MARATHON_USER/PASSWORD). */
@@ -162,7 +202,10 @@ export interface ChangeSourcesConfig {
 export interface CiConfig {
   /** Registry host[:port], or an object with credentials. */
   registry: string | RegistryConfig;
-  marathon: MarathonConfig;
+  /** The one Marathon (an implicit environment named `default`); leave it out when `environments` is given. */
+  marathon?: MarathonConfig;
+  /** Named Marathon targets (staging, production…); see docs/configuration.md "Environments and promotion". */
+  environments?: Record<string, EnvironmentConfig>;
   buildbot: BuildbotConfig;
   changeSources?: ChangeSourcesConfig;
   projects: ProjectConfig[];
@@ -178,12 +221,52 @@ export interface ResolvedProject {
   poll: boolean;
   type: ProjectType;
   branches: string[];
-  deploy: { branches: string[]; app: string; appId: string } | null;
+  deploy: ResolvedDeploy | null;
   dockerfile: string;
   repository: string;
   buildArgs: [string, string][];
   /** Names of the workers that can build this project. */
   workers: string[];
+}
+
+export interface ResolvedDeploy {
+  /** Every deploy branch, over all environments. */
+  branches: string[];
+  app: string;
+  /** The app id before an environment's prefix. */
+  appId: string;
+  environments: ResolvedProjectEnvironment[];
+}
+
+export interface ResolvedProjectEnvironment {
+  name: string;
+  /** The app id in this environment (its prefix + the project's app id). */
+  appId: string;
+  branches: string[];
+  promoteFrom: string | null;
+  promoteRoles: Role[];
+  values: ResolvedEnvironmentValues;
+}
+
+export interface ResolvedEnvironmentValues {
+  instances: number | null;
+  cpus: number | null;
+  mem: number | null;
+  disk: number | null;
+  labels: [string, string][];
+}
+
+export interface ResolvedEnvironment {
+  name: string;
+  url: string;
+  tokenSecret: SecretName | null;
+  userSecret: SecretName | null;
+  passwordSecret: SecretName | null;
+  haproxyGroup: string | null;
+  /** `''` or an absolute app-id path without a trailing `/`. */
+  appIdPrefix: string;
+  /** True for the one environment made from `marathon`. */
+  implicit: boolean;
 }
 
 export interface ResolvedWorker {
@@ -195,13 +278,9 @@ export interface ResolvedWorker {
 
 export interface ResolvedConfig {
   registry: { host: string; userSecret: SecretName | null; passwordSecret: SecretName | null };
-  marathon: {
-    url: string;
-    tokenSecret: SecretName | null;
-    userSecret: SecretName | null;
-    passwordSecret: SecretName | null;
-    deployStep: boolean;
-  };
+  marathon: { deployStep: boolean };
+  /** Every Marathon target; one implicit `default` built from `marathon` when `environments` is absent. */
+  environments: ResolvedEnvironment[];
   buildbot: {
     url: string;
     title: string;

@@ -7,4 +7,11 @@ export const BUILD_LABELS = {
   describe: 'bbm.describe',
   buildUrl: 'bbm.build-url',
   image: 'bbm.image',
+  /** The environment deployed to (`--environment`). */
+  env: 'bbm.environment',
+  /** Set by `bbm promote`: the environment the image was promoted from, and its app version there. */
+  promotedFrom: 'bbm.promoted-from',
+  promotedFromVersion: 'bbm.promoted-from-version',
+  /** The Buildbot build (of the promote builder) that promoted it. */
+  promotionUrl: 'bbm.promotion-url',
 } as const;

@@ -10,6 +10,18 @@ import { lintApp, type Finding } from './lint.js';
 import { fillTemplate, imageRefProblems, type BuildFacts } from './template.js';
 import { BUILD_LABELS } from './labels.js';
 
+/** What an environment changes in the filled definition (from the config's per-environment values). */
+export interface EnvironmentOverrides {
+  /** Replaces the template's id (the environment's app id). */
+  appId?: string;
+  instances?: number;
+  cpus?: number;
+  mem?: number;
+  disk?: number;
+  /** Added to the labels; they win over the template's (bbm's build labels win over these). */
+  labels?: Record<string, string>;
+}
+
 export interface DeployOptions {
   force: boolean;
   strict: boolean;
@@ -38,6 +50,10 @@ export function planDeploy(input: {
   options: DeployOptions;
   /** The running app (only needed for --keep-instances); null when it does not exist yet. */
   current?: AppInfo | null;
+  /** The environment's values (instances, resources, labels, app id). */
+  overrides?: EnvironmentOverrides;
+  /** Labels bbm adds beyond the build facts (promotion). */
+  extraLabels?: Record<string, string>;
 }): DeployPlan {
   const { facts, options } = input;
   const blocking: Problem[] = [];
@@ -61,7 +77,19 @@ export function planDeploy(input: {
       notes.push(`the definition runs image ${image}, not --image ${facts.image}`);
   } else notes.push('the definition has no container.docker.image; --image is only used for placeholders and labels');
 
-  definition.labels = { ...(definition.labels ?? {}), ...buildLabels(facts) };
+  const o = input.overrides ?? {};
+  if (o.appId !== undefined && o.appId !== definition.id) {
+    if (definition.id !== undefined) notes.push(`app id ${JSON.stringify(definition.id)} of the template replaced by the environment's ${JSON.stringify(o.appId)}`);
+    definition.id = o.appId;
+  }
+  for (const k of ['instances', 'cpus', 'mem', 'disk'] as const) {
+    const v = o[k];
+    if (v !== undefined && definition[k] !== v) {
+      notes.push(`${k} ${v}${facts.env ? ` for ${facts.env}` : ''} (the template says ${definition[k] ?? 'nothing'})`);
+      definition[k] = v;
+    }
+  }
+  definition.labels = { ...(definition.labels ?? {}), ...(o.labels ?? {}), ...buildLabels(facts), ...(input.extraLabels ?? {}) };
 
   let appId = '';
   const findings = lintApp(definition);
@@ -89,7 +117,7 @@ function request(appId: string, options: DeployOptions): DeployPlan['request'] {
 
 export function buildLabels(facts: BuildFacts): Record<string, string> {
   const labels: Record<string, string> = { [BUILD_LABELS.image]: facts.image };
-  for (const k of ['project', 'buildNumber', 'branch', 'commit', 'describe', 'buildUrl'] as const) {
+  for (const k of ['project', 'buildNumber', 'branch', 'commit', 'describe', 'buildUrl', 'env'] as const) {
     const v = facts[k];
     if (v !== undefined && v !== '') labels[BUILD_LABELS[k]] = v;
   }

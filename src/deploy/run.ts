@@ -11,7 +11,7 @@ import { makeClient, type MarathonConnection } from '../marathon/connection.js';
 import { normalizeAppId } from '../marathon/app-id.js';
 import { parseJsonSource } from './json-source.js';
 import { formatFindings } from './lint.js';
-import { planDeploy, type DeployOptions, type DeployPlan } from './plan.js';
+import { planDeploy, type DeployOptions, type DeployPlan, type EnvironmentOverrides } from './plan.js';
 import { executeDeploy, type FollowMode } from './execute.js';
 import type { BuildFacts } from './template.js';
 
@@ -21,6 +21,8 @@ export interface DeployCommandOptions extends DeployOptions {
   marathon: MarathonConnection;
   dryRun: boolean;
   follow: FollowMode;
+  overrides?: EnvironmentOverrides;
+  extraLabels?: Record<string, string>;
 }
 
 /** Largest file read as an app definition; Marathon's own limit on a request body is 1 MiB. */
@@ -50,10 +52,10 @@ export async function runDeploy(opts: DeployCommandOptions, ctx: RunContext): Pr
     let current = undefined;
     if (opts.keepInstances) {
       client = await makeClient(opts.marathon, ctx, { deadline });
-      const rawId = (source.value as { id?: unknown } | null)?.id;
+      const rawId = opts.overrides?.appId ?? (source.value as { id?: unknown } | null)?.id;
       if (typeof rawId === 'string') current = await client.getApp(normalizeAppId(rawId, `${source.where('/id')} "id"`));
     }
-    const plan = planDeploy({ template: source.value, facts: opts.facts, options: opts, current });
+    const plan = planDeploy({ template: source.value, facts: opts.facts, options: opts, current, overrides: opts.overrides, extraLabels: opts.extraLabels });
     for (const line of formatFindings(plan.findings, source.where)) ctx.reporter.info(line);
     for (const note of plan.notes) ctx.reporter.info(note);
     if (opts.dryRun) {

@@ -18,9 +18,13 @@ export interface BuildFacts {
   commit?: string;
   describe?: string;
   buildUrl?: string;
+  /** The environment deployed to (`${env}`, label bbm.environment). */
+  env?: string;
+  /** `${tag}` when `image` is pinned by digest (a promotion): the tag it was built as. */
+  tag?: string;
 }
 
-export const PLACEHOLDERS = ['image', 'tag', 'repository', 'project', 'buildNumber', 'branch', 'commit', 'describe', 'buildUrl'] as const;
+export const PLACEHOLDERS = ['image', 'tag', 'repository', 'project', 'buildNumber', 'branch', 'commit', 'describe', 'buildUrl', 'env'] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 
 /** Which flag / variable provides each placeholder, for error messages. */
@@ -34,6 +38,7 @@ export const PLACEHOLDER_SOURCE: Record<Placeholder, string> = {
   commit: '--commit / BBM_COMMIT',
   describe: '--describe / BBM_DESCRIBE',
   buildUrl: '--build-url / BBM_BUILD_URL',
+  env: '--environment / BBM_ENVIRONMENT',
 };
 
 export interface ImageParts {
@@ -95,7 +100,8 @@ export function placeholderValues(facts: BuildFacts): Partial<Record<Placeholder
   const img = parseImageRef(facts.image);
   const values: Partial<Record<Placeholder, string>> = { image: facts.image, repository: img.repository };
   if (img.tag !== undefined) values.tag = img.tag;
-  for (const k of ['project', 'buildNumber', 'branch', 'commit', 'describe', 'buildUrl'] as const) {
+  else if (facts.tag) values.tag = facts.tag;
+  for (const k of ['project', 'buildNumber', 'branch', 'commit', 'describe', 'buildUrl', 'env'] as const) {
     const v = facts[k];
     if (v !== undefined && v !== '') values[k] = v;
   }

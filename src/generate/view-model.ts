@@ -5,6 +5,7 @@
 import type { ResolvedConfig, ResolvedProject, ResolvedWorker, RecipeType } from '../config/types.js';
 import { PROJECT_TYPES } from '../config/types.js';
 import { compatibleRange, formatVersion, hasFeature, type BuildbotVersion } from '../config/buildbot-version.js';
+import { deployTargets } from '../config/targets.js';
 import { py, pyCall, PyExpr, type Py } from './python.js';
 
 export interface Assignment {
@@ -48,6 +49,27 @@ function projectEntry(p: ResolvedProject): Py {
   });
 }
 
+/**
+ * Promote and rollback builders are forced only by the roles allowed to promote into the project's
+ * environments; these rules come before the general force rules (Buildbot uses the first that matches).
+ */
+function promoteRules(config: ResolvedConfig): Py[] {
+  const rules: Py[] = [];
+  for (const p of config.projects) {
+    const envs = p.deploy?.environments ?? [];
+    if (!envs.some((e) => e.promoteFrom !== null)) continue;
+    const named = [...new Set(envs.filter((e) => e.promoteFrom !== null).flatMap((e) => e.promoteRoles))];
+    const roles = named.includes('*') ? [ANYONE_ROLE] : named;
+    for (const builder of [`${p.name}-promote`, `${p.name}-rollback`])
+      roles.forEach((role, i) => rules.push(py(pyCall('util.ForceBuildEndpointMatcher', [], { builder, role, defaultDeny: i === roles.length - 1 }))));
+  }
+  return rules;
+}
+
+function promoteAnyone(config: ResolvedConfig): boolean {
+  return config.projects.some((p) => (p.deploy?.environments ?? []).some((e) => e.promoteFrom !== null && e.promoteRoles.includes('*')));
+}
+
 const ACTIONS = [
   ['force', 'util.ForceBuildEndpointMatcher'],
   ['stop', 'util.StopBuildEndpointMatcher'],
@@ -75,25 +97,24 @@ function authzRules(allow: ResolvedConfig['buildbot']['www']['allow']): Py[] {
 }
 
 /** The implicit environment of a config with one `marathon` (what the console calls it). */
-export const DEFAULT_ENVIRONMENT = 'default';
+export { IMPLICIT_ENVIRONMENT as DEFAULT_ENVIRONMENT } from '../config/environments.js';
 
 /**
  * Settings of the web console's www plugin (`bbm`): where each environment's Marathon is and the
  * names of its credentials' secrets, which the master reads; the browser never sees them.
  */
 function consoleSettings(config: ResolvedConfig) {
-  const { marathon, registry } = config;
+  // Every environment of the config (the one `marathon` is `default`); app ids per project and
+  // environment are in DEPLOY_TARGETS (docs/configuration.md, "Environments and promotion").
   return {
-    environments: [
-      {
-        name: DEFAULT_ENVIRONMENT,
-        url: marathon.url,
-        token_secret: marathon.tokenSecret,
-        user_secret: marathon.userSecret,
-        password_secret: marathon.passwordSecret,
-      },
-    ],
-    registry: registry.host,
+    environments: config.environments.map((e) => ({
+      name: e.name,
+      url: e.url,
+      token_secret: e.tokenSecret,
+      user_secret: e.userSecret,
+      password_secret: e.passwordSecret,
+    })),
+    registry: config.registry.host,
   };
 }
 
@@ -126,12 +147,6 @@ export function buildMasterView(config: ResolvedConfig, source = 'ci.config.ts')
     registryEnv.BBM_REGISTRY_USER = secret(registry.userSecret);
     registryEnv.BBM_REGISTRY_PASSWORD = secret(registry.passwordSecret);
   }
-  const marathonEnv: Record<string, PyExpr> = {};
-  if (marathon.tokenSecret) marathonEnv.BBM_MARATHON_TOKEN = secret(marathon.tokenSecret);
-  if (marathon.userSecret && marathon.passwordSecret) {
-    marathonEnv.BBM_MARATHON_USER = secret(marathon.userSecret);
-    marathonEnv.BBM_MARATHON_PASSWORD = secret(marathon.passwordSecret);
-  }
   const usedTypes = new Set(config.projects.map((p) => p.type));
   // `auto` projects may turn out to be any type, so every recipe is needed then.
   const recipeTypes = PROJECT_TYPES.filter((t) => usedTypes.has('auto') || usedTypes.has(t)).map((type) => ({ type, fn: `_recipe_${type}` }));
@@ -153,13 +168,14 @@ export function buildMasterView(config: ResolvedConfig, source = 'ci.config.ts')
       { name: 'BBM', value: py(bb.bbm) },
       { name: 'SECRETS_DIR', value: py(bb.secretsDir) },
       { name: 'REGISTRY', value: py(registry.host) },
-      { name: 'MARATHON_URL', value: py(marathon.url) },
       { name: 'BUILDBOT_URL', value: py(bb.url) },
       { name: 'DEPLOY_STEP', value: py(marathon.deployStep) },
       { name: 'FORCE_PER_PROJECT', value: py(bb.forceSchedulers === 'perProject') },
       { name: 'POLL_INTERVAL', value: py(changeSources.pollInterval) },
       { name: 'REGISTRY_ENV', value: py(registryEnv) },
-      { name: 'MARATHON_ENV', value: py(marathonEnv) },
+      // Deploy targets (docs/configuration.md, "Environments and promotion"): every Marathon environment
+      // and each project's app id there; read by the deploy, promote and rollback steps and the web console.
+      { name: 'DEPLOY_TARGETS', value: py(deployTargets(config) as unknown as Parameters<typeof py>[0]) },
       ...versionConstants(bb.version),
       { name: 'CONSOLE', value: py(consoleSettings(config)) },
     ],
@@ -176,10 +192,10 @@ export function buildMasterView(config: ResolvedConfig, source = 'ci.config.ts')
       { name: py('secretsProviders'), value: py([new PyExpr('secrets.SecretInAFile(dirname=SECRETS_DIR)')]) },
     ],
     www,
-    authzRules: authzRules(bb.www.allow),
+    authzRules: [...promoteRules(config), ...authzRules(bb.www.allow)],
     roleMatchers: [
       ...bb.www.roles.map(([role, users]) => py(pyCall('util.RolesFromUsername', [], { roles: [role], usernames: users }))),
-      ...(Object.values(bb.www.allow).some((roles) => roles.includes('*')) ? [py(pyCall('_Anyone', []))] : []),
+      ...(Object.values(bb.www.allow).some((roles) => roles.includes('*')) || promoteAnyone(config) ? [py(pyCall('_Anyone', []))] : []),
     ],
     hooks,
   };

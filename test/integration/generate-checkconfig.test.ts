@@ -55,6 +55,42 @@ function fullConfig(): CiConfig {
 
 d('buildbot checkconfig on generated master.cfg files', () => {
 
+  it('accepts environments with promotion: a deploy step per fed environment, promote and rollback builders with tags', async () => {
+    const c: CiConfig = {
+      registry: '127.0.0.1:5000',
+      environments: {
+        staging: { url: 'http://127.0.0.1:8081', userSecret: 'st-user', passwordSecret: 'st-pass', appIdPrefix: '/staging' },
+        qa: { url: 'http://127.0.0.1:8081', appIdPrefix: '/qa' },
+        production: { url: 'https://marathon.example.com', tokenSecret: 'prod-token', haproxyGroup: 'external' },
+      },
+      buildbot: { url: 'http://127.0.0.1:8010/', workers: [{ name: 'w' }], www: { auth: { htpasswd: 'users' }, roles: { admins: ['ann'], ops: ['olga'] } } },
+      projects: [
+        {
+          name: 'hello',
+          repo: 'https://git.example.com/hello.git',
+          type: 'docker',
+          branches: ['main', 'next'],
+          deploy: { environments: { staging: { branches: ['main'], instances: 1 }, qa: { branches: ['next'] }, production: { promoteFrom: 'staging', promoteRoles: ['ops'], instances: 4, labels: { tier: 'prod' } } } },
+        },
+      ],
+    };
+    const text = render(c);
+    const dir = dirFor(text);
+    const r = await checkconfig(dir);
+    expect(r.output).toMatch(/Config file is good!/);
+    const s = summarize(dir);
+    expect(s.builders.map((b) => [b.name, b.steps])).toEqual([
+      ['hello', ['checkout', 'tag', 'docker build', 'docker push', 'deploy to staging', 'deploy to qa']],
+      ['hello-promote', ['targets', 'find source', 'checkout', 'template of the source build', 'promote']],
+      ['hello-rollback', ['targets', 'rollback']],
+    ]);
+    expect(s.schedulers).toEqual(['on-change', 'force', 'promote-hello', 'rollback-hello']);
+    // only the configured role may force the promote and rollback builders; secrets only by name
+    expect(text).toContain("util.ForceBuildEndpointMatcher(builder='hello-promote', role='ops', defaultDeny=True)");
+    expect(text).toContain("util.ForceBuildEndpointMatcher(builder='hello-rollback', role='ops', defaultDeny=True)");
+    expect(text).toContain("'credentialsEnv': 'PRODUCTION_MARATHON'");
+  });
+
   it("accepts the repository's own generated/master.cfg", async () => {
     const text = readFileSync(path.resolve(import.meta.dirname, '../../generated/master.cfg'), 'utf8');
     const r = await checkconfig(dirFor(text));

@@ -48,7 +48,14 @@ describe('resolveConfig defaults', () => {
 
   it('deploys the first built branch to a lowercased app id by default', () => {
     const r = resolveConfig(baseConfig([{ name: 'webApp', repo: 'r', branches: ['main', 'dev'], deploy: {} }]));
-    expect(r.projects[0]!.deploy).toEqual({ branches: ['main'], app: 'marathon.json', appId: '/webapp' });
+    expect(r.projects[0]!.deploy).toEqual({
+      branches: ['main'],
+      app: 'marathon.json',
+      appId: '/webapp',
+      // today's single `marathon` is one implicit environment
+      environments: [{ name: 'default', appId: '/webapp', branches: ['main'], promoteFrom: null, promoteRoles: ['admins'], values: { instances: null, cpus: null, mem: null, disk: null, labels: [] } }],
+    });
+    expect(r.environments).toEqual([{ name: 'default', url: 'http://marathon.example.com:8080', tokenSecret: null, userSecret: null, passwordSecret: null, haproxyGroup: null, appIdPrefix: '', implicit: true }]);
   });
 
   it('accepts the issue example unchanged', () => {

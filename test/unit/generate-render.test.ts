@@ -75,19 +75,21 @@ describe('master.cfg rendering', () => {
   it('names secrets and never holds their values', () => {
     const c = baseConfig();
     c.registry = { host: 'r.example.com', userSecret: 'reg-user', passwordSecret: 'reg-pass' };
-    c.marathon.tokenSecret = 'marathon-token';
+    c.marathon!.tokenSecret = 'marathon-token';
     c.changeSources = { github: { secret: 'gh-hook' }, gitlab: { secret: 'gl-hook' } };
     const out = render(c);
-    for (const name of ['reg-user', 'reg-pass', 'marathon-token', 'gh-hook', 'gl-hook', 'worker-docker-1'])
+    for (const name of ['reg-user', 'reg-pass', 'gh-hook', 'gl-hook', 'worker-docker-1'])
       expect(out).toContain(`util.Secret('${name}')`.replace("util.Secret('worker-docker-1')", "'password_secret': 'worker-docker-1'"));
     expect(out).toContain("'BBM_REGISTRY_PASSWORD': util.Secret('reg-pass')");
-    expect(out).toContain("'BBM_MARATHON_TOKEN': util.Secret('marathon-token')");
+    // Marathon secrets are named in DEPLOY_TARGETS and become util.Secret in the step environment
+    expect(out).toContain("'tokenSecret': 'marathon-token'");
+    expect(out).toContain("out[prefix + 'TOKEN'] = util.Secret(e['tokenSecret'])");
   });
 
   it('leaves the deploy step out when marathon.deployStep is false', () => {
     const c = baseConfig([{ name: 'a', repo: 'r', type: 'node', deploy: {} }]);
     expect(render(c)).toContain('DEPLOY_STEP = True');
-    c.marathon.deployStep = false;
+    c.marathon!.deployStep = false;
     expect(render(c)).toContain('DEPLOY_STEP = False');
   });
 

@@ -1,0 +1,128 @@
+/**
+ * Promotion, decided purely: which environment feeds the target, whether what runs in the source may
+ * be promoted (healthy, not mid-deployment), which build's image that is, whether the target
+ * already runs that digest, and the facts and labels of the deploy that follows.
+ */
+import { OperationFailedError, UsageError } from '../errors.js';
+import type { ProjectTargets } from '../config/targets.js';
+import { BUILD_LABELS } from '../deploy/plan.js';
+import { countVersion } from '../deploy/follow.js';
+import type { BuildFacts } from '../deploy/template.js';
+import type { AppDefinition, AppInfo } from '../marathon/types.js';
+import { parseImageReference } from '../docker/reference.js';
+
+export interface PromoteRoute {
+  from: string;
+  to: string;
+  source: ProjectTargets['environments'][number];
+  target: ProjectTargets['environments'][number];
+}
+
+/** `--to` (and optionally `--from`) against the config: the target must be reached by promotion from the source. */
+export function promoteRoute(t: ProjectTargets, to: string, from?: string): PromoteRoute {
+  const names = t.environments.map((e) => e.name);
+  const promotable = t.environments.filter((e) => e.project.promoteFrom !== null).map((e) => `${e.name} (from ${e.project.promoteFrom})`);
+  const target = t.environments.find((e) => e.name === to);
+  if (!target) throw new UsageError(`--to ${to}: project ${t.project} has no environment ${JSON.stringify(to)} (it has ${names.join(', ')})`);
+  if (target.project.promoteFrom === null)
+    throw new UsageError(`--to ${to}: ${to} is fed by the deploy branches ${target.project.branches.join(', ') || '(none)'} of ${t.project}, not by promotion`, {
+      hint: promotable.length ? `environments reached by promotion: ${promotable.join(', ')}` : `no environment of ${t.project} has promoteFrom`,
+    });
+  if (from !== undefined && from !== target.project.promoteFrom)
+    throw new UsageError(`--from ${from}: ${to} is promoted from ${target.project.promoteFrom}, not from ${from}`, { hint: `leave --from out, or use --from ${target.project.promoteFrom}` });
+  const source = t.environments.find((e) => e.name === target.project.promoteFrom);
+  if (!source) throw new UsageError(`${to} is promoted from ${target.project.promoteFrom}, which project ${t.project} does not deploy to`);
+  return { from: source.name, to, source, target };
+}
+
+/** What a promotion carries from the source: its image and the build facts on its labels. */
+export interface SourceBuild {
+  env: string;
+  appId: string;
+  /** The Marathon app version this comes from. */
+  version: string;
+  image: string;
+  buildNumber: string | null;
+  commit: string | null;
+  branch: string | null;
+  describe: string | null;
+  buildUrl: string | null;
+  /** Running in the source now (not only found in its version history). */
+  running: boolean;
+}
+
+const HEX_COMMIT = /^[0-9a-f]{7,64}$/;
+
+export function sourceBuildOf(def: AppDefinition, env: string, version: string, running: boolean): SourceBuild {
+  const labels = def.labels ?? {};
+  const label = (k: string) => (typeof labels[k] === 'string' && labels[k] !== '' ? (labels[k] as string) : null);
+  const image = def.container?.docker?.image ?? label(BUILD_LABELS.image) ?? '';
+  const commit = label(BUILD_LABELS.commit);
+  return {
+    env,
+    appId: def.id,
+    version,
+    image,
+    buildNumber: label(BUILD_LABELS.buildNumber),
+    // only a plain commit id reaches `git checkout` in the promote builder
+    commit: commit && HEX_COMMIT.test(commit) ? commit : null,
+    branch: label(BUILD_LABELS.branch),
+    describe: label(BUILD_LABELS.describe),
+    buildUrl: label(BUILD_LABELS.buildUrl),
+    running,
+  };
+}
+
+/** Why what runs in `app` may not be promoted; null when every instance runs the current version healthy. */
+export function unhealthyReason(app: AppInfo): string | null {
+  if ((app.deployments ?? []).length > 0) return `a deployment is running on it (${(app.deployments ?? []).map((d) => d.id).join(', ')}); promote once it has finished`;
+  const c = countVersion(app, app.version);
+  if (c.instances === 0) return 'it is scaled to 0 instances';
+  if (c.healthy < c.instances || c.old > 0)
+    return `${c.healthy} of ${c.instances} instances of its current version are healthy${c.old ? ` (${c.old} tasks of older versions)` : ''}`;
+  return null;
+}
+
+/**
+ * The source of a promotion: what runs healthy in the source app, or build N. A build that is not
+ * running now is looked up in `history` (the app's stored versions, newest first).
+ */
+export function pickSource(input: { env: string; appId: string; app: AppInfo | null; build?: string; history?: { version: string; definition: AppDefinition }[] }): SourceBuild {
+  const { env, appId, app, build } = input;
+  if (!app) throw new OperationFailedError(`nothing runs in ${env}: ${appId} does not exist there, so there is nothing to promote`);
+  const current = sourceBuildOf(app, env, app.version, true);
+  if (build === undefined || build === '' || current.buildNumber === build) {
+    const why = unhealthyReason(app);
+    if (why) throw new OperationFailedError(`${appId} in ${env} is not healthy, so it is not promoted: ${why}`, { hint: `see \`bbm status --app-id ${appId}\` against ${env}` });
+    if (!current.image) throw new OperationFailedError(`${appId} in ${env} runs no Docker image; there is nothing to promote`);
+    return current;
+  }
+  for (const h of input.history ?? []) {
+    const s = sourceBuildOf(h.definition, env, h.version, false);
+    if (s.buildNumber === build && s.image) return s;
+  }
+  throw new OperationFailedError(`build ${build} did not run in ${env} (${appId}${current.buildNumber ? ` runs build ${current.buildNumber}` : ''}); only what ran in ${env} is promoted`, {
+    hint: `promote what runs there now (leave --build out), or deploy build ${build} to ${env} first`,
+  });
+}
+
+/** The target already runs this exact image (by digest) with every instance healthy. */
+export function alreadyThere(target: AppInfo | null, pinned: string): boolean {
+  if (!target || target.container?.docker?.image !== pinned) return false;
+  return unhealthyReason(target) === null;
+}
+
+/** Facts and labels of the deploy into the target: the source build's, the pinned image, the target env. */
+export function promotionFacts(source: SourceBuild, pinned: string, project: string, to: string, promotionUrl?: string): { facts: BuildFacts; labels: Record<string, string> } {
+  const tag = source.image.includes('@') ? undefined : parseImageReference(source.image, 'image').tag;
+  const facts: BuildFacts = { image: pinned, project, env: to };
+  if (tag) facts.tag = tag;
+  if (source.buildNumber) facts.buildNumber = source.buildNumber;
+  if (source.commit) facts.commit = source.commit;
+  if (source.branch) facts.branch = source.branch;
+  if (source.describe) facts.describe = source.describe;
+  if (source.buildUrl) facts.buildUrl = source.buildUrl;
+  const labels: Record<string, string> = { [BUILD_LABELS.promotedFrom]: source.env, [BUILD_LABELS.promotedFromVersion]: source.version };
+  if (promotionUrl) labels[BUILD_LABELS.promotionUrl] = promotionUrl;
+  return { facts, labels };
+}
