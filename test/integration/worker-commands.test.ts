@@ -285,7 +285,7 @@ d('bbm worker beside buildbot-worker on a Debian Buildbot 3.7 master (msgpack_ex
     expect(props.got_revision?.[0]).toBe(pyProps.got_revision?.[0]);
   }, 240_000);
 
-  const stopBuild = async (kase: string, tag: string) => {
+  const stopBuild = async (kase: string, tag: string, waitMs = 20_000) => {
     const brid = await master.startBuild(`${kase}-${tag}`);
     const pidFile = path.join(root, `pid-${kase}-${tag}`);
     const pid = await until(`${kase}-${tag} to start its process`, async () => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) || undefined : undefined), 60_000);
@@ -294,12 +294,12 @@ d('bbm worker beside buildbot-worker on a Debian Buildbot 3.7 master (msgpack_ex
     const stoppedAt = Date.now();
     const build = await master.finished(brid, 60_000);
     const alive = () => spawnSync('kill', ['-0', String(pid)]).status === 0;
-    const gone = await until(`${kase}-${tag}'s process to die`, async () => (!alive() ? Date.now() : undefined), 20_000).catch(() => undefined);
+    const gone = await until(`${kase}-${tag}'s process to die`, async () => (!alive() ? Date.now() : undefined), waitMs).catch(() => undefined);
     return { build, pid, killedAfterMs: gone === undefined ? undefined : gone - stoppedAt };
   };
 
   it('a stopped build kills its whole process group (SIGTERM ignored: SIGKILL after sigtermTime)', async () => {
-    const [p, b] = await Promise.all([stopBuild('interrupt', 'py'), stopBuild('interrupt', 'bbm')]);
+    const [p, b] = await Promise.all([stopBuild('interrupt', 'py', 8_000), stopBuild('interrupt', 'bbm')]);
     expect(b.build.results).toBe(p.build.results);
     expect(b.build.results).toBe(6); // CANCELLED
     expect(b.killedAfterMs, 'the ignoring child survived').toBeDefined();
