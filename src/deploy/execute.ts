@@ -55,7 +55,7 @@ export async function executeDeploy(plan: DeployPlan, opts: ExecuteOptions): Pro
   const failures: string[] = [];
   let hub: EventHub | undefined;
   if (opts.follow !== 'poll') {
-    hub = new EventHub({ client, reporter, eventTypes: EVENT_TYPES, openTimeoutMs: Math.max(0, Math.min(10_000, deadline - Date.now())) });
+    hub = new EventHub({ client, reporter, eventTypes: EVENT_TYPES, openTimeoutMs: openBudget(deadline) });
     const ok = await hub.start();
     if (ok) reporter.info(`subscribed to ${client.url}/v2/events`);
   } else reporter.info('following the deployment by polling /v2/deployments once a second (--follow poll)');
@@ -199,6 +199,15 @@ export async function executeDeploy(plan: DeployPlan, opts: ExecuteOptions): Pro
       hint: `the old version keeps serving; see \`bbm status --app-id ${appId}\` and the task failures above, then fix and rebuild`,
     });
   }
+}
+
+/**
+ * How long the deploy waits for the event stream before it sends anyway (and polls until the
+ * stream opens): 10 s, but never more than a quarter of the time left, so a stream that is slow to
+ * answer (a proxy that holds the headers until the first event) cannot eat the deploy's --timeout.
+ */
+function openBudget(deadline: number): number {
+  return Math.max(0, Math.min(10_000, (deadline - Date.now()) / 4));
 }
 
 /** Whether version timestamp `a` is strictly older than `b` (both ISO-8601, as Marathon writes them). */

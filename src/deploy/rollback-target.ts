@@ -8,7 +8,8 @@
  *   sort before every build;
  * - a scale keeps the configuration but makes a version (upgrade/GroupVersioningUtil.scala).
  *
- * The rule: walking back from what runs now, the most recent earlier build (by `bbm.image`) that
+ * The rule: walking back from what runs now, the most recent earlier build (by `bbm.image`, and
+ * `bbm.build-number` when given: two builds of one image are still two builds) that
  * differs from it and was not itself rolled back — a version Marathon rolled back is followed by a
  * version that returns to the image before it. Versions without bbm labels are skipped (only
  * `--to` can name them). Pure.
@@ -45,29 +46,30 @@ export function versionFacts(version: string, labels: Record<string, unknown> | 
  * version of that image stands for it, so the walk starts where that build really was.
  */
 export function rollbackCandidates(history: readonly VersionFacts[], current: VersionFacts): VersionFacts[] {
-  const copy = current.image !== undefined && history.some((v) => v.version !== current.version && v.image === current.image);
+  const key = (v: VersionFacts) => (v.image === undefined ? undefined : `${v.image}#${v.buildNumber ?? ''}`);
+  const copy = current.image !== undefined && history.some((v) => v.version !== current.version && key(v) === key(current));
   const ordered = copy ? history.filter((v) => v.version !== current.version) : history.some((v) => v.version === current.version) ? [...history] : [...history, current];
   // runs of one image collapse into their newest version (a scale, an identical redeploy)
   const builds: VersionFacts[] = [];
   for (const v of ordered) {
     if (!v.image) continue;
-    if (builds.length && builds[builds.length - 1]!.image === v.image) builds[builds.length - 1] = v;
+    if (builds.length && key(builds[builds.length - 1]!) === key(v)) builds[builds.length - 1] = v;
     else builds.push(v);
   }
-  const runningImage = current.image;
+  const running = key(current);
   let start = builds.length - 1;
-  if (runningImage === undefined) start = builds.length;
-  else while (start >= 0 && builds[start]!.image !== runningImage) start--;
+  if (running === undefined) start = builds.length;
+  else while (start >= 0 && key(builds[start]!) !== running) start--;
   if (start < 0) start = builds.length;
   const out: VersionFacts[] = [];
-  const seen = new Set<string>(runningImage ? [runningImage] : []);
+  const seen = new Set<string>(running ? [running] : []);
   for (let i = start - 1; i >= 0; i--) {
     const v = builds[i]!;
-    const before = builds[i - 1]?.image;
-    const after = builds[i + 1]?.image;
+    const before = builds[i - 1] && key(builds[i - 1]!);
+    const after = builds[i + 1] && key(builds[i + 1]!);
     if (before !== undefined && after === before) continue; // Marathon (or someone) rolled it back
-    if (seen.has(v.image!)) continue;
-    seen.add(v.image!);
+    if (seen.has(key(v)!)) continue;
+    seen.add(key(v)!);
     out.push(v);
   }
   return out;

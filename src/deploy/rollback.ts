@@ -91,7 +91,7 @@ export async function runRollback(opts: RollbackOptions, ctx: RunContext): Promi
         ctx.stdout(`${appId} ${r.version}`);
         return;
       }
-      if (Date.now() >= deadline)
+      if (Date.now() + 500 >= deadline) // no read may start past the deadline
         throw new OperationFailedError(`${appId}: the rollback finished but ${c?.healthy ?? 0} of ${c?.instances ?? '?'} instances are healthy`);
       await sleep(500, ctx.signal);
     }

@@ -151,6 +151,40 @@ d('bbm deploy against bbm devcluster', () => {
     expect(await engine.getDeployments()).toEqual([]);
   });
 
+  // After deploy 1, 2 and the failing 3 (rolled back to 2 above): the version list holds 1, 2, 3 and
+  // the cancel-rollback's own version (devcluster stamps it as Marathon 1.9.71+ does, with its
+  // start-up time: mesosphere/marathon state/Group.scala defaultVersion), so "the newest version
+  // older than the current one" is no answer; bbm picks by its labels (src/deploy/rollback-target.ts).
+  it('bbm rollback without --to brings build 1: the build before the running 2, skipping the rolled-back 3', async () => {
+    const s = await runCli(['status', '--app-id', APP, '--marathon', proxy.url, '--json']);
+    expect(s.code, explain(s)).toBe(0);
+    expect((JSON.parse(s.stdout) as { rollbackCandidates: { buildNumber: string }[] }).rollbackCandidates[0]?.buildNumber).toBe('1');
+    const r = await runCli(['rollback', '--app-id', APP, '--marathon', proxy.url, '--timeout', '90']);
+    expect(r.code, explain(r)).toBe(0);
+    expect(r.stderr).toMatch(/rolling back to build 1 \(commit c0ffee1\)/);
+    const { pages, app } = await serving();
+    expect(pages).toEqual(['build 1', 'build 1']);
+    expect(app.labels?.['bbm.build-number']).toBe('1');
+  });
+
+  // mesosphere/marathon api/v2/AppHelpers.scala + upgrade/GroupVersioningUtil.scala: an unchanged
+  // definition keeps the app's version; its deployment has no steps and restarts nothing.
+  it('deploying build 2’s exact definition twice: the second exits 0 saying so, with no task restarted', async () => {
+    const again = await deploy(files.good2, 2);
+    expect(again.code, explain(again)).toBe(0);
+    expect((await serving()).pages).toEqual(['build 2', 'build 2']);
+    const before = (await engine.getApp(APP))!;
+    const t0 = Date.now();
+    const same = await deploy(files.good2, 2);
+    process.stderr.write(`identical redeploy of build 2 took ${Date.now() - t0} ms (bbm process included)\n`);
+    expect(same.code, explain(same)).toBe(0);
+    expect(same.stderr).toMatch(/already runs this definition/);
+    expect(same.stdout.trim()).toBe(`${APP} ${before.version}`);
+    const after = (await engine.getApp(APP))!;
+    expect(after.version).toBe(before.version);
+    expect((after.tasks ?? []).map((t) => t.id).sort()).toEqual((before.tasks ?? []).map((t) => t.id).sort());
+  });
+
   it('a deploy while another deployment holds the app waits for it, then succeeds', async () => {
     const first = deploy(files.slow, 4);
     // wait until the first one's deployment is running
@@ -242,7 +276,7 @@ d('bbm deploy against bbm devcluster', () => {
   it('every definition sent validated against Marathon’s AppDefinition schema (reference data)', () => {
     expect(sent.length).toBeGreaterThanOrEqual(9);
     const definitions = sent.filter((b) => !(Object.keys(b as object).length === 1 && 'version' in (b as object)));
-    expect(sent.length - definitions.length).toBe(1); // the one bbm rollback
+    expect(sent.length - definitions.length).toBe(2); // the two bbm rollbacks
     for (const def of definitions) expect(appDefinitionErrors(def)).toEqual([]);
   });
 });

@@ -76,6 +76,8 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
           rec.status = upRes.statusCode;
           res.writeHead(upRes.statusCode ?? 502, upRes.headers);
           if (!isEvents) return void upRes.pipe(res);
+          // pass the stream's headers on at once, as the engine (and Jetty's EventSourceServlet) sends them
+          res.flushHeaders();
           open.add(res);
           res.on('close', () => open.delete(res));
           let events = 0;

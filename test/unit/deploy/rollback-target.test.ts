@@ -5,7 +5,10 @@ import { rollbackCandidates, versionFacts, type VersionFacts } from '../../../sr
 function parse(spec: string): VersionFacts {
   const [name, at] = spec.split('@') as [string, string];
   const version = new Date(Date.UTC(2026, 0, 1, 0, Number(at))).toISOString();
-  return name === 'x' ? versionFacts(version, {}) : versionFacts(version, { 'bbm.image': `reg/web:${name}`, 'bbm.build-number': name.slice(1) });
+  if (name === 'x') return versionFacts(version, {});
+  // `sameN`: build N of one shared image (a rebuild that produced the same reference)
+  if (name.startsWith('same')) return versionFacts(version, { 'bbm.image': 'reg/web:shared', 'bbm.build-number': name.slice(4) });
+  return versionFacts(version, { 'bbm.image': `reg/web:${name}`, 'bbm.build-number': name.slice(1) });
 }
 const history = (specs: string) => specs.split(' ').map(parse).sort((a, b) => a.version.localeCompare(b.version));
 
@@ -24,6 +27,7 @@ describe('rollbackCandidates', () => {
     ['a build someone rolled back is skipped further back too', 'b1@1 b2@2 b1@3 b3@4', 'b3@4', ['1']],
     ['older builds follow, each image once', 'b1@1 b2@2 b3@3 b4@4', 'b4@4', ['3', '2', '1']],
     ['nothing earlier', 'b1@1', 'b1@1', []],
+    ['two builds of one image are two builds', 'same1@1 same2@2', 'same2@2', ['1']],
     ['an app running something without labels: every labelled build, newest first', 'b1@1 b2@2 x@3', 'x@3', ['2', '1']],
   ])('%s', (_name, specs, current, expected) => {
     expect(rollbackCandidates(history(specs), parse(current)).map((v) => v.buildNumber)).toEqual(expected);
