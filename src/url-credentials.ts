@@ -70,3 +70,14 @@ export function redactUrl(url: string): string {
   SECRET_QUERY.lastIndex = 0;
   return out.replace(SECRET_QUERY, '$1***');
 }
+
+/**
+ * A HOST[:PORT][/…] value (a registry, an image reference) as it may appear in a message: a
+ * `user:password@` before the host (a URL's userinfo without the scheme) becomes `***@`.
+ */
+export function redactHostUserinfo(value: string): string {
+  const at = value.indexOf('@');
+  const slash = value.indexOf('/');
+  if (at < 0 || (slash >= 0 && slash < at)) return value;
+  return value.slice(0, at).includes(':') ? `***${value.slice(at)}` : value;
+}

@@ -15,6 +15,7 @@ import type { Reporter } from '../reporter.js';
 import { OperationFailedError } from '../errors.js';
 import type { CheckResult, InstallResult } from '../haproxy/adapter.js';
 import { findRefusedApps } from '../haproxy/culprits.js';
+import { isAppRecord } from './model.js';
 import { planApply } from '../haproxy/plan.js';
 import { renderConfig, type Rendered, type RenderOptions } from '../haproxy/render.js';
 import { buildServices, type Service } from '../haproxy/services.js';
@@ -181,7 +182,7 @@ export class Bridge {
     const { reporter } = this.deps;
     this.status.lastAttemptAt = new Date(this.now()).toISOString();
     try {
-      const apps = await this.deps.getApps();
+      const apps = (await this.deps.getApps()).filter(isAppRecord);
       const hosts = new Set<string>();
       for (const a of apps) for (const t of a.tasks ?? []) if (typeof t.host === 'string' && !isIP(t.host)) hosts.add(t.host);
       const resolved = new Map<string, string | undefined>();

@@ -29,13 +29,18 @@ export interface Endpoint {
   addresses: Address[];
 }
 
+/** Marathon's answer is input: an entry that is not an app object with a string id is skipped. */
+export function isAppRecord(app: unknown): app is AppInfo {
+  return app !== null && typeof app === 'object' && !Array.isArray(app) && typeof (app as { id?: unknown }).id === 'string';
+}
+
 const byAddress = (a: Address, b: Address) =>
   a.host < b.host ? -1 : a.host > b.host ? 1 : a.port - b.port || (a.taskId < b.taskId ? -1 : a.taskId > b.taskId ? 1 : 0);
 
 /** Every (app, service port) with its TASK_RUNNING tasks; deterministic order (app id, port index). */
 export function buildEndpoints(apps: readonly AppInfo[]): Endpoint[] {
   const out: Endpoint[] = [];
-  const sorted = [...apps].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const sorted = apps.filter(isAppRecord).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   for (const app of sorted) {
     const ports = servicePortsOf(app);
     ports.forEach((spec, index) => {

@@ -4,6 +4,7 @@
  * which part of a bad reference is wrong.
  */
 import { UsageError } from '../errors.js';
+import { redactHostUserinfo } from '../url-credentials.js';
 
 export const TAG_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
@@ -38,7 +39,7 @@ function looksLikeRegistry(component: string): boolean {
 
 export function parseImageReference(ref: string, source = '--image'): ImageReference {
   const bad = (why: string) =>
-    new UsageError(`${source} ${JSON.stringify(ref)} is not a valid image reference: ${why}`, {
+    new UsageError(`${source} ${JSON.stringify(redactHostUserinfo(ref))} is not a valid image reference: ${why}`, {
       hint: 'use [REGISTRY[:PORT]/]REPOSITORY[:TAG], e.g. 127.0.0.1:5000/webapp:webApp-123-master-0.5.20 (repository lowercase)',
     });
   if (ref.length === 0) throw bad('it is empty');

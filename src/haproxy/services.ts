@@ -9,6 +9,7 @@ import type { AppInfo } from '../marathon/types.js';
 import { safeAppId } from '../marathon/app-id.js';
 import { servicePortsOf } from '../marathon/service-ports.js';
 import { isTaskHealthy } from '../marathon/task-health.js';
+import { isAppRecord } from '../discovery/model.js';
 
 export type Mode = 'tcp' | 'http';
 export const BALANCE_ALGORITHMS = ['roundrobin', 'static-rr', 'leastconn', 'first', 'source', 'random'] as const;
@@ -98,7 +99,7 @@ export function buildServices(apps: readonly AppInfo[], options: ServiceOptions)
   const usedPorts = new Map<string, string>();
   for (const p of options.reservedPorts ?? []) usedPorts.set(String(p), 'bbm haproxy itself');
   const usedVhosts = new Map<string, string>();
-  const sorted = [...apps].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const sorted = apps.filter(isAppRecord).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 
   for (const app of sorted) {
     if (typeof app.id !== 'string' || !APP_ID.test(app.id)) {

@@ -10,6 +10,7 @@
 import { createHash } from 'node:crypto';
 import { REGISTRY_PATTERN, REPOSITORY_PATTERN, TAG_PATTERN } from '../docker/reference.js';
 import { UsageError } from '../errors.js';
+import { redactHostUserinfo, redactUrl } from '../url-credentials.js';
 
 export { REGISTRY_PATTERN, REPOSITORY_PATTERN, TAG_PATTERN };
 
@@ -147,9 +148,9 @@ export function composeImage(options: ImageNameOptions): { image: string; reposi
   if (registry !== undefined) {
     registry = registry.replace(/\/+$/, '');
     if (/^[a-z]+:\/\//i.test(registry)) {
-      problems.push(`--registry ${JSON.stringify(options.registry)} must be HOST[:PORT] without a scheme, e.g. registry.example.com:5000`);
+      problems.push(`--registry ${JSON.stringify(redactUrl(options.registry ?? ''))} must be HOST[:PORT] without a scheme, e.g. registry.example.com:5000`);
     } else if (!REGISTRY_PATTERN.test(registry)) {
-      problems.push(`--registry ${JSON.stringify(options.registry)} is not HOST[:PORT] (e.g. registry.example.com or 127.0.0.1:5000)`);
+      problems.push(`--registry ${JSON.stringify(redactHostUserinfo(options.registry ?? ''))} is not HOST[:PORT] (e.g. registry.example.com or 127.0.0.1:5000)`);
     }
   }
   if (problems.length > 0) {
