@@ -115,8 +115,8 @@ export class Engine {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.o.runtime.close();
-    await within(2000, this.ticking);
-    await within(2000, this.o.store.save());
+    await within(500, this.ticking);
+    await within(500, this.o.store.save());
   }
 
   /** Containers this engine owns: those labelled with its state id (and unlabelled ones of a state file older than ids). */

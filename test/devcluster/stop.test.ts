@@ -53,6 +53,8 @@ d('stopping bbm devcluster', () => {
     events.stop();
     expect(killed, `needed SIGKILL; stderr:\n${dc.log()}`).toBe(false);
     expect(dc.log()).toMatch(/stopping \(task containers keep running\)/);
+    // it gave its cluster name up (the presence volume is gone)
+    expect(execFileSync('docker', ['volume', 'ls', '-q', '--filter', `name=^bbm-devcluster-${dc.name}$`], { encoding: 'utf8' }).trim()).toBe('');
     expect(execFileSync('docker', ['ps', '-q', '--filter', `label=bbm.devcluster.task=${task.id}`], { encoding: 'utf8' }).trim()).toBe(container);
 
     await dc.restart();
