@@ -32,6 +32,8 @@ interface Row {
   stderr: RegExp;
   /** Must not be on stderr (e.g. a retry after the signal). */
   notAfter?: RegExp;
+  /** What stdout holds (default: nothing). */
+  stdout?: RegExp;
   /** Files the folder may hold afterwards (anything else, e.g. *.tmp or output, fails). */
   leaves: string[];
 }
@@ -97,6 +99,26 @@ const rows: Row[] = [
     notAfter: /retry 2 of/,
     leaves: [],
   },
+  {
+    name: 'devcluster, while serving',
+    needs: [components.docker],
+    signal: 'SIGTERM',
+    setup: async () => ({ args: ['devcluster', '--port', '0', '--state-dir', 'state', '--name', 'harden-signals'], busy: /listening|devcluster: state in/ }),
+    stderr: /^bbm: stopped by SIGTERM/m,
+    stdout: /^devcluster listening on http:\/\/127\.0\.0\.1:\d+\n$/,
+    leaves: ['state'],
+  },
+  {
+    name: 'build, while a RUN step runs',
+    needs: [components.docker, components.baseImage],
+    signal: 'SIGINT',
+    setup: async (dir) => {
+      writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${BASE_IMAGE}\nRUN echo step-started && sleep 60\n`);
+      return { args: ['build', '--image', 'bbm-signals-harden-build:1'], busy: /step-started/ };
+    },
+    stderr: /^bbm: stopped by SIGINT/m,
+    leaves: ['Dockerfile'],
+  },
 ];
 
 const exits: string[] = [];
@@ -128,7 +150,8 @@ for (const row of rows) {
         expect(stderr).toMatch(row.stderr);
         expect(stderr).not.toMatch(/internal error|\n\s+at /);
         if (row.notAfter) expect(stderr.slice(before)).not.toMatch(row.notAfter);
-        expect(stdout).toBe('');
+        if (row.stdout) expect(stdout).toMatch(row.stdout);
+        else expect(stdout).toBe('');
         expect(readdirSync(dir).sort()).toEqual([...row.leaves].sort());
       } finally {
         if (child.exitCode === null) child.kill('SIGKILL');
