@@ -113,6 +113,8 @@ export async function executeDeploy(plan: DeployPlan, opts: ExecuteOptions): Pro
 
     // 2. follow it
     let followed = { deploymentId: put.deploymentId, version: put.version };
+    /** The app as read right after the deployment ended: the health gate's first look (one GET, not two). */
+    let firstRead: AppInfo | undefined;
     let outcome = await waitForDeployment({ client, hub, deploymentId: put.deploymentId, deadline, signal: opts.signal, onPoll: () => progress.refresh() });
     const followedBy: DeployResult['followedBy'] = outcome.kind !== 'timeout' && outcome.via === 'event' ? 'events' : 'polling';
 
@@ -124,6 +126,7 @@ export async function executeDeploy(plan: DeployPlan, opts: ExecuteOptions): Pro
       // The root is stored before the PUT answers (core/group/impl/GroupManagerImpl.scala), so
       // the app read now already shows whether this PUT changed it.
       const now = await client.getApp(appId);
+      firstRead = now ?? undefined;
       if (now && isOlder(now.version, put.version)) {
         reporter.info(`${appId} already runs this definition (version ${now.version}); Marathon's deployment ${put.deploymentId} had nothing to change`);
         progress.setVersion(now.version);
@@ -132,6 +135,7 @@ export async function executeDeploy(plan: DeployPlan, opts: ExecuteOptions): Pro
         for (const d of (now.deployments ?? []).filter((x) => x.id !== put.deploymentId)) {
           reporter.info(`${appId}: waiting for deployment ${d.id}, which brings version ${now.version}`);
           followed = { deploymentId: d.id, version: now.version };
+          firstRead = undefined;
           outcome = await waitForDeployment({ client, hub, deploymentId: d.id, deadline, signal: opts.signal, onPoll: () => progress.refresh() });
           if (outcome.kind === 'timeout' || outcome.kind === 'failed') break;
         }
@@ -140,7 +144,7 @@ export async function executeDeploy(plan: DeployPlan, opts: ExecuteOptions): Pro
 
     if (outcome.kind === 'success' || outcome.kind === 'gone') {
       // 3. a green build means the new version serves: every instance on it, running and healthy
-      const app = await confirm(client, appId, followed.version, Math.min(deadline, Date.now() + (opts.confirmTimeoutMs ?? 20_000)), opts.signal);
+      const app = await confirm(client, appId, followed.version, Math.min(deadline, Date.now() + (opts.confirmTimeoutMs ?? 20_000)), opts.signal, firstRead);
       const c = countVersion(app.app, followed.version);
       if (!app.ok && outcome.kind === 'success' && Date.parse(app.app.version) > Date.parse(followed.version)) {
         // Marathon reported our deployment done; a newer one (another build) has replaced it since.
@@ -218,10 +222,10 @@ function isOlder(a: string, b: string): boolean {
 }
 
 /** Waits until every instance runs `version` and is healthy, or the deadline passes. */
-async function confirm(client: MarathonClient, appId: string, version: string, deadline: number, signal?: AbortSignal): Promise<{ ok: boolean; app: AppInfo }> {
+async function confirm(client: MarathonClient, appId: string, version: string, deadline: number, signal?: AbortSignal, first?: AppInfo): Promise<{ ok: boolean; app: AppInfo }> {
   const start = Date.now();
-  for (;;) {
-    const app = await client.getApp(appId);
+  for (let read = first; ; read = undefined) {
+    const app = read ?? (await client.getApp(appId));
     if (!app) throw new OperationFailedError(`${appId} vanished from Marathon right after its deployment`);
     const c = countVersion(app, version);
     if (c.healthy >= c.instances && c.old === 0 && app.version === version) return { ok: true, app };
