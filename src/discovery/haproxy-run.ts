@@ -11,6 +11,7 @@ import { ManagedHaproxy } from '../haproxy/managed.js';
 import { makeClient, type MarathonConnection } from '../marathon/connection.js';
 import { Bridge, RELEVANT_EVENTS, type HaproxyDriver } from './bridge.js';
 import { healthReport, startHealthServer, writeHealthFile } from './health.js';
+import { checkOutputPath, outputError, prepareOutputFolder } from '../output-file.js';
 
 export interface HaproxyRunOptions {
   marathon: MarathonConnection;
@@ -54,6 +55,9 @@ export async function runHaproxy(o: HaproxyRunOptions, ctx: RunContext): Promise
   const out = path.resolve(ctx.cwd, o.out);
   const statsSocket = path.resolve(ctx.cwd, o.statsSocket ?? `${out}.sock`);
   const masterSocket = path.resolve(ctx.cwd, o.masterSocket ?? `${out}.master.sock`);
+  // A folder, a path under a file or an unwritable place is exit 2 before Marathon is asked.
+  await checkOutputPath(out, o.out, '--out');
+  await prepareOutputFolder(out, o.out, '--out');
   const client = await makeClient(o.marathon, ctx, { announce: false });
   const { reporter } = ctx;
 
@@ -65,8 +69,8 @@ export async function runHaproxy(o: HaproxyRunOptions, ctx: RunContext): Promise
   let managedFailure: Error | undefined;
 
   const driver: HaproxyDriver = {
-    install: (text, opts) => installConfig(out, text, o.haproxyBin, opts),
-    check: (text) => checkText(text, out, o.haproxyBin),
+    install: (text, opts) => installConfig(out, text, o.haproxyBin, opts).catch((e: unknown) => Promise.reject(outputError(e, out, o.out, '--out'))),
+    check: (text) => checkText(text, out, o.haproxyBin).catch((e: unknown) => Promise.reject(outputError(e, out, o.out, '--out'))),
   };
   if (o.runHaproxy) {
     driver.applyFirst = true;

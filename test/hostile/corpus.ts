@@ -106,6 +106,9 @@ export const CORPUS: HostileCase[] = [
     exit: ['ok'],
     needs: 'haproxy',
   },
+  { name: 'haproxy --out is a folder', args: ['haproxy', '--marathon-url', 'MARATHON', '--out', '.'], exit: ['usage'], output: /--out \. is a folder/ },
+  { name: 'haproxy --out under a file', args: ['haproxy', '--marathon-url', 'MARATHON', '--out', 'f/haproxy.cfg'], files: { f: '' }, exit: ['usage'], output: /a part of the path is a file/ },
+  { name: 'haproxy --out not writable', args: ['haproxy', '--marathon-url', 'MARATHON', '--out', '/sys/kernel/bbm-haproxy.cfg'], exit: ['usage'], output: /not writable here/ },
   { name: 'endpoints: Marathon answers entries that are not apps', args: ['endpoints', '--marathon-url', 'MARATHON'], marathonApps: ['$(touch CANARY)', null, 42, [], { id: 7 }], exit: ['ok', 'failed'] },
   { name: 'haproxy: Marathon answers entries that are not apps', args: ['haproxy', '--marathon-url', 'MARATHON', '--out', 'haproxy.cfg'], marathonApps: [null, 'x', { id: null }], exit: ['ok', 'failed'], needs: 'haproxy' },
 ];
