@@ -203,10 +203,15 @@ d('the web console in Chromium against a real master, worker and devcluster', ()
     await form.getByLabel(/^Deploy/).uncheck();
     await form.getByLabel('Reason').fill('console form test');
     await shot('force-form');
-    await form.getByRole('button', { name: 'Build' }).click();
-    const status = form.locator('[data-buildset]');
-    await status.waitFor();
-    const bsid = Number(await status.getAttribute('data-buildset'));
+    // The master's answer to the form's JSON-RPC call names the buildset (the dialog shows it only
+    // until the build starts, which can be at once).
+    const [answer] = await Promise.all([
+      page.waitForResponse((r) => r.url().includes('/api/v2/forceschedulers/') && r.request().method() === 'POST'),
+      form.getByRole('button', { name: 'Build' }).click(),
+    ]);
+    const rpc = (await answer.json()) as { result?: [number, Record<string, number>] };
+    expect(rpc.result, JSON.stringify(rpc)).toBeDefined();
+    const bsid = rpc.result![0];
 
     const { buildsets } = await get<{ buildsets: { sourcestamps: { branch: string; revision: string }[] }[] }>(`/buildsets/${bsid}`);
     expect(buildsets[0]!.sourcestamps[0]).toMatchObject({ branch: 'master', revision: sha });
