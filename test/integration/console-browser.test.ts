@@ -231,6 +231,7 @@ d('the web console in Chromium against a real master, worker and devcluster', ()
     await page.evaluate(() => ((globalThis as unknown as { __same: boolean }).__same = true));
     // The page opened when the build started (the form goes there as soon as it exists); a build
     // of this size runs for tens of seconds, so what follows is the page updating itself.
+    await page.locator('h1 .result').waitFor();
     const firstSteps = await page.locator('ol.steps > li').count();
     await page.locator('h1 .result', { hasText: 'success' }).waitFor({ timeout: 300_000 });
     expect(await page.evaluate(() => (globalThis as unknown as { __same?: boolean }).__same)).toBe(true);
