@@ -29,6 +29,9 @@ type Obj = Record<string, unknown>;
 
 export { DEFAULTS };
 
+/** Projects whose `status` was written (the others take the default once every forge is known). */
+const EXPLICIT_STATUS = new WeakSet<ResolvedProject>();
+
 
 function projectType(r: Reader, v: unknown, p: string): ProjectType | undefined {
   if (v === undefined) return undefined;
@@ -53,7 +56,7 @@ function resolveWorker(r: Reader, v: unknown, p: string): ResolvedWorker | undef
 }
 
 function resolveProject(r: Reader, v: unknown, p: string, envs: EnvContext): ResolvedProject | undefined {
-  const o = r.object(v, p, ['name', 'repo', 'credentials', 'webhook', 'poll', 'type', 'branches', 'deploy', 'dockerfile', 'repository', 'buildArgs']);
+  const o = r.object(v, p, ['name', 'repo', 'credentials', 'webhook', 'poll', 'buildEveryCommit', 'status', 'type', 'branches', 'deploy', 'dockerfile', 'repository', 'buildArgs']);
   if (!o) {
     if (v === undefined || v === null) r.problem(p, 'must be a project object');
     return undefined;
@@ -78,6 +81,11 @@ function resolveProject(r: Reader, v: unknown, p: string, envs: EnvContext): Res
   if (o.webhook === 'github' || o.webhook === 'gitlab') webhook = o.webhook;
   else if (o.webhook !== undefined) r.problem(join(p, 'webhook'), `must be 'github' or 'gitlab', got ${describe(o.webhook)}`);
   const poll = r.bool(o.poll, join(p, 'poll')) ?? webhook === null;
+  const buildEveryCommit = r.bool(o.buildEveryCommit, join(p, 'buildEveryCommit')) ?? false;
+  let status: ResolvedProject['status'] | undefined;
+  if (o.status === 'github' || o.status === 'gitlab') status = o.status;
+  else if (o.status === false) status = null;
+  else if (o.status !== undefined) r.problem(join(p, 'status'), `must be 'github', 'gitlab' or false, got ${describe(o.status)}`);
   const type = projectType(r, o.type, join(p, 'type')) ?? DEFAULTS.projectType;
   const branches = r.array(o.branches, join(p, 'branches'), BRANCH(r), { nonEmpty: true }) ?? [...DEFAULTS.branches];
   const dockerfile = r.string(o.dockerfile, join(p, 'dockerfile')) ?? DEFAULTS.dockerfile;
@@ -145,7 +153,9 @@ function resolveProject(r: Reader, v: unknown, p: string, envs: EnvContext): Res
   // With a problem anywhere nothing is generated; a partly valid project still takes part in the
   // cross-field checks (duplicates), so one run reports everything.
   if (name === undefined) return undefined;
-  return { name, repo: repo ?? '', credentials, webhook, poll, type, branches, deploy, dockerfile, repository: repository ?? '', buildArgs, workers: [] };
+  const project: ResolvedProject = { name, repo: repo ?? '', credentials, webhook, poll, buildEveryCommit, status: status === undefined ? (webhook ?? null) : status, type, branches, deploy, dockerfile, repository: repository ?? '', buildArgs, workers: [] };
+  if (status !== undefined) EXPLICIT_STATUS.add(project);
+  return project;
 }
 
 /** `credentials` of a project's repository: an SSH key, or a user and token for http(s), each by secret name. */
@@ -178,7 +188,7 @@ function repoCredentials(r: Reader, value: unknown, p: string, repo: string | un
 /** Reads, defaults and validates a written config; throws a ValidationError listing every problem. */
 export function resolveConfig(input: unknown, subject = 'ci.config.ts'): ResolvedConfig {
   const r = new Reader();
-  const root = r.object(input, '', ['registry', 'marathon', 'environments', 'buildbot', 'changeSources', 'projects']);
+  const root = r.object(input, '', ['registry', 'marathon', 'environments', 'buildbot', 'changeSources', 'status', 'projects']);
   if (!root) {
     r.problem('', `the config must be an object (export default defineConfig({…})), got ${describe(input)}`);
     throw new ValidationError(subject, r.problems);
@@ -268,6 +278,17 @@ export function resolveConfig(input: unknown, subject = 'ci.config.ts'): Resolve
     pollerHook: r.bool(cs?.pollerHook, 'changeSources.pollerHook') ?? false,
   };
 
+  // commit statuses
+  const st = r.object(root.status, 'status', ['github', 'gitlab']);
+  const forge = (key: 'github' | 'gitlab') => {
+    const f = r.object(st?.[key], `status.${key}`, ['tokenSecret', 'url']);
+    if (!f) return null;
+    const tokenSecret = r.secret(r.required(f, 'tokenSecret', `status.${key}`), `status.${key}.tokenSecret`);
+    const url = r.url(f.url, `status.${key}.url`) ?? null;
+    return tokenSecret ? { tokenSecret, url } : null;
+  };
+  const status = { github: forge('github'), gitlab: forge('gitlab') };
+
   // projects
   const envContext = new EnvContext(r, environments, w?.roles === undefined ? null : roles.map(([n]) => n));
   const indexed = r.array(r.required(root, 'projects', ''), 'projects', (v, p) => {
@@ -282,7 +303,11 @@ export function resolveConfig(input: unknown, subject = 'ci.config.ts'): Resolve
   duplicates(r, projects.map((p) => p.repository), (i) => `${at(i)}.repository`, 'registry repository (two projects would push the same image)');
   duplicates(r, workers.map((w) => w.name), (i) => `buildbot.workers[${i}].name`, 'worker name');
   envContext.crossCheck(projects, at);
+  const forges = (['github', 'gitlab'] as const).filter((k) => status[k]);
   projects.forEach((project, i) => {
+    if (!EXPLICIT_STATUS.has(project)) project.status = project.status && status[project.status] ? project.status : forges.length === 1 ? forges[0]! : null;
+    else if (project.status && !status[project.status])
+      r.problem(`${at(i)}.status`, `commit statuses to ${project.status} are not configured; set status.${project.status}: { tokenSecret: '${project.status}-token' }`);
     if (project.webhook && !changeSources[project.webhook])
       r.problem(`${at(i)}.webhook`, `the ${project.webhook} webhook is not enabled; set changeSources.${project.webhook}: { secret: '${project.webhook}-webhook' }`);
     project.workers = workers.filter((w) => w.types.includes(project.type)).map((w) => w.name);
@@ -294,7 +319,7 @@ export function resolveConfig(input: unknown, subject = 'ci.config.ts'): Resolve
     if (r.problems.length === 0) r.problem('registry', 'is required');
     throw new ValidationError(`${subject} is not valid`, r.problems, { hint: `fix the ${r.problems.length === 1 ? 'problem' : 'problems'} above in ${subject}, then run \`bbm generate\` again` });
   }
-  return { registry, marathon, environments, buildbot, changeSources, projects };
+  return { registry, marathon, environments, buildbot, changeSources, status, projects };
 }
 
 function forceSchedulers(r: Reader, value: unknown): 'shared' | 'perProject' {

@@ -78,6 +78,14 @@ export interface ProjectConfig {
   webhook?: 'github' | 'gitlab';
   /** Poll the repository (every `changeSources.pollInterval`). Default: true without `webhook`, false with one. */
   poll?: boolean;
+  /**
+   * Default false: on deploy branches the newest commit wins (a newer pending request replaces older
+   * ones, an older build never deploys after a newer one). true: every commit is built and tested;
+   * deploys still never go back to an older commit.
+   */
+  buildEveryCommit?: boolean;
+  /** Report build and deploy results to the forge as commit statuses (`status.github`/`status.gitlab`). Default: the project's `webhook` forge when `status` configures it, else the only forge `status` configures. `false`: never. */
+  status?: 'github' | 'gitlab' | false;
   /** Default `auto`: detected on the worker (`bbm detect`) at build time. */
   type?: ProjectType;
   /** Branches built on every change. Default `['master']`. The first one is what a forced build without a branch builds. */
@@ -198,6 +206,19 @@ export interface ChangeSourcesConfig {
   pollerHook?: boolean;
 }
 
+/** A forge that gets commit statuses: a token by secret name, and its URL for a self-hosted forge. */
+export interface StatusForgeConfig {
+  tokenSecret: SecretName;
+  /** API base, default `https://api.github.com` / `https://gitlab.com`. */
+  url?: string;
+}
+
+/** Commit statuses back to the forge (contexts `bbm/build`, and `bbm/deploy` for builds that deploy). */
+export interface StatusConfig {
+  github?: StatusForgeConfig;
+  gitlab?: StatusForgeConfig;
+}
+
 /** What `ci.config.ts` exports (through `defineConfig`). */
 export interface CiConfig {
   /** Registry host[:port], or an object with credentials. */
@@ -208,6 +229,7 @@ export interface CiConfig {
   environments?: Record<string, EnvironmentConfig>;
   buildbot: BuildbotConfig;
   changeSources?: ChangeSourcesConfig;
+  status?: StatusConfig;
   projects: ProjectConfig[];
 }
 
@@ -219,6 +241,8 @@ export interface ResolvedProject {
   credentials: { sshKey: SecretName; knownHosts: SecretName | null } | { user: SecretName; token: SecretName } | null;
   webhook: 'github' | 'gitlab' | null;
   poll: boolean;
+  buildEveryCommit: boolean;
+  status: 'github' | 'gitlab' | null;
   type: ProjectType;
   branches: string[];
   deploy: ResolvedDeploy | null;
@@ -301,5 +325,6 @@ export interface ResolvedConfig {
     version: BuildbotVersion;
   };
   changeSources: { pollInterval: number; github: SecretName | null; gitlab: SecretName | null; pollerHook: boolean };
+  status: { github: { tokenSecret: SecretName; url: string | null } | null; gitlab: { tokenSecret: SecretName; url: string | null } | null };
   projects: ResolvedProject[];
 }

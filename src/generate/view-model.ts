@@ -6,7 +6,7 @@ import type { ResolvedConfig, ResolvedProject, ResolvedWorker, RecipeType } from
 import { PROJECT_TYPES } from '../config/types.js';
 import { compatibleRange, formatVersion, hasFeature, type BuildbotVersion } from '../config/buildbot-version.js';
 import { deployTargets } from '../config/targets.js';
-import { py, pyCall, PyExpr, type Py } from './python.js';
+import { py, pyCall, PyExpr, type Py, type PyValue } from './python.js';
 
 export interface Assignment {
   name: Py;
@@ -39,6 +39,8 @@ function projectEntry(p: ResolvedProject): Py {
     repo: p.repo,
     credentials: p.credentials && ('sshKey' in p.credentials ? { ssh_key: p.credentials.sshKey, known_hosts: p.credentials.knownHosts } : { user: p.credentials.user, token: p.credentials.token }),
     poll: p.poll,
+    build_every_commit: p.buildEveryCommit,
+    status: p.status,
     type: p.type,
     branches: p.branches,
     deploy: p.deploy && { branches: p.deploy.branches, app: p.deploy.app, app_id: p.deploy.appId },
@@ -118,6 +120,15 @@ function consoleSettings(config: ResolvedConfig) {
   };
 }
 
+function statusForges(status: ResolvedConfig['status']): Record<string, PyValue> {
+  const out: Record<string, PyValue> = {};
+  for (const forge of ['github', 'gitlab'] as const) {
+    const f = status[forge];
+    if (f) out[forge] = { token_secret: f.tokenSecret, url: f.url };
+  }
+  return out;
+}
+
 /** Makes a file name safe for a comment line (ASCII, no line breaks). */
 function commentSafe(text: string): string {
   return text.replace(/[^\x20-\x7e]/g, '?');
@@ -176,6 +187,7 @@ export function buildMasterView(config: ResolvedConfig, source = 'ci.config.ts')
       // Deploy targets (docs/configuration.md, "Environments and promotion"): every Marathon environment
       // and each project's app id there; read by the deploy, promote and rollback steps and the web console.
       { name: 'DEPLOY_TARGETS', value: py(deployTargets(config) as unknown as Parameters<typeof py>[0]) },
+      { name: 'STATUS', value: py(statusForges(config.status)) },
       ...versionConstants(bb.version),
       { name: 'CONSOLE', value: py(consoleSettings(config)) },
     ],

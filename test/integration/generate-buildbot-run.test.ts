@@ -6,15 +6,18 @@
  * run; the deploy step exists but neither build may deploy, which is what the tests check.
  */
 import { spawnSync, type ChildProcess } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/resolve.js';
 import { renderConfig } from '../../src/generate.js';
-import { BUILDBOT, BUILDBOT_WORKER, freePort, run, startForeground, stop, until, writeWwwStub } from '../support/buildbot.js';
+import { BUILDBOT, BUILDBOT_WORKER, control, freePort, login, run, startForeground, stop, until, writeWwwStub } from '../support/buildbot.js';
 import { HOSTILE_BRANCHES } from '../support/generate-config.js';
 import { openRepo } from '../support/git-repo.js';
+import { startTestDevcluster, type TestDevcluster } from '../support/devcluster.js';
+import { sendJson, startTestServer, type TestServer } from '../support/http-server.js';
 import { BASE_IMAGE, REGISTRY, components, describeWith } from '../support/integration.js';
 
 const d = await describeWith([components.buildbot, components.git, components.docker, components.registry, components.baseImage]);
@@ -24,6 +27,8 @@ const repoRoot = path.resolve(import.meta.dirname, '../..');
 /** Git accepts it; it carries quotes, `$(…)` and `'''`. Built on every change, never deployed. */
 const HOSTILE = HOSTILE_BRANCHES[0]!;
 const ADMIN_PASSWORD = `pw-${process.pid}-${Date.now()}`;
+const GITHUB_HOOK_SECRET = `hook-${process.pid}-${Date.now()}`;
+const GITHUB_TOKEN = `ghtok-${process.pid}-${Date.now()}`;
 
 type Props = Record<string, [unknown, string]>;
 interface Build {
@@ -46,6 +51,10 @@ d('a generated master.cfg on a real Buildbot master and worker', () => {
   let api: string;
   let www: string;
   let builderid: number;
+  /** A local stand-in for GitHub's commit status API (POST /repos/OWNER/REPO/statuses/SHA). */
+  let forge: TestServer;
+  /** The deploy target of the `web` project (newest-wins test). */
+  let dc: TestDevcluster;
 
   const get = async <T>(p: string): Promise<T> => {
     const res = await fetch(`${api}${p}`);
@@ -101,11 +110,16 @@ d('a generated master.cfg on a real Buildbot master and worker', () => {
     chmodSync(secrets, 0o700);
     const workerPassword = `wp-${process.pid}-${Date.now()}`;
     writeFileSync(path.join(secrets, 'worker-w1'), workerPassword, { mode: 0o600 });
+    writeFileSync(path.join(secrets, 'github-hook'), GITHUB_HOOK_SECRET, { mode: 0o600 });
+    writeFileSync(path.join(secrets, 'github-token'), GITHUB_TOKEN, { mode: 0o600 });
+    forge = await startTestServer();
+    dc = await startTestDevcluster({ name: `bbidioms-run-${process.pid}` });
+    forge.handle((_req, res) => sendJson(res, 201, { state: 'ok' }));
     writeFileSync(path.join(root, 'htpasswd'), `admin:${ADMIN_PASSWORD}\n`, { mode: 0o600 });
 
     const config = resolveConfig({
       registry: REGISTRY,
-      marathon: { url: 'http://127.0.0.1:9/' },
+      marathon: { url: dc.url },
       buildbot: {
         url: www,
         title: 'bbm test',
@@ -116,23 +130,33 @@ d('a generated master.cfg on a real Buildbot master and worker', () => {
         workerPort: pbPort,
         secretsDir: secrets,
       },
-      changeSources: { pollInterval: 2 },
+      // The repository reports pushes by webhook AND is polled: each push must still build once.
+      changeSources: { pollInterval: 2, github: { secret: 'github-hook' } },
+      status: { github: { tokenSecret: 'github-token', url: forge.url } },
       // Deploys only from master; neither test's build may deploy (hostile branch; deploy off).
       projects: [
         {
           name: 'app',
           repo: bare,
           type: 'auto',
-          branches: ['master', HOSTILE],
+          branches: ['master', HOSTILE, 'feature'],
+          webhook: 'github',
+          poll: true,
           repository: REPOSITORY,
           buildArgs: { BASE: BASE_IMAGE },
           deploy: { branches: ['master'], app: 'marathon.json' },
         },
+        // Its worker has no working `bbm` (the shim below fails in this builder's folder): the
+        // failing layout step must be a red, visible step with its log, the build FAILURE.
+        // Deploys its branch `release` to the devcluster: newest wins there.
+        { name: 'web', repo: bare, type: 'docker', branches: ['release'], repository: `${REPOSITORY}-web`, buildArgs: { BASE: BASE_IMAGE }, deploy: { branches: ['release'], app: 'marathon.json', appId: '/bbidioms/web' } },
+        { name: 'broken', repo: bare, type: 'python', branches: ['broken-only'], repository: `${REPOSITORY}-broken` },
       ],
     });
     const masterCfg = renderConfig(config, 'ci.config.ts');
     expect(masterCfg).not.toContain(workerPassword);
     expect(masterCfg).not.toContain(ADMIN_PASSWORD);
+    expect(masterCfg).not.toContain(GITHUB_TOKEN);
 
     // Master, with the stub `base` www plugin first on its sys.path (test-only; buildbot/buildbot master/buildbot/www/service.py wants a `base` app).
     const masterDir = path.join(root, 'master');
@@ -147,7 +171,11 @@ d('a generated master.cfg on a real Buildbot master and worker', () => {
     // Worker: `bbm` on PATH through a shim; clean environment (its env is printed in every step log).
     const shim = path.join(root, 'bin');
     mkdirSync(shim);
-    writeFileSync(path.join(shim, 'bbm'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(path.join(repoRoot, 'dist', 'cli.js'))} "$@"\n`, { mode: 0o755 });
+    writeFileSync(
+      path.join(shim, 'bbm'),
+      `#!/bin/sh\ncase "$PWD" in */broken/*) echo "bbm: not installed on this worker" >&2; exit 127;; esac\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(path.join(repoRoot, 'dist', 'cli.js'))} "$@"\n`,
+      { mode: 0o755 },
+    );
     const workerDir = path.join(root, 'worker');
     run(BUILDBOT_WORKER, ['create-worker', '-q', workerDir, `127.0.0.1:${pbPort}`, 'w1', 'placeholder'], { env: cleanEnv });
     // The real password goes into the worker's tac file, never onto a command line.
@@ -180,6 +208,8 @@ d('a generated master.cfg on a real Buildbot master and worker', () => {
   afterAll(async () => {
     await stop(worker);
     await stop(master);
+    await forge?.close();
+    await dc?.destroy();
     // The images these builds made in the local engine (the registry keeps the overwritten tags).
     for (const image of images) spawnSync('docker', ['image', 'rm', image], { stdio: 'ignore' });
     if (root) rmSync(root, { recursive: true, force: true });
@@ -195,7 +225,6 @@ d('a generated master.cfg on a real Buildbot master and worker', () => {
     const log = path.join(root, 'master', 'twistd.log');
     await until('the first poll', async () => (readFileSync(log, 'utf8').includes('gitpoller: processing changes from') ? true : undefined), 120_000, log);
     wc.git('push', '-q', 'origin', HOSTILE);
-    await fetch(`${www}change_hook/poller`, { method: 'POST' }).catch(() => undefined);
 
     const build = await finishedBuild('the build of the pushed commit', (p) => p.revision?.[0] === sha);
     const props = build.properties;
@@ -213,8 +242,19 @@ d('a generated master.cfg on a real Buildbot master and worker', () => {
     const result = (name: string) => steps.find((s) => s.name === name)?.results;
     for (const name of ['checkout', 'detect', 'type steps', 'npm ci', 'npm test', 'tag', 'docker build', 'docker push'])
       expect(result(name), `${name}: ${JSON.stringify(steps)}`).toBe(0);
-    // Not a deploy branch: the deploy step is skipped (hidden in the UI).
+    // Not a deploy branch: the deploy step is skipped, and says why on the build page.
     expect(result('deploy')).toBe(3);
+    const deploy = steps.find((s) => s.name === 'deploy')!;
+    expect(deploy.state_string).toBe('skipped: not a deploy branch (skipped)');
+    expect((deploy as Step & { hidden: boolean }).hidden).toBe(false);
+    // The build page tells the story: tag, image and digest on their steps and in the build's data.
+    expect(props.digest?.[0]).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(steps.find((s) => s.name === 'tag')!.state_string).toBe(`tag ${props.tag?.[0] as string} (${props.describe?.[0] as string})`);
+    expect(steps.find((s) => s.name === 'docker build')!.state_string).toBe(`built ${props.image?.[0] as string}`);
+    expect(steps.find((s) => s.name === 'docker push')!.state_string).toBe(`pushed ${props.image?.[0] as string} ${props.digest?.[0] as string}`);
+    const builder = (await get<{ builders: { tags: string[]; description: string }[] }>(`/builders/${builderid}`)).builders[0]!;
+    expect(builder.tags).toEqual(['auto', 'project:app']);
+    expect(builder.description).toContain('deploys master to /app');
     expect(build.results).toBe(0);
     const tags = (await (await fetch(`http://${REGISTRY}/v2/${REPOSITORY}/tags/list`)).json()) as { tags: string[] };
     expect(tags.tags).toContain(props.tag?.[0]);
@@ -272,6 +312,141 @@ d('a generated master.cfg on a real Buildbot master and worker', () => {
     for (const name of ['checkout', 'npm test', 'tag', 'docker build', 'docker push']) expect(steps.find((s) => s.name === name)?.results, name).toBe(0);
     // master is a deploy branch, so only the force form's deploy=false keeps the deploy step from running.
     expect(steps.find((s) => s.name === 'deploy')?.results).toBe(3);
+    expect(steps.find((s) => s.name === 'deploy')?.state_string).toBe('skipped: deploy unticked (skipped)');
     expect(build.results).toBe(0);
   }, 400_000);
+
+  it('a push reported by webhook and poller builds once, and its commit status reaches the forge with the build URL', async () => {
+    const wc = openRepo(path.join(root, 'wc'));
+    wc.git('checkout', '-q', 'master');
+    wc.git('checkout', '-q', '-b', 'feature');
+    writeFileSync(path.join(wc.dir, 'test.js'), "console.log('app tests passed, feature');\n");
+    wc.git('commit', '-q', '-am', 'feature');
+    const sha = wc.git('rev-parse', 'HEAD');
+    wc.git('push', '-q', 'origin', 'feature');
+    const payload = JSON.stringify({
+      ref: 'refs/heads/feature', before: '0'.repeat(40), after: sha, created: false, deleted: false,
+      repository: { name: 'app', full_name: 'example/app', html_url: path.join(root, 'app.git') },
+      head_commit: { id: sha, message: 'feature', timestamp: new Date().toISOString(), url: 'https://example.invalid/c', author: { name: 'a', email: 'a@example.com' }, committer: { name: 'a', email: 'a@example.com' } },
+      commits: [{ id: sha, message: 'feature', timestamp: new Date().toISOString(), url: 'https://example.invalid/c', author: { name: 'a', email: 'a@example.com' }, committer: { name: 'a', email: 'a@example.com' }, added: [], modified: ['test.js'], removed: [] }],
+    });
+    const hook = await fetch(`${www}change_hook/github`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-GitHub-Event': 'push', 'X-Hub-Signature': `sha1=${createHmac('sha1', GITHUB_HOOK_SECRET).update(payload).digest('hex')}` },
+      body: payload,
+    });
+    expect(hook.status).toBe(200);
+    // Both sources reported the commit (two changes), …
+    await until(
+      'the webhook and the poller to report the commit',
+      async () => ((await get<{ changes: { revision: string }[] }>('/changes')).changes.filter((c) => c.revision === sha).length === 2 ? true : undefined),
+      120_000,
+      path.join(root, 'master', 'twistd.log'),
+    );
+    const build = await finishedBuild('the build of the feature commit', (p) => p.revision?.[0] === sha);
+    if (typeof build.properties.image?.[0] === 'string') images.push(build.properties.image[0]);
+    expect(build.results).toBe(0);
+    // … and it built once.
+    const { buildrequests } = await get<{ buildrequests: { buildsetid: number }[] }>(`/builders/${builderid}/buildrequests`);
+    const forSha: number[] = [];
+    for (const br of buildrequests) {
+      const { buildsets } = await get<{ buildsets: { sourcestamps: { revision: string }[] }[] }>(`/buildsets/${br.buildsetid}`);
+      if (buildsets[0]!.sourcestamps.some((ss) => ss.revision === sha)) forSha.push(br.buildsetid);
+    }
+    expect(forSha).toHaveLength(1);
+
+    // Commit statuses: started (pending) and finished (success) for this commit, context bbm/build
+    // (feature is no deploy branch), with the build's URL and the token from the secret.
+    const statuses = await until(
+      'the finished commit status at the fake forge',
+      async () => {
+        const posts = forge.requests.filter((r) => r.method === 'POST' && r.url === `/repos/example/app/statuses/${sha}`);
+        return posts.some((r) => (JSON.parse(r.body) as { state: string }).state === 'success') ? posts : undefined;
+      },
+      60_000,
+    );
+    const bodies = statuses.map((r) => JSON.parse(r.body) as { state: string; context: string; target_url: string; description: string });
+    expect(bodies.map((b) => b.state)).toEqual(['pending', 'success']);
+    for (const b of bodies) {
+      expect(b.context).toBe('bbm/build');
+      expect(b.target_url.startsWith(www) && b.target_url.endsWith(`builders/${builderid}/builds/${build.number}`), b.target_url).toBe(true);
+    }
+    expect(bodies[1]!.description).toContain(build.properties.tag?.[0] as string);
+    expect(statuses[0]!.headers.authorization).toBe(`token ${GITHUB_TOKEN}`);
+  }, 400_000);
+
+  it('a failing bbm detect is a red, visible step with its log; the build fails (not an exception)', async () => {
+    const broken = (await get<{ builders: { builderid: number }[] }>('/builders?name=broken')).builders[0]!.builderid;
+    const forms = (await get<{ forceschedulers: { name: string; builder_names: string[]; all_fields: { fields?: { name: string }[]; name: string }[] }[] }>('/forceschedulers')).forceschedulers;
+    const form = forms.find((f) => f.builder_names.includes('broken'))!;
+    // No deploy for this builder, so its form has no Deploy field; the app's form has one.
+    expect(JSON.stringify(form.all_fields)).not.toContain('"deploy"');
+    expect(JSON.stringify(forms.find((f) => f.builder_names.includes('app'))!.all_fields)).toContain('"deploy"');
+    const cookie = await login(www, 'admin', ADMIN_PASSWORD);
+    const forced = await control(api, `forceschedulers/${form.name}`, 'force', { builderid: String(broken), reason: 'detect', branch: 'master', revision: '', project: '', repository: '' }, cookie);
+    expect(forced.status, forced.body).toBe(200);
+    const brid = (JSON.parse(forced.body) as { result: [number, Record<string, number>] }).result[1][String(broken)]!;
+    const build = await until(
+      'the broken build',
+      async () => (await get<{ builds: Build[] }>(`/buildrequests/${brid}/builds`)).builds.find((b) => b.complete),
+      300_000,
+      path.join(root, 'master', 'twistd.log'),
+    );
+    expect(build.results).toBe(2); // FAILURE, not EXCEPTION (4)
+    const layout = (await stepsOf(build.buildid)).find((s) => s.name === 'layout')! as Step & { hidden: boolean };
+    expect(layout.results).toBe(2);
+    expect(layout.hidden).toBe(false);
+    expect(await logOf(build.buildid, 'layout')).toContain('bbm: not installed on this worker');
+  }, 400_000);
+
+  it('three commits pushed at once to a deploy branch: the newest deploys and the app ends on it; no older commit deploys after it', async () => {
+    const web = (await get<{ builders: { builderid: number }[] }>('/builders?name=web')).builders[0]!.builderid;
+    const wc = openRepo(path.join(root, 'wc'));
+    wc.git('checkout', '-q', 'master');
+    wc.git('checkout', '-q', '-b', 'release');
+    const app = { id: '/bbidioms/web', cmd: 'sleep 3600', instances: 1, cpus: 0.05, mem: 16, container: { type: 'DOCKER', docker: { image: '${image}' } } };
+    writeFileSync(path.join(wc.dir, 'marathon.json'), JSON.stringify(app));
+    wc.git('add', 'marathon.json');
+    const shas: string[] = [];
+    for (const n of [1, 2, 3]) {
+      writeFileSync(path.join(wc.dir, 'release.txt'), `release ${n}\n`);
+      wc.git('add', 'release.txt');
+      wc.commit(`release ${n}`);
+      shas.push(wc.git('rev-parse', 'HEAD'));
+    }
+    wc.git('push', '-q', 'origin', 'release'); // one push, three commits
+
+    type WebBuild = Build & { properties: Props; started_at: number };
+    const buildsOf = async () => (await get<{ builds: WebBuild[] }>(`/builders/${web}/builds?property=*`)).builds;
+    const newest = await until(
+      'the build of the newest commit',
+      async () => (await buildsOf()).find((b) => b.complete && b.properties.revision?.[0] === shas[2]),
+      600_000,
+      path.join(root, 'master', 'twistd.log'),
+    );
+    for (const b of await buildsOf()) if (typeof b.properties.image?.[0] === 'string') images.push(b.properties.image[0]);
+    expect(newest.results).toBe(0);
+    const deployOf = async (buildid: number) => (await get<{ steps: (Step & { started_at: number | null; complete_at: number | null })[] }>(`/builds/${buildid}/steps`)).steps.find((s) => s.name === 'deploy')!;
+    const newestDeploy = await deployOf(newest.buildid);
+    expect(newestDeploy.results, newestDeploy.state_string).toBe(0);
+    // The app runs the newest commit's image.
+    const running = (await (await fetch(`${dc.url}/v2/apps/bbidioms/web`)).json()) as { app: { labels: Record<string, string>; container: { docker: { image: string } } } };
+    expect(running.app.labels['bbm.commit']).toBe(shas[2]);
+    expect(running.app.container.docker.image).toBe(newest.properties.image?.[0]);
+
+    // Everything settled: no build of web left running, no request pending.
+    await until('the web builder to be idle', async () => {
+      const pending = (await get<{ buildrequests: unknown[] }>(`/builders/${web}/buildrequests?complete=false`)).buildrequests;
+      return pending.length === 0 && (await buildsOf()).every((b) => b.complete) ? true : undefined;
+    }, 300_000);
+    const builds = await buildsOf();
+    // The middle commit's request was replaced by a newer one: it never built.
+    expect(builds.filter((b) => b.properties.revision?.[0] === shas[1])).toEqual([]);
+    // An older build that deployed did so before the newest deploy started, never after.
+    for (const b of builds.filter((x) => x.buildid !== newest.buildid)) {
+      const step = await deployOf(b.buildid);
+      if (step.results === 3) continue;
+      expect(step.complete_at!, `build ${b.number} deployed after the newest one`).toBeLessThanOrEqual(newestDeploy.started_at!);
+    }
+  }, 900_000);
 });

@@ -31,6 +31,8 @@ function fullConfig(): CiConfig {
     buildArgs: { BASE_IMAGE: 'base:1', VERSION: '2' },
   }));
   projects[0]!.credentials = { userSecret: 'git-user', tokenSecret: 'git-token' };
+  projects[0]!.buildEveryCommit = true;
+  projects[2]!.status = 'gitlab';
   projects[1]!.credentials = { sshKeySecret: 'git-key', knownHostsSecret: 'git-known-hosts' };
   // Two projects of one repository share its poller.
   projects.push({ name: 'docs', repo: 'https://git.example.com/team/python.git', type: 'docker', branches: ['gh-pages'] });
@@ -49,6 +51,7 @@ function fullConfig(): CiConfig {
       forceSchedulers: 'perProject',
     },
     changeSources: { pollInterval: 300, github: { secret: 'github-hook' }, gitlab: { secret: 'gitlab-hook' }, pollerHook: true },
+    status: { github: { tokenSecret: 'github-token' }, gitlab: { tokenSecret: 'gitlab-token', url: 'https://gitlab.example.com' } },
     projects,
   };
 }
@@ -142,7 +145,7 @@ d('buildbot checkconfig on generated master.cfg files', () => {
     expect(views({ PATH: '/usr/bin:/bin' })).toBe('[]');
   });
 
-  it('accepts 1000 projects with two schedulers', async () => {
+  it('accepts 1000 projects with three schedulers (changes; a force form with Deploy and one without)', async () => {
     const projects = Array.from({ length: 1000 }, (_, i): ProjectConfig => ({
       name: `project-${i}`,
       repo: `https://git.example.com/p/${i}.git`,
@@ -154,7 +157,7 @@ d('buildbot checkconfig on generated master.cfg files', () => {
     expect(r.output).toMatch(/Config file is good!/);
     const s = summarize(dir);
     expect(s.builders).toHaveLength(1000);
-    expect(s.schedulers).toHaveLength(2);
+    expect(s.schedulers).toEqual(['on-change', 'force', expect.stringMatching(/^force-[0-9a-f]{8}$/)]);
     expect(s.pollers).toHaveLength(1000);
   });
 

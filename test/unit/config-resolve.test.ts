@@ -29,6 +29,8 @@ describe('resolveConfig defaults', () => {
       credentials: null,
       webhook: null,
       poll: true,
+      buildEveryCommit: false,
+      status: null,
       type: 'auto',
       branches: ['master'],
       deploy: null,
@@ -115,6 +117,7 @@ const invalid: [string, (c: Record<string, any>) => void, string, RegExp][] = [
   ['a database URL with a password and a newline', (c) => (c.buildbot.db = 'postgresql://bb:T0KEN@db/bb\n'), 'buildbot.db', /control characters/],
   ['an SSH key for an https repo', (c) => (c.projects[0].credentials = { sshKeySecret: 'k' }), 'projects[0].credentials.sshKeySecret', /needs an ssh repository URL/],
   ['half of a repo login', (c) => (c.projects[0].credentials = { userSecret: 'u' }), 'projects[0].credentials', /userSecret and tokenSecret together/],
+  ['statuses to a forge that is not configured', (c) => (c.projects[0].status = 'gitlab'), 'projects[0].status', /status.gitlab: \{ tokenSecret/],
   ['a webhook that is not enabled', (c) => (c.projects[0].webhook = 'github'), 'projects[0].webhook', /changeSources.github/],
 ];
 
