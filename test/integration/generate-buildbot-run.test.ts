@@ -440,7 +440,10 @@ d('a generated master.cfg on a real Buildbot master and worker', () => {
       return pending.length === 0 && (await buildsOf()).every((b) => b.complete) ? true : undefined;
     }, 300_000);
     const builds = await buildsOf();
-    // The middle commit's request was replaced by a newer one: it never built.
+    // The poller reported all three commits, one change each …
+    const changed = (await get<{ changes: { revision: string }[] }>('/changes')).changes.map((c) => c.revision);
+    for (const sha of shas) expect(changed).toContain(sha);
+    // … and the middle commit's request was replaced by a newer one: it never built.
     expect(builds.filter((b) => b.properties.revision?.[0] === shas[1])).toEqual([]);
     // An older build that deployed did so before the newest deploy started, never after.
     for (const b of builds.filter((x) => x.buildid !== newest.buildid)) {
