@@ -29,9 +29,15 @@ function parts(url: string): Parts {
   const start = m[0].length;
   const stop = url.slice(start).search(/[?#]/);
   const head = stop < 0 ? url.slice(start) : url.slice(start, start + stop);
+  const scheme = m[1]!.toLowerCase();
+  if (head.startsWith('/')) return { scheme, userinfo: null };
   const at = head.lastIndexOf('@');
-  if (at < 0 || head.startsWith('/')) return { scheme: m[1]!.toLowerCase(), userinfo: null };
-  return { scheme: m[1]!.toLowerCase(), userinfo: { start, end: start + at } };
+  if (at >= 0) return { scheme, userinfo: { start, end: start + at } };
+  // A password may also hold `?` or `#` unencoded: SQLAlchemy's make_url reads the password as
+  // everything up to the next `@` (`user:pa?ss@host/db`), so a `user:…@` reaching past `?`/`#` is
+  // userinfo too. Refusing the rare URL whose query holds `@` after a port is the safe side.
+  const loose = /^[^:/?#@]*:[^@]*@/.exec(url.slice(start));
+  return { scheme, userinfo: loose ? { start, end: start + loose[0].length - 1 } : null };
 }
 
 /** The credential found in a URL, if any: `'password'` (userinfo with `:`), `'user'` (name only) or `'query'` (`?password=…`). */

@@ -12,6 +12,8 @@ describe('credentials in URLs', () => {
     ['bot:TOKEN@github.com:o/a.git', 'password', true, 'github.com:o/a.git', '***@github.com:o/a.git'],
     ['postgresql://u:pa/ss@db/bb', 'password', true, 'postgresql://db/bb', 'postgresql://***@db/bb'],
     ['postgresql://u:p@ss@db:5432/bb', 'password', true, 'postgresql://db:5432/bb', 'postgresql://***@db:5432/bb'],
+    ['postgresql://bb:SECRET/x?y@db/bb', 'password', true, 'postgresql://db/bb', 'postgresql://***@db/bb'],
+    ['postgresql://bb:SE#CRET@db/bb', 'password', true, 'postgresql://db/bb', 'postgresql://***@db/bb'],
     ['postgresql://u@db/bb?password=SECRET&x=1', 'query', true, 'postgresql://db/bb?password=&x=1', 'postgresql://***@db/bb?password=***&x=1'],
     ['postgresql://db/bb?sslmode=require&password=SECRET', 'query', true, 'postgresql://db/bb?sslmode=require&password=', 'postgresql://db/bb?sslmode=require&password=***'],
     ['sqlite:///state.sqlite', null, false, 'sqlite:///state.sqlite', 'sqlite:///state.sqlite'],
@@ -23,6 +25,6 @@ describe('credentials in URLs', () => {
     expect(hasUrlSecret(url)).toBe(secret);
     expect(withoutUrlCredentials(url)).toBe(without);
     expect(redactUrl(url)).toBe(redacted);
-    for (const s of ['TOKEN', 'SECRET', 'pa/ss', 'p@ss']) if (url.includes(s)) expect(redactUrl(url)).not.toContain(s);
+    for (const s of ['TOKEN', 'SECRET', 'SE#CRET', 'pa/ss', 'p@ss']) if (url.includes(s)) expect(redactUrl(url)).not.toContain(s);
   });
 });
