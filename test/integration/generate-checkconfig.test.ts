@@ -66,7 +66,7 @@ d('buildbot checkconfig on generated master.cfg files', () => {
         qa: { url: 'http://127.0.0.1:8081', appIdPrefix: '/qa' },
         production: { url: 'https://marathon.example.com', tokenSecret: 'prod-token', haproxyGroup: 'external' },
       },
-      buildbot: { url: 'http://127.0.0.1:8010/', workers: [{ name: 'w' }], www: { auth: { htpasswd: 'users' }, roles: { admins: ['ann'], ops: ['olga'] } } },
+      buildbot: { version: '3.7', url: 'http://127.0.0.1:8010/', workers: [{ name: 'w' }], www: { auth: { htpasswd: 'users' }, roles: { admins: ['ann'], ops: ['olga'] } } },
       projects: [
         {
           name: 'hello',
