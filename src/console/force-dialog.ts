@@ -15,7 +15,9 @@ function control(f: Exclude<FormField, { kind: 'fixed' }>, id: string): HTMLElem
     return select;
   }
   if (f.kind === 'textarea') return h('textarea', { id, name: f.name, required: f.required, rows: 3 }, f.value);
-  return h('input', { type: f.kind === 'int' ? 'number' : 'text', id, name: f.name, value: f.value, required: f.required, autocomplete: 'off' });
+  const input = h('input', { type: f.kind === 'int' ? 'number' : 'text', id, name: f.name, value: f.value, required: f.required, autocomplete: 'off', list: f.suggestions ? `${id}-choices` : null });
+  if (!f.suggestions) return input;
+  return h('span', { class: 'combo' }, input, h('datalist', { id: `${id}-choices` }, ...f.suggestions.map((c) => h('option', { value: c }))));
 }
 
 function readValues(form: HTMLFormElement, fields: readonly FormField[]): Map<string, string | boolean | string[]> {

@@ -26,7 +26,7 @@ export interface ForceScheduler {
 }
 
 export type FormField =
-  | { kind: 'text' | 'textarea' | 'int'; name: string; label: string; value: string; required: boolean }
+  | { kind: 'text' | 'textarea' | 'int'; name: string; label: string; value: string; required: boolean; suggestions?: string[] }
   | { kind: 'bool'; name: string; label: string; value: boolean }
   | { kind: 'choice'; name: string; label: string; value: string[]; choices: string[]; multiple: boolean; required: boolean }
   | { kind: 'fixed'; name: string; value: unknown };
@@ -54,6 +54,10 @@ export function formFields(scheduler: ForceScheduler, loggedIn: boolean): FormFi
       if (!loggedIn) out.push({ kind: 'text', name, label, value: str(f.default), required: !!f.required });
     } else if (f.type === 'bool') {
       out.push({ kind: 'bool', name, label, value: f.default === true || f.default === 'true' });
+    } else if (f.type === 'list' && f.strict === false && !f.multiple) {
+      // A non-strict ChoiceStringParameter (e.g. the branch list) takes any value: a text field
+      // that suggests the choices, as Buildbot's own UI offers a combo box there.
+      out.push({ kind: 'text', name, label, value: str(f.default), required: !!f.required, suggestions: (f.choices ?? []).map(str) });
     } else if (f.type === 'list') {
       const choices = (f.choices ?? []).map(str);
       const value = Array.isArray(f.default) ? f.default.map(str) : f.default === undefined || f.default === '' ? [] : [str(f.default)];

@@ -103,6 +103,21 @@ it('schedulerFor finds the form that forces a builder', () => {
   expect(schedulerFor([generated], 'other')).toBeUndefined();
 });
 
+describe('a non-strict choice (the branch list)', () => {
+  it('is a text field that suggests the choices, so any branch can still be typed', () => {
+    const scheduler: ForceScheduler = {
+      name: 'force', builder_names: ['web'],
+      all_fields: [{ name: 'branch', fullName: 'branch', label: 'Branch', type: 'list', choices: ['main', 'next'], default: 'main', strict: false }],
+    };
+    const [branch] = formFields(scheduler, true);
+    expect(branch).toEqual({ kind: 'text', name: 'branch', label: 'Branch', value: 'main', required: false, suggestions: ['main', 'next'] });
+    expect(forceParams(1, [branch!], new Map([['branch', 'feature/x']]))).toEqual({ builderid: '1', branch: 'feature/x' });
+    // a strict one stays a closed choice
+    const strict = formFields({ ...scheduler, all_fields: [{ ...scheduler.all_fields[0]!, strict: true }] }, true);
+    expect(strict[0]).toMatchObject({ kind: 'choice', choices: ['main', 'next'] });
+  });
+});
+
 describe('promote/rollback forms (hidden codebase, environment choice)', () => {
   const rollback: ForceScheduler = {
     name: 'rollback-web',
