@@ -238,7 +238,12 @@ d('a generated master.cfg on a real Buildbot master and worker', () => {
     expect(props.image?.[0]).toBe(`${REGISTRY}/${REPOSITORY}:${props.tag?.[0] as string}`);
     expect(props.stable?.[0]).toBe(false);
 
-    const steps = await stepsOf(build.buildid);
+    // A step's final summary is written a moment after the build completes (Buildbot debounces
+    // updateSummary): read the steps until the last summary is in.
+    const steps = await until('the final step summaries', async () => {
+      const all = await stepsOf(build.buildid);
+      return all.find((s) => s.name === 'docker push')?.state_string.startsWith('pushed ') ? all : undefined;
+    }, 30_000);
     const result = (name: string) => steps.find((s) => s.name === name)?.results;
     for (const name of ['checkout', 'detect', 'type steps', 'npm ci', 'npm test', 'tag', 'docker build', 'docker push'])
       expect(result(name), `${name}: ${JSON.stringify(steps)}`).toBe(0);
