@@ -37,7 +37,7 @@ export const buildCommand = defineCommand<BuildArgs>({
     ['NPM_TOKEN=… $0 build --image web:1 --build-arg NPM_TOKEN --label team=web', 'a build argument taken from the environment, an extra label'],
   ],
   run: async (args) => {
-    const [{ runBuild }, { cliContext }] = await Promise.all([import('../build/run.js'), import('../cli-context.js')]);
+    const [{ runBuild }, { cliContext }] = await Promise.all([import('../image/build.js'), import('../cli-context.js')]);
     await runBuild(
       {
         image: args.image,

@@ -26,7 +26,7 @@ export const pushCommand = defineCommand<PushArgs>({
     ['BBM_REGISTRY_USER=ci BBM_REGISTRY_PASSWORD=… $0 push --image registry.example.com/web:1 --json', 'with a login from the environment, {"image","digest"} on stdout'],
   ],
   run: async (args) => {
-    const [{ runPush }, { cliContext }] = await Promise.all([import('../push/run.js'), import('../cli-context.js')]);
+    const [{ runPush }, { cliContext }] = await Promise.all([import('../image/push.js'), import('../cli-context.js')]);
     await runPush(
       { image: args.image, json: args.json, credentialsFile: args['credentials-file'], retries: args.retries, retryDelayMs: args['retry-delay-ms'] },
       cliContext(),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { composeLabels, createdTime, parsePairs } from '../../src/build/labels.js';
+import { composeLabels, createdTime, parsePairs } from '../../src/image/labels.js';
 import { contextExclusion } from '../../src/docker/build-context.js';
 import { dockerEndpoint } from '../../src/docker/client.js';
 import { credentialsFromConfig, normalizeRegistryKey, parseCredentialsFile } from '../../src/docker/credentials.js';
