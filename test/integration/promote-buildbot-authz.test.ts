@@ -1,68 +1,154 @@
 /**
- * The generated promote and rollback builders on a real Buildbot master: discoverable by their tags
- * and force schedulers, forced over REST (the UI's JSON-RPC call) by the configured role only — a
- * non-admin who may force ordinary builds is refused by the master. One master, no worker (the
- * forced build request stays pending, carrying the chosen environment).
+ * Promotion from Buildbot, end to end: a generated master.cfg on Debian's real Buildbot master and
+ * worker (the worker runs the real `bbm`), two `bbm devcluster` engines (staging; production behind
+ * basic auth, its credentials from the master's secrets) and the local registry. A push to the deploy
+ * branch builds, pushes and deploys to staging only; the promote and rollback builders carry their
+ * tags and force forms; a non-admin who may force ordinary builds is refused the promotion by the
+ * master; an admin's force (the UI's JSON-RPC call) runs `bbm promote` on the worker, and production
+ * then runs the identical digest the registry stores for the staging build's tag. One master, one
+ * worker and the two engines serve every test here.
  */
 import { type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/resolve.js';
 import { renderConfig } from '../../src/generate.js';
-import { control, freePort, login, startMaster, stop } from '../support/buildbot.js';
-import { components, describeWith } from '../support/integration.js';
+import { MarathonClient } from '../../src/marathon/client.js';
+import { control, freePort, login, run, startMaster, startWorker, stop, until } from '../support/buildbot.js';
+import { startTestDevcluster, type TestDevcluster } from '../support/devcluster.js';
+import { openRepo } from '../support/git-repo.js';
+import { BASE_IMAGE, REGISTRY, components, describeWith } from '../support/integration.js';
+import { registryDigest } from '../support/registry.js';
 
-const d = await describeWith([components.buildbot]);
+const d = await describeWith([components.buildbot, components.git, components.docker, components.registry, components.baseImage]);
 const stamp = `${process.pid}-${Date.now()}`;
-const PASSWORDS = { admin: `adm-${stamp}`, dev: `dev-${stamp}` };
+const PASSWORDS = { admin: `adm-${stamp}`, dev: `dev-${stamp}`, worker: `wp-${stamp}`, production: `prod-${stamp}` };
+const REPOSITORY = 'bbm-test/promote-buildbot';
 
-d('promote and rollback builders on a real Buildbot master', () => {
+type Props = Record<string, [unknown, string]>;
+interface Build {
+  buildid: number;
+  number: number;
+  complete: boolean;
+  results: number | null;
+}
+interface Step {
+  name: string;
+  results: number | null;
+  state_string: string;
+}
+
+/** The app definition template in the project's repository: one for both environments. */
+const TEMPLATE = {
+  id: '/hello',
+  cmd: 'mkdir -p /www && echo "${env} build ${buildNumber}" > /www/index.html && exec httpd -f -p 8080 -h /www',
+  instances: 1,
+  cpus: 0.1,
+  mem: 32,
+  networks: [{ mode: 'container/bridge' }],
+  container: { type: 'DOCKER', docker: { image: '${image}' }, portMappings: [{ containerPort: 8080, hostPort: 0, protocol: 'tcp' }] },
+  healthChecks: [{ protocol: 'MESOS_HTTP', path: '/', portIndex: 0, gracePeriodSeconds: 15, intervalSeconds: 1, timeoutSeconds: 2, maxConsecutiveFailures: 2, delaySeconds: 1 }],
+  taskKillGracePeriodSeconds: 2,
+};
+
+d('promotion from a real Buildbot master and worker between two devcluster engines', () => {
   let root: string;
   let master: ChildProcess | undefined;
+  let worker: ChildProcess | undefined;
+  let staging: TestDevcluster | undefined;
+  let production: TestDevcluster | undefined;
   let www: string;
   let api: string;
   const cookies: Record<string, string> = {};
+  const images: string[] = [];
   const get = async <T>(p: string, cookie = ''): Promise<T> => (await (await fetch(`${api}${p}`, { headers: cookie ? { Cookie: cookie } : {} })).json()) as T;
+  const builderId = async (name: string) => (await get<{ builders: { builderid: number }[] }>(`/builders?name=${name}`)).builders[0]!.builderid;
+  const stepsOf = async (buildid: number) => (await get<{ steps: Step[] }>(`/builds/${buildid}/steps`)).steps;
+  const masterLog = () => path.join(root, 'master', 'twistd.log');
+  const stagingApps = () => new MarathonClient({ url: staging!.url });
+  const productionApps = () => new MarathonClient({ url: production!.url, auth: { kind: 'basic', user: 'ops', password: PASSWORDS.production } });
 
   beforeAll(async () => {
-    root = mkdtempSync(path.join(tmpdir(), 'bbm-promote-authz-'));
+    root = mkdtempSync(path.join(tmpdir(), 'bbm-promote-buildbot-'));
     const [wwwPort, pbPort] = [await freePort(), await freePort()];
     www = `http://127.0.0.1:${wwwPort}/`;
     api = `${www}api/v2`;
     const secrets = path.join(root, 'secrets');
     mkdirSync(secrets, { mode: 0o700 });
     chmodSync(secrets, 0o700);
-    for (const [name, value] of [['worker-w1', `wp-${stamp}`], ['prod-token', `tok-${stamp}`]] as const) writeFileSync(path.join(secrets, name), value, { mode: 0o600 });
+    for (const [name, value] of [['worker-w1', PASSWORDS.worker], ['prod-user', 'ops'], ['prod-password', PASSWORDS.production]] as const) writeFileSync(path.join(secrets, name), value, { mode: 0o600 });
     writeFileSync(path.join(root, 'htpasswd'), `admin:${PASSWORDS.admin}\ndev:${PASSWORDS.dev}\n`, { mode: 0o600 });
+    const authFile = path.join(root, 'production-auth');
+    writeFileSync(authFile, `ops:${PASSWORDS.production}\n`, { mode: 0o600 });
+    [staging, production] = await Promise.all([
+      startTestDevcluster({ name: `promote-bb-st-${process.pid}` }),
+      startTestDevcluster({ name: `promote-bb-pr-${process.pid}`, args: ['--auth-file', authFile] }),
+    ]);
+
+    // The project: a Dockerfile and the app definition template, one commit on master.
+    const bare = path.join(root, 'hello.git');
+    run('git', ['init', '-q', '--bare', '-b', 'master', bare]);
+    const wc = openRepo(path.join(root, 'wc'));
+    run('git', ['clone', '-q', bare, wc.dir]);
+    writeFileSync(path.join(wc.dir, 'Dockerfile'), `ARG BASE\nFROM \${BASE}\nLABEL bbm.test=promote-buildbot-${stamp}\n`);
+    writeFileSync(path.join(wc.dir, 'marathon.json'), JSON.stringify(TEMPLATE, null, 2));
+    wc.git('add', '-A');
+    wc.commit('first');
+    wc.git('push', '-q', 'origin', 'master');
+
     const config = resolveConfig({
-      registry: '127.0.0.1:9',
-      environments: { staging: { url: 'http://127.0.0.1:9/', appIdPrefix: '/staging' }, production: { url: 'http://127.0.0.2:9/', tokenSecret: 'prod-token' } },
+      registry: REGISTRY,
+      environments: {
+        staging: { url: staging.url, appIdPrefix: '/staging' },
+        production: { url: production.url, userSecret: 'prod-user', passwordSecret: 'prod-password' },
+      },
       buildbot: {
         url: www,
         version: '3.7',
         workers: [{ name: 'w1' }],
-        www: { port: wwwPort, auth: { htpasswd: path.join(root, 'htpasswd') }, roles: { admins: ['admin'], devs: ['dev'] }, allow: { force: ['admins', 'devs'] } },
+        www: { address: '127.0.0.1', port: wwwPort, auth: { htpasswd: path.join(root, 'htpasswd') }, roles: { admins: ['admin'], devs: ['dev'] }, allow: { force: ['admins', 'devs'] } },
+        workerAddress: '127.0.0.1',
         workerPort: pbPort,
         secretsDir: secrets,
       },
-      changeSources: { pollInterval: 0 },
-      projects: [{ name: 'hello', repo: 'https://git.example.com/hello.git', type: 'docker', deploy: { environments: { staging: { branches: ['master'] }, production: { promoteFrom: 'staging' } } } }],
+      changeSources: { pollInterval: 2 },
+      projects: [
+        {
+          name: 'hello',
+          repo: bare,
+          type: 'docker',
+          branches: ['master'],
+          repository: REPOSITORY,
+          buildArgs: { BASE: BASE_IMAGE },
+          deploy: { app: 'marathon.json', environments: { staging: { branches: ['master'] }, production: { promoteFrom: 'staging', labels: { tier: 'prod' } } } },
+        },
+      ],
     });
     const cfg = renderConfig(config, 'ci.config.ts');
-    expect(cfg).not.toContain(`tok-${stamp}`);
+    for (const secret of Object.values(PASSWORDS)) expect(cfg).not.toContain(secret);
     master = await startMaster(root, cfg, www);
+    worker = startWorker(root, pbPort, 'w1', PASSWORDS.worker);
     cookies.admin = await login(www, 'admin', PASSWORDS.admin);
     cookies.dev = await login(www, 'dev', PASSWORDS.dev);
-  }, 180_000);
+    await until(
+      'the worker to connect',
+      async () => (await get<{ workers: { name: string; connected_to: unknown[] }[] }>('/workers')).workers.find((w) => w.name === 'w1' && w.connected_to.length > 0),
+      120_000,
+      masterLog(),
+    );
+  }, 240_000);
 
   afterAll(async () => {
+    await stop(worker);
     await stop(master);
+    await Promise.all([staging?.destroy(), production?.destroy()]);
+    for (const image of images) run('docker', ['image', 'rm', '-f', image]);
     if (root) rmSync(root, { recursive: true, force: true });
   }, 120_000);
 
-  it('the builders carry their tags and their force forms offer the target environment', async () => {
+  it('the builders carry their tags and their force forms offer the target environment and a build field', async () => {
     const builders = (await get<{ builders: { name: string; tags: string[] }[] }>('/builders')).builders;
     expect(builders.find((b) => b.name === 'hello-promote')?.tags).toEqual(['promote', 'project:hello']);
     expect(builders.find((b) => b.name === 'hello-rollback')?.tags).toEqual(['rollback', 'project:hello']);
@@ -76,22 +162,85 @@ d('promote and rollback builders on a real Buildbot master', () => {
     expect(scheds.find((s) => s.name === 'rollback-hello')?.builder_names).toEqual(['hello-rollback']);
   });
 
-  it('a non-admin who may force builds is refused the promotion by the master; an admin gets a build request for production', async () => {
-    const id = async (name: string) => (await get<{ builders: { builderid: number }[] }>(`/builders?name=${name}`)).builders[0]!.builderid;
-    const params = { builderid: String(await id('hello-promote')), reason: 'release', environment: 'production', source_build: '' };
+  it('a push to the deploy branch builds, pushes and deploys to staging only (labelled staging); production has no app', async () => {
+    // The poller's first look records the heads without building: push only after it happened.
+    await until('the first poll', async () => (readFileSync(masterLog(), 'utf8').includes('gitpoller: processing changes from') ? true : undefined), 120_000, masterLog());
+    const wc = openRepo(path.join(root, 'wc'));
+    writeFileSync(path.join(wc.dir, 'README'), 'second\n');
+    wc.git('add', 'README');
+    const sha = wc.commit('second');
+    wc.git('push', '-q', 'origin', 'master');
+
+    const hello = await builderId('hello');
+    const build = await until(
+      'the build of the pushed commit',
+      async () => (await get<{ builds: (Build & { properties: Props })[] }>(`/builders/${hello}/builds?property=*`)).builds.find((b) => b.complete && b.properties.revision?.[0] === sha),
+      300_000,
+      masterLog(),
+    );
+    const image = build.properties.image?.[0] as string;
+    images.push(image);
+    const steps = await stepsOf(build.buildid);
+    expect(build.results, JSON.stringify(steps)).toBe(0);
+    expect(steps.find((s) => s.name === 'deploy to staging')?.results).toBe(0);
+    expect(steps.some((s) => s.name.includes('production'))).toBe(false);
+
+    const app = await stagingApps().getApp('/staging/hello');
+    expect(app?.container?.docker?.image).toBe(image);
+    expect(app?.labels).toMatchObject({ 'bbm.environment': 'staging', 'bbm.project': 'hello', 'bbm.build-number': String(build.number), 'bbm.commit': sha });
+    expect(await productionApps().getApp('/hello')).toBeNull();
+  }, 400_000);
+
+  it("a non-admin is refused the promotion by the master; an admin's force runs bbm promote on the worker and production runs the staging build's digest", async () => {
+    const promoteId = await builderId('hello-promote');
+    const params = { builderid: String(promoteId), reason: 'release', environment: 'production', source_build: '' };
     const refused = await control(api, 'forceschedulers/promote-hello', 'force', params, cookies.dev);
     expect(refused.status, refused.body).toBe(403);
     const anonymous = await control(api, 'forceschedulers/promote-hello', 'force', params);
     expect(anonymous.status, anonymous.body).toBe(403);
-    const rollbackRefused = await control(api, 'forceschedulers/rollback-hello', 'force', { builderid: String(await id('hello-rollback')), reason: 'x', environment: 'production' }, cookies.dev);
+    const rollbackRefused = await control(api, 'forceschedulers/rollback-hello', 'force', { builderid: String(await builderId('hello-rollback')), reason: 'x', environment: 'production' }, cookies.dev);
     expect(rollbackRefused.status, rollbackRefused.body).toBe(403);
-    // the same user may still force the project's ordinary build
-    const ordinary = await control(api, 'forceschedulers/force', 'force', { builderid: String(await id('hello')), reason: 'x', branch: 'master', revision: '', project: '', repository: '', deploy: false }, cookies.dev);
-    expect(ordinary.status, ordinary.body).toBe(200);
+    expect(await productionApps().getApp('/hello')).toBeNull();
+
+    const before = await stagingApps().getApp('/staging/hello');
+    const sourceTag = (before?.container?.docker?.image ?? '').split(':').at(-1)!;
     const allowed = await control(api, 'forceschedulers/promote-hello', 'force', params, cookies.admin);
     expect(allowed.status, allowed.body).toBe(200);
-    const bsid = (JSON.parse(allowed.body) as { result: [number, Record<string, number>] }).result[0];
-    const props = await get<{ properties: Record<string, [unknown, string]>[] }>(`/buildsets/${bsid}/properties`, cookies.admin);
-    expect(props.properties[0]?.environment?.[0]).toBe('production');
-  });
+    const brid = (JSON.parse(allowed.body) as { result: [number, Record<string, number>] }).result[1][String(promoteId)]!;
+    const build = await until('the promotion', async () => (await get<{ builds: Build[] }>(`/buildrequests/${brid}/builds`)).builds.find((b) => b.complete), 300_000, masterLog());
+    const steps = await stepsOf(build.buildid);
+    expect(build.results, JSON.stringify(steps)).toBe(0);
+    for (const name of ['find source', 'checkout', 'template of the source build', 'promote']) expect(steps.find((s) => s.name === name)?.results, name).toBe(0);
+    const props = (await get<{ properties: Props[] }>(`/builds/${build.buildid}/properties`)).properties[0]!;
+    expect(props.environment?.[0]).toBe('production');
+
+    // The identical image: the digest the registry stores for the staging build's tag.
+    const digest = await registryDigest(REPOSITORY, sourceTag);
+    expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const prod = await productionApps().getApp('/hello');
+    expect(prod?.container?.docker?.image).toBe(`${REGISTRY}/${REPOSITORY}@${digest}`);
+    expect(prod?.labels).toMatchObject({
+      'bbm.environment': 'production',
+      'bbm.promoted-from': 'staging',
+      'bbm.build-number': before?.labels?.['bbm.build-number'],
+      'bbm.commit': before?.labels?.['bbm.commit'],
+      tier: 'prod',
+    });
+    const promotionUrl = prod?.labels?.['bbm.promotion-url'] ?? '';
+    expect(promotionUrl.startsWith(www) && promotionUrl.endsWith(`builders/${promoteId}/builds/${build.number}`), promotionUrl).toBe(true);
+    // staging untouched
+    const after = await stagingApps().getApp('/staging/hello');
+    expect(after?.version).toBe(before?.version);
+
+    // The same non-admin may force the project's ordinary build (deploy unticked: nothing moves).
+    const hello = await builderId('hello');
+    const ordinary = await control(api, 'forceschedulers/force', 'force', { builderid: String(hello), reason: 'x', branch: 'master', revision: '', project: '', repository: '', deploy: false }, cookies.dev);
+    expect(ordinary.status, ordinary.body).toBe(200);
+    const obrid = (JSON.parse(ordinary.body) as { result: [number, Record<string, number>] }).result[1][String(hello)]!;
+    const ob = await until('the ordinary build', async () => (await get<{ builds: Build[] }>(`/buildrequests/${obrid}/builds`)).builds.find((b) => b.complete), 300_000, masterLog());
+    const oprops = (await get<{ properties: Props[] }>(`/builds/${ob.buildid}/properties`)).properties[0]!;
+    if (typeof oprops.image?.[0] === 'string') images.push(oprops.image[0]);
+    expect(ob.results).toBe(0);
+    expect((await stagingApps().getApp('/staging/hello'))?.version).toBe(before?.version);
+  }, 400_000);
 });

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { MarathonClient } from '../../src/marathon/client.js';
 import { BASE_IMAGE, REGISTRY, components, describeWith } from '../support/integration.js';
 import { startTestDevcluster, type TestDevcluster } from '../support/devcluster.js';
+import { registryDigest as digestOf } from '../support/registry.js';
 import { runCli } from '../support/run-cli.js';
 
 const run = promisify(execFile);
@@ -35,14 +36,7 @@ function template(healthPath: string): unknown {
   };
 }
 
-/** The digest the registry itself stores for a tag. */
-async function registryDigest(tag: string): Promise<string> {
-  const res = await fetch(`http://${REGISTRY}/v2/${REPO}/manifests/${tag}`, {
-    method: 'HEAD',
-    headers: { accept: 'application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json' },
-  });
-  return res.headers.get('docker-content-digest') ?? '';
-}
+const registryDigest = (tag: string) => digestOf(REPO, tag);
 
 d('bbm promote between two devcluster engines', () => {
   let staging: TestDevcluster;

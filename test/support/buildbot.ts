@@ -155,3 +155,21 @@ export async function control(api: string, endpoint: string, method: string, par
   });
   return { status: res.status, body: await res.text() };
 }
+
+/**
+ * A worker `name` in `root/worker-<name>` connected to the master's PB port, running the real `bbm`
+ * (dist/cli.js) through a PATH shim with a clean environment. The password goes into the worker's
+ * tac file, never onto a command line.
+ */
+export function startWorker(root: string, pbPort: number, name: string, password: string): ChildProcess {
+  const cleanEnv = { PATH: '/usr/bin:/bin', HOME: root, LANG: 'C.UTF-8' };
+  const shim = path.join(root, `bin-${name}`);
+  mkdirSync(shim, { recursive: true });
+  const cli = path.resolve(import.meta.dirname, '../../dist/cli.js');
+  writeFileSync(path.join(shim, 'bbm'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(cli)} "$@"\n`, { mode: 0o755 });
+  const dir = path.join(root, `worker-${name}`);
+  run(BUILDBOT_WORKER, ['create-worker', '-q', dir, `127.0.0.1:${pbPort}`, name, 'placeholder'], { env: cleanEnv });
+  const tac = path.join(dir, 'buildbot.tac');
+  writeFileSync(tac, readFileSync(tac, 'utf8').replace("passwd = 'placeholder'", `passwd = ${JSON.stringify(password)}`));
+  return startForeground(BUILDBOT_WORKER, dir, { ...cleanEnv, PATH: `${shim}:${path.dirname(process.execPath)}:/usr/bin:/bin` });
+}
