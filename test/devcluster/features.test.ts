@@ -7,10 +7,13 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { TestDevcluster } from '../support/devcluster.js';
 import { startTestDevcluster } from '../support/devcluster.js';
-import { BASE_IMAGE, components, describeWith } from '../support/integration.js';
+import { BASE_IMAGE, components, describeWith, itWith } from '../support/integration.js';
 import { appDefinitionErrors, call, deploymentGone, until } from './client.js';
 
-const d = await describeWith([components.docker, components.baseImage, components.reference]);
+const d = await describeWith([components.docker, components.baseImage]);
+const itRef = await itWith([components.reference]);
+/** Every definition this suite sends, checked against Marathon's own schema by the last test. */
+const sent: unknown[] = [];
 
 async function body(url: string): Promise<string | undefined> {
   try {
@@ -46,7 +49,7 @@ d('bbm devcluster task features (real containers)', () => {
       portDefinitions: [{ port: 0, name: 'http' }],
       healthChecks: [{ protocol: 'MESOS_HTTP', path: '/', portIndex: 0, gracePeriodSeconds: 5, intervalSeconds: 1, timeoutSeconds: 3, maxConsecutiveFailures: 3, delaySeconds: 1 }],
     };
-    expect(appDefinitionErrors(def)).toEqual([]);
+    sent.push(def);
     const r = await call(dc.url, 'PUT', '/v2/apps/feat/host', def);
     expect(r.status).toBe(201);
     await deploymentGone(dc.url, r.json.deploymentId);
@@ -78,7 +81,7 @@ d('bbm devcluster task features (real containers)', () => {
       container: { type: 'DOCKER', docker: { image: BASE_IMAGE }, portMappings: [{ containerPort: 8080, hostPort: 0, name: 'web' }] },
       healthChecks: [{ protocol: 'MESOS_TCP', portIndex: 0, gracePeriodSeconds: 5, intervalSeconds: 1, timeoutSeconds: 3, maxConsecutiveFailures: 3, delaySeconds: 1 }],
     };
-    expect(appDefinitionErrors(def)).toEqual([]);
+    sent.push(def);
     const r = await call(dc.url, 'PUT', '/v2/apps/feat/args', def);
     expect(r.status).toBe(201);
     await deploymentGone(dc.url, r.json.deploymentId);
@@ -138,7 +141,7 @@ d('bbm devcluster task features (real containers)', () => {
 
   it('waits like Marathon when a constraint cannot be met on the one agent, until superseded', async () => {
     const def = { id: '/feat/unique', cmd: 'sleep 1000', instances: 2, cpus: 0.05, mem: 16, constraints: [['hostname', 'UNIQUE']] };
-    expect(appDefinitionErrors(def)).toEqual([]);
+    sent.push(def);
     const r = await call(dc.url, 'PUT', '/v2/apps/feat/unique', def);
     await until('one task', async () => (await call(dc.url, 'GET', '/v2/apps/feat/unique/tasks')).json.tasks.length === 1);
     await new Promise((res) => setTimeout(res, 1500));
@@ -177,12 +180,17 @@ d('bbm devcluster task features (real containers)', () => {
     }
     // a failed launch (image absent, --pull never) is retried with back-off and reported
     const missingDef = { id: '/feat/missing', cmd: 'sleep 1000', container: { type: 'DOCKER', docker: { image: 'bbm-test/absent:nope' } } };
-    expect(appDefinitionErrors(missingDef)).toEqual([]);
+    sent.push(missingDef);
     const missing = await call(dc.url, 'PUT', '/v2/apps/feat/missing', missingDef);
     expect(missing.status).toBe(201);
     const failure = await until('lastTaskFailure', async () => (await call(dc.url, 'GET', '/v2/apps/feat/missing')).json.app.lastTaskFailure);
     expect(failure).toMatchObject({ appId: '/feat/missing', state: 'TASK_FAILED' });
     const del = await call(dc.url, 'DELETE', '/v2/apps/feat/missing');
     await deploymentGone(dc.url, del.json.deploymentId);
+  });
+
+  itRef('every definition sent is valid for Marathon’s AppDefinition schema (reference data)', () => {
+    expect(sent.length).toBeGreaterThan(0);
+    for (const def of sent) expect(appDefinitionErrors(def), JSON.stringify(def)).toEqual([]);
   });
 });

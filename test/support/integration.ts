@@ -116,3 +116,25 @@ export async function describeWith(needed: Component[]): Promise<Suite> {
       });
     });
 }
+
+/**
+ * One test gated on components, for a suite that runs without them except for this check
+ * (e.g. Marathon's schema, from the reference data): `const itRef = await itWith([components.reference])`.
+ * Skips that test alone, saying why; under BBM_REQUIRE_INTEGRATION=1 the test fails naming what is missing.
+ */
+export async function itWith(needed: Component[]): Promise<(name: string, body: () => unknown) => void> {
+  const missing: Component[] = [];
+  for (const c of needed) if (!(await c.probe())) missing.push(c);
+  if (missing.length === 0) return (name, body) => it(name, body);
+  const why = missing.map((c) => `${c.name} is not available (${c.fix})`).join('; ');
+  if (!integrationRequired) {
+    return (name, body) => {
+      process.stderr.write(`skipping test "${name}": ${why}\n`);
+      it.skip(name, body);
+    };
+  }
+  return (name) =>
+    it(name, () => {
+      throw new Error(`BBM_REQUIRE_INTEGRATION=1 and ${why}`);
+    });
+}
