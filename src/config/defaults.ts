@@ -1,5 +1,5 @@
 /** Every default of the config, in one place (docs/configuration.md shows them). */
-import type { ProjectType } from './types.js';
+import type { ProjectType, WorkerKind } from './types.js';
 
 export const DEFAULTS = {
   branches: ['master'],
@@ -12,6 +12,8 @@ export const DEFAULTS = {
   allowRoles: ['admins'],
   workerAddress: '127.0.0.1',
   workerPort: 9989,
+  msgpackPort: 9990,
+  workerKind: 'buildbot-worker' as WorkerKind,
   secretsDir: 'secrets',
   db: 'sqlite:///state.sqlite',
   bbm: ['bbm'],

@@ -23,7 +23,7 @@ import {
 import { buildbotVersionProblem, parseBuildbotVersion, type BuildbotVersion } from './buildbot-version.js';
 import { hasUrlSecret, redactUrl, urlCredentials } from '../url-credentials.js';
 import { EnvContext, resolveEnvironments, resolveProjectEnvironments } from './environments.js';
-import { ALL_PROJECT_TYPES, type ProjectType, type ResolvedConfig, type ResolvedProject, type ResolvedWorker } from './types.js';
+import { ALL_PROJECT_TYPES, WORKER_KINDS, type WorkerKind, type ProjectType, type ResolvedConfig, type ResolvedProject, type ResolvedWorker } from './types.js';
 
 type Obj = Record<string, unknown>;
 
@@ -40,8 +40,15 @@ function projectType(r: Reader, v: unknown, p: string): ProjectType | undefined 
   return undefined;
 }
 
+function workerKind(r: Reader, v: unknown, p: string): WorkerKind {
+  if (v === undefined) return DEFAULTS.workerKind;
+  if (typeof v === 'string' && (WORKER_KINDS as readonly string[]).includes(v)) return v as WorkerKind;
+  r.problem(p, `unknown worker kind ${describe(v)}; use ${WORKER_KINDS.map((k) => `'${k}'`).join(' or ')}`);
+  return DEFAULTS.workerKind;
+}
+
 function resolveWorker(r: Reader, v: unknown, p: string): ResolvedWorker | undefined {
-  const o = r.object(v, p, ['name', 'maxBuilds', 'types', 'passwordSecret']);
+  const o = r.object(v, p, ['name', 'maxBuilds', 'types', 'passwordSecret', 'kind']);
   if (!o) {
     if (v === undefined) r.problem(p, 'is required');
     return undefined;
@@ -51,8 +58,9 @@ function resolveWorker(r: Reader, v: unknown, p: string): ResolvedWorker | undef
   const types = r.array(o.types, join(p, 'types'), (t, tp) => projectType(r, t, tp)) ?? [...ALL_PROJECT_TYPES];
   if (Array.isArray(o.types) && o.types.length === 0) r.problem(join(p, 'types'), 'this worker can build no project type; list at least one or leave `types` out (all types)');
   const passwordSecret = r.secret(o.passwordSecret, join(p, 'passwordSecret')) ?? (name ? `worker-${name}` : undefined);
+  const kind = workerKind(r, o.kind, join(p, 'kind'));
   if (!name || !passwordSecret) return undefined;
-  return { name, maxBuilds, types: [...new Set(types)], passwordSecret };
+  return { name, maxBuilds, types: [...new Set(types)], passwordSecret, kind };
 }
 
 function resolveProject(r: Reader, v: unknown, p: string, envs: EnvContext): ResolvedProject | undefined {
@@ -219,7 +227,7 @@ export function resolveConfig(input: unknown, subject = 'ci.config.ts'): Resolve
   const marathon = { deployStep: r.bool(m?.deployStep, 'marathon.deployStep') ?? true };
 
   // buildbot
-  const b = r.object(r.required(root, 'buildbot', ''), 'buildbot', ['url', 'title', 'workers', 'www', 'workerPort', 'workerAddress', 'secretsDir', 'db', 'bbm', 'forceSchedulers', 'version']);
+  const b = r.object(r.required(root, 'buildbot', ''), 'buildbot', ['url', 'title', 'workers', 'www', 'workerPort', 'workerAddress', 'msgpackPort', 'secretsDir', 'db', 'bbm', 'forceSchedulers', 'version']);
   const buildbotUrl = b ? r.url(r.required(b, 'url', 'buildbot'), 'buildbot.url') : undefined;
   if (buildbotUrl !== undefined && !buildbotUrl.endsWith('/')) r.problem('buildbot.url', `Buildbot needs a trailing slash: use ${JSON.stringify(`${buildbotUrl}/`)}`);
   const workers = (b ? r.array(r.required(b, 'workers', 'buildbot'), 'buildbot.workers', (v, p) => resolveWorker(r, v, p), { nonEmpty: true }) : undefined) ?? [];
@@ -257,6 +265,7 @@ export function resolveConfig(input: unknown, subject = 'ci.config.ts'): Resolve
     www,
     workerAddress: r.string(b?.workerAddress, 'buildbot.workerAddress', { pattern: HOST_ADDRESS, patternText: 'an IPv4 address or host name' }) ?? DEFAULTS.workerAddress,
     workerPort: r.int(b?.workerPort, 'buildbot.workerPort', 1, 65535) ?? DEFAULTS.workerPort,
+    msgpackPort: r.int(b?.msgpackPort, 'buildbot.msgpackPort', 1, 65535) ?? DEFAULTS.msgpackPort,
     secretsDir: r.string(b?.secretsDir, 'buildbot.secretsDir') ?? DEFAULTS.secretsDir,
     db: resolveDb(r, b?.db),
     bbm: r.array(b?.bbm, 'buildbot.bbm', (v, p) => r.string(v, p), { nonEmpty: true }) ?? [...DEFAULTS.bbm],
@@ -264,6 +273,11 @@ export function resolveConfig(input: unknown, subject = 'ci.config.ts'): Resolve
     version: buildbotVersion(r, b?.version),
   };
   if (www.port === buildbot.workerPort && www.address === buildbot.workerAddress) r.problem('buildbot.workerPort', `the web UI already uses port ${www.port}`);
+  if (workers.some((w) => w.kind === 'bbm')) {
+    // The msgpack port listens on every interface, so it clashes with whatever else the master binds.
+    if (buildbot.msgpackPort === buildbot.workerPort) r.problem('buildbot.msgpackPort', `the PB port is already ${buildbot.workerPort}; pick another port for bbm workers`);
+    else if (buildbot.msgpackPort === www.port) r.problem('buildbot.msgpackPort', `the web UI already uses port ${www.port}; pick another port for bbm workers`);
+  }
 
   // change sources
   const cs = r.object(root.changeSources, 'changeSources', ['pollInterval', 'github', 'gitlab', 'pollerHook']);

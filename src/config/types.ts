@@ -114,7 +114,15 @@ export interface WorkerConfig {
   types?: ProjectType[];
   /** Secret holding the worker's password. Default `worker-<name>`. */
   passwordSecret?: SecretName;
+  /**
+   * The worker program: `buildbot-worker` (Python, PB) or `bbm` (`bbm worker`, msgpack over
+   * WebSocket). A `bbm` worker makes the master offer the msgpack port as well. Default `buildbot-worker`.
+   */
+  kind?: WorkerKind;
 }
+
+export const WORKER_KINDS = ['buildbot-worker', 'bbm'] as const;
+export type WorkerKind = (typeof WORKER_KINDS)[number];
 
 export interface RegistryConfig {
   /** `host[:port]` of the registry images are pushed to. */
@@ -168,6 +176,11 @@ export interface BuildbotConfig {
   /** Where workers connect (PB protocol). Default `127.0.0.1:9989`. */
   workerPort?: number;
   workerAddress?: string;
+  /**
+   * The msgpack port `bbm` workers connect to (offered only when a worker has `kind: 'bbm'`). Buildbot
+   * listens on it on every interface (no address can be given). Default 9990.
+   */
+  msgpackPort?: number;
   /** Secrets directory (SecretInAFile), relative to the master's basedir. Default `secrets`. */
   secretsDir?: string;
   /**
@@ -298,6 +311,7 @@ export interface ResolvedWorker {
   maxBuilds: number;
   types: ProjectType[];
   passwordSecret: SecretName;
+  kind: WorkerKind;
 }
 
 export interface ResolvedConfig {
@@ -318,6 +332,8 @@ export interface ResolvedConfig {
     };
     workerAddress: string;
     workerPort: number;
+    /** Offered only when a worker is a `bbm` worker. */
+    msgpackPort: number;
     secretsDir: string;
     db: { url: string } | { urlSecret: SecretName };
     bbm: string[];

@@ -27,6 +27,16 @@ export interface MasterView {
   hooks: Assignment[];
 }
 
+/**
+ * PB for `buildbot-worker` always (workers switch over one at a time); msgpack when a worker is a
+ * `bbm` worker. Buildbot (3.7 to 4.3) takes the msgpack port as a bare number
+ * (master/buildbot/worker/protocols/manager/msgpack.py) and listens on every interface.
+ */
+function protocols(bb: ResolvedConfig['buildbot']): PyValue {
+  const pb = { port: `tcp:${bb.workerPort}:interface=${bb.workerAddress}` };
+  return bb.workers.some((w) => w.kind === 'bbm') ? { pb, msgpack_experimental_v7: { port: bb.msgpackPort } } : { pb };
+}
+
 const secret = (name: string) => pyCall('util.Secret', [name]);
 
 function workerEntry(w: ResolvedWorker): Py {
@@ -200,7 +210,7 @@ export function buildMasterView(config: ResolvedConfig, source = 'ci.config.ts')
       { name: py('buildbotNetUsageData'), value: py(null) },
       { name: py('collapseRequests'), value: py(false) },
       { name: py('db'), value: py({ db_url: 'url' in bb.db ? bb.db.url : pyCall('_db_url', [bb.db.urlSecret]) }) },
-      { name: py('protocols'), value: py({ pb: { port: `tcp:${bb.workerPort}:interface=${bb.workerAddress}` } }) },
+      { name: py('protocols'), value: py(protocols(bb)) },
       { name: py('secretsProviders'), value: py([new PyExpr('secrets.SecretInAFile(dirname=SECRETS_DIR)')]) },
     ],
     www,

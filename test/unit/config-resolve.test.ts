@@ -40,7 +40,8 @@ describe('resolveConfig defaults', () => {
       workers: ['docker-1'],
     });
     expect(r.buildbot.www).toEqual({ address: '127.0.0.1', port: 8010, htpasswd: null, roles: [], allow: { force: ['admins'], stop: ['admins'], rebuild: ['admins'], control: ['admins'] } });
-    expect(r.buildbot.workers[0]).toEqual({ name: 'docker-1', maxBuilds: 1, types: ['python', 'maven', 'gradle', 'node', 'go', 'docker', 'auto'], passwordSecret: 'worker-docker-1' });
+    expect(r.buildbot.workers[0]).toEqual({ name: 'docker-1', maxBuilds: 1, types: ['python', 'maven', 'gradle', 'node', 'go', 'docker', 'auto'], passwordSecret: 'worker-docker-1', kind: 'buildbot-worker' });
+    expect(r.buildbot.msgpackPort).toBe(9990);
     expect(r.changeSources).toEqual({ pollInterval: DEFAULTS.pollInterval, github: null, gitlab: null, pollerHook: false });
     expect(r.registry).toEqual({ host: 'registry.example.com', userSecret: null, passwordSecret: null });
     expect(r.marathon.deployStep).toBe(true);
@@ -96,6 +97,9 @@ const invalid: [string, (c: Record<string, any>) => void, string, RegExp][] = [
   ['allowed role that is not defined', (c) => (c.buildbot.www = { roles: { admins: ['a'] }, allow: { force: ['devs'] } }), 'buildbot.www.allow.force', /role "devs" is not defined/],
   ['web port out of range', (c) => (c.buildbot.www = { port: 70000 }), 'buildbot.www.port', /from 1 to 65535/],
   ['address that is not a host', (c) => (c.buildbot.www = { address: '0.0.0.0;rm' }), 'buildbot.www.address', /IPv4 address or host name/],
+  ['unknown worker kind', (c) => (c.buildbot.workers[0].kind = 'jenkins'), 'buildbot.workers[0].kind', /unknown worker kind "jenkins"; use 'buildbot-worker' or 'bbm'/],
+  ['msgpack port that is the PB port', (c) => Object.assign(c.buildbot, { msgpackPort: 9989, workers: [{ name: 'docker-1', kind: 'bbm' }] }), 'buildbot.msgpackPort', /PB port is already 9989/],
+  ['msgpack port that is the web port', (c) => Object.assign(c.buildbot, { msgpackPort: 8010, workers: [{ name: 'docker-1', kind: 'bbm' }] }), 'buildbot.msgpackPort', /web UI already uses port 8010/],
   ['duplicate worker names', (c) => c.buildbot.workers.push({ name: 'docker-1' }), 'buildbot.workers[1].name', /duplicate worker name/],
   ['two projects pushing one image', (c) => c.projects.push({ name: 'other', repo: 'y', repository: 'webapp' }), 'projects[1].repository', /duplicate registry repository/],
   ['build arg name', (c) => (c.projects[0].buildArgs = { 'A-B': 'x' }), 'projects[0].buildArgs.A-B', /build argument name/],

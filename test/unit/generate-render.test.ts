@@ -86,6 +86,15 @@ describe('master.cfg rendering', () => {
     expect(out).toContain("out[prefix + 'TOKEN'] = util.Secret(e['tokenSecret'])");
   });
 
+  it.each([
+    ['only buildbot-worker workers: PB only', [{ name: 'w1' }], "c['protocols'] = {'pb': {'port': 'tcp:9989:interface=127.0.0.1'}}"],
+    ['a bbm worker: PB and msgpack (a bare port)', [{ name: 'w1' }, { name: 'w2', kind: 'bbm' as const }], "c['protocols'] = {'pb': {'port': 'tcp:9989:interface=127.0.0.1'}, 'msgpack_experimental_v7': {'port': 9990}}"],
+  ])('offers the worker protocols: %s', (_what, workers, line) => {
+    const c = baseConfig([{ name: 'a', repo: 'r', type: 'node' }]);
+    c.buildbot.workers = workers;
+    expect(render(c).split('\n')).toContain(line);
+  });
+
   it('leaves the deploy step out when marathon.deployStep is false', () => {
     const c = baseConfig([{ name: 'a', repo: 'r', type: 'node', deploy: {} }]);
     expect(render(c)).toContain('DEPLOY_STEP = True');
