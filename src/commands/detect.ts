@@ -17,9 +17,13 @@ export const detectCommand = defineCommand<Args>({
     ['$0 detect --cwd build/src --json', '{"type","tests","setupPy","pyproject","gradleWrapper"}'],
   ],
   run: async (argv) => {
-    const [{ detectLayout, detectType }, { cliContext }] = await Promise.all([import('../detect.js'), import('../cli-context.js')]);
+    const [{ cliContext }, { untilStopped }] = await Promise.all([import('../cli-context.js'), import('../stopping.js')]);
     const ctx = cliContext(argv.cwd);
-    if (argv.json) ctx.stdout(JSON.stringify(await detectLayout(ctx.cwd)));
-    else ctx.stdout(await detectType(ctx.cwd));
+    // a stop (e.g. while the folder is on a file system that hangs) prints nothing and ends at once
+    const line = await untilStopped(ctx.signal, () => `nothing printed; bbm detect only reads ${ctx.cwd}`, async () => {
+      const { detectLayout, detectType } = await import('../detect.js');
+      return argv.json ? JSON.stringify(await detectLayout(ctx.cwd)) : await detectType(ctx.cwd);
+    });
+    ctx.stdout(line);
   },
 });

@@ -2,6 +2,7 @@
  * Performs a DeployPlan: subscribe, PUT, follow, confirm, and on failure cancel so Marathon rolls
  * back. Everything it decides from is in the plan; everything it does goes through the client.
  */
+import { stopReason } from '../stopping.js';
 import { OperationFailedError } from '../errors.js';
 import type { MarathonClient } from '../marathon/client.js';
 import { marathonHttpError } from '../marathon/http-error.js';
@@ -66,16 +67,19 @@ export async function executeDeploy(plan: DeployPlan, opts: ExecuteOptions): Pro
   });
 
   let sentDeployment: string | undefined;
+  let putSent = false;
   try {
     return await deploySteps();
   } catch (error) {
     if (!opts.signal?.aborted || error instanceof OperationFailedError) throw error;
-    // SIGINT/SIGTERM (a stopped build): say what is left behind rather than a stack trace
-    throw new OperationFailedError(
+    // SIGINT/SIGTERM (a stopped build): the run ends as stopped, saying what is left behind
+    throw stopReason(
+      opts.signal,
       sentDeployment
-        ? `interrupted while following deployment ${sentDeployment} of ${appId}; it keeps running in Marathon`
-        : `interrupted before ${appId} was sent to Marathon; nothing was deployed`,
-      { hint: sentDeployment ? `see \`bbm status --app-id ${appId}\`; cancel it with DELETE ${client.url}/v2/deployments/${sentDeployment}` : undefined, cause: error },
+        ? `deployment ${sentDeployment} of ${appId} keeps running in Marathon; see \`bbm status --app-id ${appId}\`, cancel it with DELETE ${client.url}/v2/deployments/${sentDeployment}`
+        : putSent
+          ? `the definition of ${appId} was on its way and Marathon did not answer; it may have started a deployment (see \`bbm status --app-id ${appId}\`)`
+          : `nothing was deployed: ${appId} was not sent to Marathon`,
     );
   } finally {
     await hub?.close();
@@ -86,6 +90,7 @@ export async function executeDeploy(plan: DeployPlan, opts: ExecuteOptions): Pro
     let put: Awaited<ReturnType<MarathonClient['putApp']>>;
     for (;;) {
       try {
+        putSent = true;
         put = await client.putApp(plan.definition, { force: plan.options.force, partialUpdate: false });
         break;
       } catch (error) {

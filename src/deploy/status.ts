@@ -1,5 +1,6 @@
 /** `bbm status`: versions, instances, health and running deployments of one app. */
 import { UsageError } from '../errors.js';
+import { untilStopped } from '../stopping.js';
 import type { RunContext } from '../context.js';
 import { normalizeAppId } from '../marathon/app-id.js';
 import { isTaskHealthy } from '../marathon/task-health.js';
@@ -96,11 +97,14 @@ export async function runStatus(opts: { appId: string; json: boolean; marathon: 
   const appId = normalizeAppId(opts.appId, '--app-id');
   const client = await makeClient(opts.marathon, ctx, { deadline: Date.now() + (opts.timeoutSeconds ?? 60) * 1000 });
   try {
-    const app = await client.getApp(appId);
-    if (!app) throw new UsageError(`${appId} does not exist on ${client.url}`, { hint: 'check the id; Marathon ids are lowercase' });
-    const [versions, deployments] = await Promise.all([client.getVersions(appId), client.getDeployments()]);
-    const candidates = rollbackCandidates(await versionHistory(client, appId, versions), versionFacts(app.version, app.labels));
-    const status = buildStatus(app, versions, deployments, candidates);
+    // every read first, then the whole answer at once: a stop prints nothing (status changes nothing)
+    const status = await untilStopped(ctx.signal, () => `nothing printed; bbm status only reads ${appId} from ${client.url}, nothing was changed`, async () => {
+      const app = await client.getApp(appId);
+      if (!app) throw new UsageError(`${appId} does not exist on ${client.url}`, { hint: 'check the id; Marathon ids are lowercase' });
+      const [versions, deployments] = await Promise.all([client.getVersions(appId), client.getDeployments()]);
+      const candidates = rollbackCandidates(await versionHistory(client, appId, versions), versionFacts(app.version, app.labels));
+      return buildStatus(app, versions, deployments, candidates);
+    });
     if (opts.json) ctx.stdout(JSON.stringify(status, null, 2));
     else for (const l of formatStatus(status)) ctx.stdout(l);
     return status;

@@ -68,7 +68,7 @@ export class MarathonClient {
   readonly caFile: string | undefined;
   private readonly reporter: Reporter;
   private readonly retry: Required<Omit<RetryOptions, 'deadline'>> & { deadline?: number };
-  private readonly dispatcher: Dispatcher & { close(): Promise<void> };
+  private readonly dispatcher: Dispatcher & { close(): Promise<void>; destroy(): Promise<void> };
   private readonly signal: AbortSignal | undefined;
 
   constructor(opts: MarathonClientOptions) {
@@ -86,8 +86,10 @@ export class MarathonClient {
     this.retry.deadline = deadline;
   }
 
+  /** Ends the connections; a stopped run (its signal aborted) does not wait for answers still due. */
   async close(): Promise<void> {
-    await this.dispatcher.close();
+    if (this.signal?.aborted) await this.dispatcher.destroy();
+    else await this.dispatcher.close();
   }
 
   /** GET /v2/events on this client's Marathon, as this client's identity and CA (see events.ts). */

@@ -6,6 +6,7 @@
  */
 import type { RunContext } from '../context.js';
 import { BbmError } from '../errors.js';
+import { untilStopped } from '../stopping.js';
 import type { ProjectTargets } from '../config/targets.js';
 import { BUILD_LABELS } from '../deploy/plan.js';
 import { countVersion } from '../deploy/follow.js';
@@ -86,9 +87,11 @@ export function formatProjectStatus(project: string, rows: EnvironmentStatus[]):
 }
 
 export async function runProjectStatus(opts: TargetSourceOptions & { project: string; json: boolean; caFile?: string | undefined; timeoutSeconds?: number }, ctx: RunContext): Promise<EnvironmentStatus[]> {
-  const t: ProjectTargets = await loadProjectTargets(opts.project, opts, ctx);
   const deadline = Date.now() + (opts.timeoutSeconds ?? 60) * 1000;
-  const rows = await Promise.all(
+  // every environment is read first, then the table is printed whole: a stop prints nothing
+  const rows = await untilStopped(ctx.signal, () => `nothing printed; bbm status only reads, nothing was changed`, async () => {
+  const t: ProjectTargets = await loadProjectTargets(opts.project, opts, ctx);
+  return Promise.all(
     t.environments.map(async (e) => {
       const env = { name: e.name, url: e.target.url, appId: e.project.appId };
       const client = await clientForTarget(e.target, { ...ctx, reporter: quiet(ctx) }, deadline, opts.caFile);
@@ -105,6 +108,7 @@ export async function runProjectStatus(opts: TargetSourceOptions & { project: st
       }
     }),
   );
+  });
   if (opts.json) ctx.stdout(JSON.stringify({ project: opts.project, environments: rows }, null, 2));
   else for (const l of formatProjectStatus(opts.project, rows)) ctx.stdout(l);
   return rows;

@@ -1,6 +1,7 @@
 /** `bbm tag`: facts from git, then the pure composition. */
 import type { RunContext } from '../context.js';
 import { UsageError } from '../errors.js';
+import { untilStopped } from '../stopping.js';
 import { describeText, headFacts } from '../git/git.js';
 import { composeImage, composeTag, normalizeBranch, normalizeBuildNumber, tagArgumentProblems } from './compose.js';
 
@@ -77,6 +78,7 @@ function checkInputs(options: TagOptions): void {
 }
 
 export async function runTag(options: TagOptions, ctx: RunContext): Promise<void> {
-  const result = await computeTag(options, ctx);
+  // git is killed by the stop (its signal); nothing is printed half
+  const result = await untilStopped(ctx.signal, () => `no tag printed; bbm tag only reads ${ctx.cwd}, which is as it was`, () => computeTag(options, ctx));
   ctx.stdout(options.json ? JSON.stringify(result) : result.tag);
 }

@@ -116,8 +116,18 @@ function docker(args: string[]): Promise<string> {
 
 /** Removes every container labelled with this cluster name (running or not) and the name's presence volume. */
 export async function removeClusterContainers(name: string): Promise<void> {
-  const ids = (await docker(['ps', '-aq', '--filter', `label=bbm.devcluster.name=${name}`])).split('\n').filter(Boolean);
-  if (ids.length > 0) await docker(['rm', '-f', ...ids]);
+  const list = async () => (await docker(['ps', '-aq', '--filter', `label=bbm.devcluster.name=${name}`])).split('\n').filter(Boolean);
+  const ids = await list();
+  if (ids.length > 0)
+    await docker(['rm', '-f', ...ids]).catch(async (error: unknown) => {
+      // the engine may be removing some already (a killed task's container): wait until none is left
+      for (const end = Date.now() + 30_000; Date.now() < end; await new Promise((r) => setTimeout(r, 500))) {
+        const left = await list();
+        if (left.length === 0) return;
+        await docker(['rm', '-f', ...left]).catch(() => undefined);
+      }
+      throw error;
+    });
   // left only by an engine that was killed; a clean stop removes it
   await docker(['volume', 'rm', '-f', `bbm-devcluster-${name}`]).catch(() => undefined);
 }
