@@ -3,7 +3,9 @@
  * deployment_failed), or, while the stream is down or unavailable, by polling /v2/deployments at
  * most once a second until the id is gone. Also the progress lines and the final health check.
  */
-import { isTaskHealthy } from '../marathon/task-health.js';
+import { countVersion, runsVersion, type VersionCounts } from '../marathon/task-health.js';
+
+export { countVersion, runsVersion, type VersionCounts } from '../marathon/task-health.js';
 import type { MarathonClient } from '../marathon/client.js';
 import type { AppInfo, MarathonEvent, Task } from '../marathon/types.js';
 import type { Reporter } from '../reporter.js';
@@ -72,44 +74,6 @@ export async function waitForDeployment(opts: {
   }
 }
 
-/** The state of the app's tasks for one version, as progress and as the final health gate. */
-export interface VersionCounts {
-  instances: number;
-  /** Running tasks of the target version. */
-  running: number;
-  /** Of those, the ones whose health checks all pass (all of them when the app has no checks). */
-  healthy: number;
-  /** Tasks of any other version still present. */
-  old: number;
-  staged: number;
-}
-
-export function countVersion(app: AppInfo, version: string): VersionCounts {
-  const tasks: Task[] = app.tasks ?? [];
-  const mine = tasks.filter((t) => runsVersion(t, app, version));
-  const running = mine.filter((t) => t.state === 'TASK_RUNNING');
-  const healthy = running.filter((t) => isTaskHealthy(app, t));
-  return {
-    instances: app.instances ?? 0,
-    running: running.length,
-    healthy: healthy.length,
-    old: tasks.length - mine.length,
-    staged: mine.filter((t) => t.state === 'TASK_STAGING' || t.state === 'TASK_STARTING').length,
-  };
-}
-
-/**
- * Whether a task runs `version` of the app. When `version` is the app's current one, a task
- * launched at or after the last configuration change runs it: a change that only scales (or a
- * rollback to the same configuration) starts no new tasks, and those keep their launch version.
- */
-export function runsVersion(task: Task, app: AppInfo, version: string): boolean {
-  if (task.version === version) return true;
-  const config = app.versionInfo?.lastConfigChangeAt;
-  if (app.version !== version || !config) return false;
-  const launched = Date.parse(task.version);
-  return !Number.isNaN(launched) && launched >= Date.parse(config);
-}
 
 export function progressLine(appId: string, c: VersionCounts): string {
   return `${appId}: ${c.healthy} of ${c.instances} instances of the new version healthy (${c.running} running, ${c.staged} starting, ${c.old} of older versions)`;

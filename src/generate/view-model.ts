@@ -113,11 +113,22 @@ export { IMPLICIT_ENVIRONMENT as DEFAULT_ENVIRONMENT } from '../config/environme
 
 /**
  * Settings of the web console's www plugin (`bbm`): where each environment's Marathon is and the
- * names of its credentials' secrets, which the master reads; the browser never sees them.
+ * names of its credentials' secrets, which the master reads; the browser never sees them. Per
+ * environment that shares its Marathon with another, the app ids the config deploys there (the
+ * endpoint then lists an app without the label `bbm.environment` only when its id is one of them;
+ * alone on its Marathon, every app of buildbot-marathon there is listed), and every promotion route (the console offers
+ * the builds that run healthy in the source on the promote form).
  */
 function consoleSettings(config: ResolvedConfig) {
-  // Every environment of the config (the one `marathon` is `default`); app ids per project and
-  // environment are in DEPLOY_TARGETS (docs/configuration.md, "Environments and promotion").
+  const targets = deployTargets(config);
+  const marathon = (url: string) => url.replace(/\/+$/, '');
+  const shared = (url: string) => config.environments.filter((e) => marathon(e.url) === marathon(url)).length > 1;
+  const appIds = (env: string) => Object.values(targets.projects).flatMap((p) => (p.environments[env] ? [p.environments[env].appId] : []));
+  const promotions = Object.entries(targets.projects).flatMap(([project, p]) =>
+    Object.entries(p.environments).flatMap(([to, e]) =>
+      e.promoteFrom !== null ? [{ project, to, from: e.promoteFrom, source_app_id: p.environments[e.promoteFrom]?.appId ?? null, target_app_id: e.appId }] : [],
+    ),
+  );
   return {
     environments: config.environments.map((e) => ({
       name: e.name,
@@ -125,8 +136,10 @@ function consoleSettings(config: ResolvedConfig) {
       token_secret: e.tokenSecret,
       user_secret: e.userSecret,
       password_secret: e.passwordSecret,
+      app_ids: shared(e.url) ? appIds(e.name) : null,
     })),
     registry: config.registry.host,
+    promotions,
   };
 }
 

@@ -6,10 +6,12 @@
 import { OperationFailedError, UsageError } from '../errors.js';
 import type { ProjectTargets } from '../config/targets.js';
 import { BUILD_LABELS } from '../deploy/plan.js';
-import { countVersion } from '../deploy/follow.js';
+import { unhealthyReason } from './source-health.js';
 import type { BuildFacts } from '../deploy/template.js';
 import type { AppDefinition, AppInfo } from '../marathon/types.js';
 import { parseImageReference } from '../docker/reference.js';
+
+export { unhealthyReason };
 
 export interface PromoteRoute {
   from: string;
@@ -73,15 +75,6 @@ export function sourceBuildOf(def: AppDefinition, env: string, version: string, 
   };
 }
 
-/** Why what runs in `app` may not be promoted; null when every instance runs the current version healthy. */
-export function unhealthyReason(app: AppInfo): string | null {
-  if ((app.deployments ?? []).length > 0) return `a deployment is running on it (${(app.deployments ?? []).map((d) => d.id).join(', ')}); promote once it has finished`;
-  const c = countVersion(app, app.version);
-  if (c.instances === 0) return 'it is scaled to 0 instances';
-  if (c.healthy < c.instances || c.old > 0)
-    return `${c.healthy} of ${c.instances} instances of its current version are healthy${c.old ? ` (${c.old} tasks of older versions)` : ''}`;
-  return null;
-}
 
 /**
  * The source of a promotion: what runs healthy in the source app, or build N. A build that is not

@@ -5,8 +5,10 @@
  * branch builds, pushes and deploys to staging only; the promote and rollback builders carry their
  * tags and force forms; a non-admin who may force ordinary builds is refused the promotion by the
  * master; an admin's force (the UI's JSON-RPC call) runs `bbm promote` on the worker, and production
- * then runs the identical digest the registry stores for the staging build's tag. One master, one
- * worker and the two engines serve every test here.
+ * then runs the identical digest the registry stores for the staging build's tag. The master runs the
+ * web console's plugin: its deployments endpoint lists each app in its environment (label
+ * bbm.environment) and names the promotion, and the build it shows running healthy in staging is
+ * what the promote form suggests. One master, one worker and the two engines serve every test here.
  */
 import { type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,6 +18,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/resolve.js';
 import { renderConfig } from '../../src/generate.js';
 import { MarathonClient } from '../../src/marathon/client.js';
+import { promotionCandidates, type AppWithHistory } from '../../src/promote/candidates.js';
 import { control, freePort, login, run, startMaster, startWorker, stop, until } from '../support/buildbot.js';
 import { startTestDevcluster, type TestDevcluster } from '../support/devcluster.js';
 import { openRepo } from '../support/git-repo.js';
@@ -66,6 +69,11 @@ d('promotion from a real Buildbot master and worker between two devcluster engin
   const get = async <T>(p: string, cookie = ''): Promise<T> => (await (await fetch(`${api}${p}`, { headers: cookie ? { Cookie: cookie } : {} })).json()) as T;
   const builderId = async (name: string) => (await get<{ builders: { builderid: number }[] }>(`/builders?name=${name}`)).builders[0]!.builderid;
   const stepsOf = async (buildid: number) => (await get<{ steps: Step[] }>(`/builds/${buildid}/steps`)).steps;
+  const deployments = async () => {
+    const res = await fetch(`${www}bbm/api/deployments`, { headers: { Cookie: cookies.admin! } });
+    expect(res.status).toBe(200);
+    return (await res.json()) as { environments: { name: string; apps: AppWithHistory[] }[]; promotions: unknown[] };
+  };
   const masterLog = () => path.join(root, 'master', 'twistd.log');
   const stagingApps = () => new MarathonClient({ url: staging!.url });
   const productionApps = () => new MarathonClient({ url: production!.url, auth: { kind: 'basic', user: 'ops', password: PASSWORDS.production } });
@@ -128,7 +136,7 @@ d('promotion from a real Buildbot master and worker between two devcluster engin
     });
     const cfg = renderConfig(config, 'ci.config.ts');
     for (const secret of Object.values(PASSWORDS)) expect(cfg).not.toContain(secret);
-    master = await startMaster(root, cfg, www);
+    master = await startMaster(root, cfg, www, { console: true });
     worker = startWorker(root, pbPort, 'w1', PASSWORDS.worker);
     cookies.admin = await login(www, 'admin', PASSWORDS.admin);
     cookies.dev = await login(www, 'dev', PASSWORDS.dev);
@@ -202,8 +210,17 @@ d('promotion from a real Buildbot master and worker between two devcluster engin
     expect(rollbackRefused.status, rollbackRefused.body).toBe(403);
     expect(await productionApps().getApp('/hello')).toBeNull();
 
+    // The build field takes a build number or nothing: the master refuses anything else.
+    const bad = await control(api, 'forceschedulers/promote-hello', 'force', { ...params, source_build: '1;x' }, cookies.admin);
+    expect(bad.body).toMatch(/does not match pattern/);
+
     const before = await stagingApps().getApp('/staging/hello');
     const sourceTag = (before?.container?.docker?.image ?? '').split(':').at(-1)!;
+    // What the promote form can suggest: the build that runs healthy in staging, from the console's endpoint.
+    const seen = await deployments();
+    expect(seen.promotions).toEqual([{ project: 'hello', to: 'production', from: 'staging', sourceAppId: '/staging/hello', targetAppId: '/hello' }]);
+    const source = seen.environments.find((e) => e.name === 'staging')?.apps.find((a) => a.id === '/staging/hello');
+    expect(promotionCandidates(source).map((c) => [c.build, c.image, c.running])).toEqual([[before?.labels?.['bbm.build-number'], before?.container?.docker?.image, true]]);
     const allowed = await control(api, 'forceschedulers/promote-hello', 'force', params, cookies.admin);
     expect(allowed.status, allowed.body).toBe(200);
     const brid = (JSON.parse(allowed.body) as { result: [number, Record<string, number>] }).result[1][String(promoteId)]!;
@@ -231,6 +248,9 @@ d('promotion from a real Buildbot master and worker between two devcluster engin
     // staging untouched
     const after = await stagingApps().getApp('/staging/hello');
     expect(after?.version).toBe(before?.version);
+    // Each environment's page lists its app, by the label bbm.environment.
+    const listed = (await deployments()).environments.map((e) => [e.name, e.apps.map((a) => [a.id, a.labels?.['bbm.environment']])]);
+    expect(listed).toEqual([['staging', [['/staging/hello', 'staging']]], ['production', [['/hello', 'production']]]]);
 
     // The same non-admin may force the project's ordinary build (deploy unticked: nothing moves).
     const hello = await builderId('hello');

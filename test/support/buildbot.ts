@@ -117,16 +117,20 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined>
   }
 }
 
+/** The web console's www plugin in this repository (buildbot/master/console). */
+export const CONSOLE_PLUGIN = path.resolve(import.meta.dirname, '../../buildbot/master/console');
+
 /**
- * A master in `root/master` running `masterCfg`, with the stub `base` www plugin first on its
- * sys.path (test-only, NOTES §1); waits until its REST API answers.
+ * A master in `root/master` running `masterCfg`, with the stub `base` www plugin (or, with
+ * `console`, the web console's plugin) first on its sys.path; waits until its REST API answers.
  */
-export async function startMaster(root: string, masterCfg: string, www: string): Promise<ChildProcess> {
+export async function startMaster(root: string, masterCfg: string, www: string, opts: { console?: boolean } = {}): Promise<ChildProcess> {
   const masterDir = path.join(root, 'master');
   const cleanEnv = { PATH: '/usr/bin:/bin', HOME: root, LANG: 'C.UTF-8' };
   run(BUILDBOT, ['create-master', '-q', masterDir], { env: cleanEnv });
   writeFileSync(path.join(masterDir, 'master.cfg'), masterCfg);
-  const stub = writeWwwStub(path.join(root, 'wwwstub'));
+  // the console plugin of this repository (its `base` and `bbm` entry points; `npm run build` made its static files)
+  const stub = opts.console ? CONSOLE_PLUGIN : writeWwwStub(path.join(root, 'wwwstub'));
   const tac = path.join(masterDir, 'buildbot.tac');
   writeFileSync(tac, `import sys; sys.path.insert(0, ${JSON.stringify(stub)})\n${readFileSync(tac, 'utf8')}`);
   const master = startForeground(BUILDBOT, masterDir, cleanEnv);

@@ -7,10 +7,12 @@ only what the console shows (no ``env``, ``cmd``, ``args`` or non-``bbm.`` label
 
 Per environment: ``GET /v2/apps?embed=apps.tasks&embed=apps.deployments`` and ``GET /v2/deployments``
 (Marathon's ``AppsResource`` and ``DeploymentsResource``), then for each app deployed by
-buildbot-marathon there (label ``bbm.project``; when the settings list the environment's ``app_ids``, those
-apps only) its recent versions (``/v2/apps/<id>/versions`` and ``…/versions/<v>``) for the
+buildbot-marathon to it (``listed``: label ``bbm.project``, and ``bbm.environment`` naming it, or
+without that label one of the environment's ``app_ids``) its recent versions (``/v2/apps/<id>/versions`` and ``…/versions/<v>``) for the
 history, and the digest of a tag reference from the registry's manifest (``Docker-Content-Digest``).
 Endpoints and health are computed in the browser by the same TypeScript code as ``bbm endpoints``.
+The answer also names the promotion routes (``promotions``: project, target and source environment,
+their app ids), so the console can offer on a promote form the builds that run healthy in the source.
 """
 import base64
 import json
@@ -124,6 +126,21 @@ def _digest(registry, image):
     return {k.lower(): v for k, v in headers.items()}.get('docker-content-digest')
 
 
+def listed(env, raw):
+    """Whether an app of this environment's Marathon belongs on its page: deployed by buildbot-marathon
+    (label ``bbm.project``) to this environment. The label ``bbm.environment`` (which ``bbm deploy`` and
+    ``bbm promote`` write) decides; an app without it (deployed before the label was written) is listed
+    when its id is one of the environment's configured ``app_ids``, or always when none are configured
+    (one environment alone on its Marathon)."""
+    labels = raw.get('labels') or {}
+    if not isinstance(labels, dict) or 'bbm.project' not in labels:
+        return False
+    named = labels.get('bbm.environment')
+    if isinstance(named, str) and named != '':
+        return named == env['name']
+    return env.get('app_ids') is None or raw.get('id') in env['app_ids']
+
+
 def _read_environment(env, auth, registry):
     """Blocking (runs in a thread): one environment's apps, deployments and recent versions."""
     base = env['url'].rstrip('/')
@@ -131,12 +148,7 @@ def _read_environment(env, auth, registry):
     deployments = [_deployment(d) for d in _get(base + '/v2/deployments', auth)]
     out = []
     for raw in apps:
-        labels = raw.get('labels') or {}
-        # Apps deployed by buildbot-marathon to this environment: one Marathon may hold several
-        # environments under app-id prefixes, so the configured app ids (``app_ids``) decide when given.
-        if 'bbm.project' not in labels or labels.get('bbm.environment', env['name']) != env['name']:
-            continue
-        if env.get('app_ids') is not None and raw.get('id') not in env['app_ids']:
+        if not listed(env, raw):
             continue
         app = _app(raw)
         app['digest'] = _digest(registry, app['container']['docker']['image'])
@@ -163,10 +175,15 @@ class DeploymentsResource(resource.Resource):
         self.app = app
         self.environments = []
         self.registry = None
+        self.promotions = []
 
     def configure(self, config):
         self.environments = list(config.get('environments') or [])
         self.registry = config.get('registry')
+        self.promotions = [
+            {'project': p.get('project'), 'to': p.get('to'), 'from': p.get('from'),
+             'sourceAppId': p.get('source_app_id'), 'targetAppId': p.get('target_app_id')}
+            for p in config.get('promotions') or []]
 
     def render_GET(self, request):
         request.setHeader(b'content-type', b'application/json')
@@ -219,4 +236,4 @@ class DeploymentsResource(resource.Resource):
                 reason = ('Marathon answered %s' % e.code) if isinstance(e, urllib.error.HTTPError) else 'Marathon could not be reached'
                 data = {'name': env['name'], 'apps': [], 'error': reason}
             result.append(data)
-        return {'environments': result}
+        return {'environments': result, 'promotions': self.promotions}
