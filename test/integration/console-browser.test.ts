@@ -11,15 +11,18 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser as BidiBrowser, Page as BidiPage } from 'puppeteer-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/resolve.js';
 import { renderConfig } from '../../src/generate.js';
-import { BUILDBOT, BUILDBOT_WORKER, freePort, run, startForeground, stop, until } from '../support/buildbot.js';
+import { BUILDBOT, BUILDBOT_WORKER, control, freePort, login, run, startForeground, stop, until } from '../support/buildbot.js';
 import { startTestDevcluster, type TestDevcluster } from '../support/devcluster.js';
 import { openRepo } from '../support/git-repo.js';
-import { BASE_IMAGE, CHROMIUM, REGISTRY, components, describeWith } from '../support/integration.js';
+import { BASE_IMAGE, CHROMIUM, FIREFOX, REGISTRY, components, describeWith } from '../support/integration.js';
 
 const d = await describeWith([components.buildbot, components.git, components.docker, components.registry, components.baseImage, components.chromium]);
+/** Firefox runs the core flows against the same master (a nested suite: without Firefox only it skips, or fails in CI). */
+const withFirefox = await describeWith([components.firefox]);
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 const PLUGIN = path.join(repoRoot, 'buildbot', 'master', 'console');
 const SHOTS = path.join(repoRoot, 'test-output', 'console');
@@ -28,11 +31,13 @@ const APP_ID = '/bbm-console/web';
 const ADMIN_PASSWORD = `pw-${process.pid}-${Date.now()}`;
 const DEV_PASSWORD = `dev-${process.pid}-${Date.now()}`;
 
-d('the web console in Chromium against a real master, worker and devcluster', () => {
+d('the web console in Chromium (and Firefox) against a real master, worker and devcluster', () => {
   let root: string;
   let master: ChildProcess | undefined;
   let worker: ChildProcess | undefined;
   let dc: TestDevcluster | undefined;
+  /** The second environment (production), promoted into from staging (dc). */
+  let prod: TestDevcluster | undefined;
   let browser: Browser | undefined;
   let context: BrowserContext;
   let page: Page;
@@ -40,6 +45,8 @@ d('the web console in Chromium against a real master, worker and devcluster', ()
   let api: string;
   let sha: string;
   const images: string[] = [];
+  /** The build the deploying test put on staging: its number and image. */
+  let deployed: { number: number; image: string } | undefined;
 
   const get = async <T>(p: string): Promise<T> => {
     const res = await fetch(`${api}${p}`);
@@ -61,6 +68,37 @@ d('the web console in Chromium against a real master, worker and devcluster', ()
     await page.getByText(`Logged in as ${user}`).waitFor();
   }
 
+  type Finished = { number: number; results: number; builderid: number; properties: Record<string, [unknown, string]> };
+  /** Waits for a build to complete (REST), and tells its steps when it did not succeed. */
+  async function finished(buildid: number): Promise<Finished> {
+    const build = await until(
+      `build ${buildid} to finish`,
+      async () => {
+        const b = (await get<{ builds: (Finished & { complete: boolean })[] }>(`/builds/${buildid}?property=*`)).builds[0];
+        return b?.complete ? b : undefined;
+      },
+      300_000,
+      log(),
+    );
+    if (build.results !== 0) {
+      const { steps } = await get<{ steps: { name: string; results: number; state_string: string }[] }>(`/builds/${buildid}/steps`);
+      throw new Error(`build ${buildid} ended with ${build.results}: ${steps.map((s) => `${s.name}=${s.results} (${s.state_string})`).join(', ')}`);
+    }
+    return build;
+  }
+  const builderName = async (builderid: number) => (await get<{ builders: { name: string }[] }>(`/builders/${builderid}`)).builders[0]!.name;
+  /** The app as a devcluster's Marathon REST API shows it. */
+  const marathonApp = async (url: string) => {
+    const res = await fetch(`${url.replace(/\/$/, '')}/v2/apps${APP_ID}`);
+    if (!res.ok) throw new Error(`GET ${url} /v2/apps${APP_ID}: ${res.status}`);
+    return ((await res.json()) as { app: { version: string; container: { docker: { image: string } }; labels: Record<string, string>; tasksHealthy: number } }).app;
+  };
+  /** The build page a force dialog opened (it goes there as soon as the build starts). */
+  async function openedBuild(): Promise<number> {
+    await page.waitForURL(/#\/builds\/\d+$/, { timeout: 120_000 });
+    return Number(/#\/builds\/(\d+)$/.exec(page.url())![1]);
+  }
+
   /** Opens the builder's force form from the Builds page. */
   async function openForm() {
     await page.goto(`${www}#/builds`);
@@ -74,7 +112,7 @@ d('the web console in Chromium against a real master, worker and devcluster', ()
     const [wwwPort, pbPort] = [await freePort(), await freePort()];
     www = `http://127.0.0.1:${wwwPort}/`;
     api = `${www}api/v2`;
-    dc = await startTestDevcluster({ name: `console-${process.pid}` });
+    [dc, prod] = await Promise.all([startTestDevcluster({ name: `console-${process.pid}` }), startTestDevcluster({ name: `console-prod-${process.pid}` })]);
 
     // The project: a Dockerfile on the busybox base; its app serves a page with httpd.
     const bare = path.join(root, 'app.git');
@@ -110,7 +148,8 @@ d('the web console in Chromium against a real master, worker and devcluster', ()
 
     const config = resolveConfig({
       registry: REGISTRY,
-      marathon: { url: dc.url },
+      // Two environments on two devcluster engines: master deploys to staging, production is promoted into.
+      environments: { staging: { url: dc.url }, production: { url: prod.url } },
       buildbot: {
         url: www,
         version: '3.7',
@@ -130,7 +169,7 @@ d('the web console in Chromium against a real master, worker and devcluster', ()
           branches: ['master'],
           repository: REPOSITORY,
           buildArgs: { BASE: BASE_IMAGE },
-          deploy: { branches: ['master'], app: 'marathon.json' },
+          deploy: { app: 'marathon.json', appId: APP_ID, environments: { staging: { branches: ['master'] }, production: { promoteFrom: 'staging' } } },
         },
       ],
     });
@@ -172,7 +211,7 @@ d('the web console in Chromium against a real master, worker and devcluster', ()
     await browser?.close();
     await stop(worker);
     await stop(master);
-    await dc?.destroy();
+    await Promise.all([dc?.destroy(), prod?.destroy()]);
     for (const image of images) spawnSync('docker', ['image', 'rm', image], { stdio: 'ignore' });
     if (root) rmSync(root, { recursive: true, force: true });
   }, 120_000);
@@ -238,18 +277,21 @@ d('the web console in Chromium against a real master, worker and devcluster', ()
     expect(await page.locator('ol.steps > li').count()).toBeGreaterThan(firstSteps);
     await expect(page.locator('li[data-step="docker push"] .result').textContent()).resolves.toContain('success');
     // A step's log, read a page at a time.
-    await page.locator('li[data-step="deploy"]').getByRole('button', { name: 'Log' }).click();
-    await page.locator('li[data-step="deploy"] pre.log').getByText(/healthy/).first().waitFor({ timeout: 30_000 });
-    await expect(page.locator('li[data-step="deploy"] .page').textContent()).resolves.toMatch(/^lines 1–\d+ of \d+$/);
+    await page.locator('li[data-step="deploy to staging"]').getByRole('button', { name: 'Log' }).click();
+    await page.locator('li[data-step="deploy to staging"] pre.log').getByText(/healthy/).first().waitFor({ timeout: 30_000 });
+    await expect(page.locator('li[data-step="deploy to staging"] .page').textContent()).resolves.toMatch(/^lines 1–\d+ of \d+$/);
     await shot('build');
-    const build = (await get<{ builds: { results: number; properties: Record<string, [unknown, string]> }[] }>(`/builds/${buildid}?property=image`)).builds[0]!;
+    const build = (await get<{ builds: { number: number; results: number; properties: Record<string, [unknown, string]> }[] }>(`/builds/${buildid}?property=image`)).builds[0]!;
     expect(build.results).toBe(0);
-    if (typeof build.properties.image?.[0] === 'string') images.push(build.properties.image[0]);
+    if (typeof build.properties.image?.[0] === 'string') {
+      images.push(build.properties.image[0]);
+      deployed = { number: build.number, image: build.properties.image[0] };
+    }
   }, 400_000);
 
   it('shows the deployed app with its build link, commit, health and endpoints', async () => {
     await page.goto(`${www}#/deployments`);
-    const app = page.locator(`section[data-environment="default"] section[data-app="${APP_ID}"]`);
+    const app = page.locator(`section[data-environment="staging"] section[data-app="${APP_ID}"]`);
     await app.locator('.health', { hasText: '1/1 healthy' }).waitFor({ timeout: 120_000 });
     const link = app.locator('.build a.buildlink');
     expect(await link.getAttribute('href')).toMatch(new RegExp(`^${www.replace(/[.]/g, '\\.')}#/?builders/\\d+/builds/\\d+$`));
@@ -265,6 +307,71 @@ d('the web console in Chromium against a real master, worker and devcluster', ()
     expect(body).not.toContain(dc!.url.replace(/\/$/, ''));
   }, 200_000);
 
+  it('promotes the deployed app into production from the Deployments page: the promote builder runs green and production runs its digest', async () => {
+    expect(deployed, 'the deploying build ran').toBeDefined();
+    await page.goto(`${www}#/deployments`);
+    const staging = page.locator(`section[data-environment="staging"] section[data-app="${APP_ID}"]`);
+    await staging.locator('.health', { hasText: '1/1 healthy' }).waitFor({ timeout: 120_000 });
+    const digest = /sha256:[0-9a-f]{64}/.exec((await staging.locator('.digest').textContent()) ?? '')?.[0];
+    expect(digest).toBeDefined();
+    await staging.getByRole('button', { name: 'Promote' }).click();
+    const form = page.locator('dialog[open]');
+    await expect(form.getByLabel('Promote into').inputValue()).resolves.toBe('production');
+    await shot('promote-form');
+    await form.getByRole('button', { name: 'Promote' }).click();
+    const build = await finished(await openedBuild());
+    expect(await builderName(build.builderid)).toBe('app-promote');
+    expect(build.properties.environment?.[0]).toBe('production');
+    // Marathon (production's devcluster) runs the digest staging runs, labelled with the build that made it.
+    const app = await marathonApp(prod!.url);
+    expect(app.container.docker.image).toBe(`${REGISTRY}/${REPOSITORY}@${digest}`);
+    expect(app.labels).toMatchObject({ 'bbm.project': 'app', 'bbm.environment': 'production', 'bbm.promoted-from': 'staging', 'bbm.build-number': String(deployed!.number) });
+    // The page shows it in production with its build link and health.
+    await page.goto(`${www}#/deployments`);
+    const promoted = page.locator(`section[data-environment="production"] section[data-app="${APP_ID}"]`);
+    await promoted.locator('.health', { hasText: '1/1 healthy' }).waitFor({ timeout: 120_000 });
+    await expect(promoted.locator('.build a.buildlink').textContent()).resolves.toContain(`#${deployed!.number}`);
+    await expect(promoted.locator('.digest').textContent()).resolves.toContain(digest!);
+    await shot('promoted');
+  }, 400_000);
+
+  it('rolls staging back from the Deployments page after a newer build: the rollback builder runs green and Marathon runs the earlier build again', async () => {
+    // A newer build deployed to staging (forced from the form, deploy on by default).
+    const form = await openForm();
+    await form.getByRole('button', { name: 'Build' }).click();
+    const newer = await finished(await openedBuild());
+    if (typeof newer.properties.image?.[0] === 'string') images.push(newer.properties.image[0]);
+    expect((await marathonApp(dc!.url)).labels['bbm.build-number']).toBe(String(newer.number));
+
+    await page.goto(`${www}#/deployments`);
+    const staging = page.locator(`section[data-environment="staging"] section[data-app="${APP_ID}"]`);
+    await staging.locator('.build a.buildlink', { hasText: `#${newer.number}` }).waitFor({ timeout: 60_000 });
+    await staging.getByRole('button', { name: 'Roll back' }).click();
+    const dialog = page.locator('dialog[open]');
+    // Roll back pre-selects the environment it was pressed in.
+    await expect(dialog.getByLabel('Environment').inputValue()).resolves.toBe('staging');
+    await shot('rollback-form');
+    await dialog.getByRole('button', { name: 'Roll back' }).click();
+    const build = await finished(await openedBuild());
+    expect(await builderName(build.builderid)).toBe('app-rollback');
+    expect(build.properties.environment?.[0]).toBe('staging');
+    // Marathon (staging's devcluster) runs the earlier build again, healthy.
+    const app = await until(
+      'staging to run the earlier build healthy',
+      async () => {
+        const a = await marathonApp(dc!.url);
+        return a.tasksHealthy >= 1 ? a : undefined;
+      },
+      60_000,
+    );
+    expect(app.labels['bbm.build-number']).toBe(String(deployed!.number));
+    expect(app.container.docker.image).toBe(deployed!.image);
+    await page.goto(`${www}#/deployments`);
+    await staging.locator('.build a.buildlink', { hasText: `#${deployed!.number}` }).waitFor({ timeout: 60_000 });
+    await staging.locator('.health', { hasText: '1/1 healthy' }).waitFor({ timeout: 60_000 });
+    await shot('rolled-back');
+  }, 600_000);
+
   it('a user without the role sees the master’s refusal', async () => {
     await loginAs('dev', DEV_PASSWORD);
     const form = await openForm();
@@ -274,4 +381,92 @@ d('the web console in Chromium against a real master, worker and devcluster', ()
     expect(await alert.textContent()).toMatch(/^Refused: .*you need to have role/i);
     await shot('refused');
   }, 60_000);
+
+  // Debian's Firefox ESR driven over WebDriver BiDi (puppeteer-core launches it with
+  // --remote-debugging-port and speaks BiDi only; no browser download): the core flows.
+  withFirefox('in Firefox ESR over WebDriver BiDi', () => {
+    let fx: BidiBrowser | undefined;
+    let fp: BidiPage;
+    const fxShot = (name: string) => fp.screenshot({ path: path.join(SHOTS, `firefox-${name}.png`) as `${string}.png`, fullPage: true });
+    /** The id of the open dialog's field whose label starts with `label`. */
+    const fieldId = (label: string) =>
+      fp.$$eval('dialog[open] label', (ls, want) => ls.find((l) => (l.textContent ?? '').startsWith(want))?.getAttribute('for') ?? '', label);
+    const text = (selector: string) => fp.$eval(selector, (e) => e.textContent ?? '');
+
+    async function fxLogin(user: string, password: string) {
+      await fp.goto(www);
+      await fp.waitForSelector('#login-user, #user .who');
+      if (await fp.$('#user .who')) {
+        await fp.locator('#user button::-p-text(Log out)').click();
+        await fp.waitForSelector('#login-user');
+      }
+      await fp.locator('#login-user').fill(user);
+      await fp.locator('#login-password').fill(password);
+      await fp.keyboard.press('Enter');
+      await fp.waitForFunction(`document.querySelector('#user .who')?.textContent === ${JSON.stringify(`Logged in as ${user}`)}`);
+    }
+
+    async function fxOpenForm() {
+      await fp.goto(`${www}#/builds`);
+      await fp.locator('tr[data-builder="app"] button::-p-text(Build)').click();
+      await fp.waitForSelector('dialog[open] form');
+    }
+
+    beforeAll(async () => {
+      const { default: puppeteer } = await import('puppeteer-core');
+      fx = await puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX, headless: true });
+      fp = await fx.newPage();
+      await fp.setViewport({ width: 1200, height: 800 });
+    }, 180_000);
+
+    afterAll(async () => {
+      await fx?.close();
+    });
+
+    it('logs in and lists the builders', async () => {
+      expect((await fx!.version()).toLowerCase()).toContain('firefox');
+      await fxLogin('admin', ADMIN_PASSWORD);
+      await fp.goto(`${www}#/builds`);
+      await fp.waitForSelector('tr[data-builder="app"]');
+      const names = await fp.$$eval('tr[data-builder]', (rows) => rows.map((r) => r.getAttribute('data-builder')));
+      expect(names).toEqual(expect.arrayContaining(['app', 'app-promote', 'app-rollback']));
+      await fxShot('builds');
+    }, 120_000);
+
+    it('submits the force form; the master gets the request as the form filled it', async () => {
+      const reason = `firefox form ${Date.now()}`;
+      await fxOpenForm();
+      const deploy = await fieldId('Deploy');
+      expect(await fp.$eval(`#${deploy}`, (e) => (e as unknown as { checked: boolean }).checked)).toBe(true);
+      await fp.locator(`#${deploy}`).click();
+      await fp.locator(`#${await fieldId('Reason')}`).fill(reason);
+      await fxShot('force-form');
+      await fp.locator('dialog[open] button.primary').click();
+      const buildset = await until(
+        'the buildset the Firefox form asked for',
+        async () => (await get<{ buildsets: { bsid: number; reason: string }[] }>('/buildsets?order=-bsid&limit=5')).buildsets.find((b) => b.reason.includes(reason)),
+        60_000,
+        log(),
+      );
+      const { properties } = await get<{ properties: Record<string, [unknown, string]>[] }>(`/buildsets/${buildset.bsid}/properties`);
+      expect(properties[0]!.deploy).toEqual([false, 'Force Build Form']);
+      // The form goes to the build's page once the build starts; stop the build there (the
+      // Chromium tests already ran one to the end).
+      await fp.waitForFunction(String.raw`/#\/builds\/\d+$/.test(location.hash)`, { timeout: 120_000 });
+      const buildid = Number(/#\/builds\/(\d+)$/.exec(fp.url())![1]);
+      await fp.waitForSelector('h1 .result');
+      const cookie = await login(www, 'admin', ADMIN_PASSWORD);
+      expect((await control(api, `builds/${buildid}`, 'stop', { reason: 'the Firefox test only checks the request' }, cookie)).status).toBe(200);
+      await until(`build ${buildid} to stop`, async () => ((await get<{ builds: { complete: boolean }[] }>(`/builds/${buildid}`)).builds[0]?.complete ? true : undefined), 120_000, log());
+    }, 240_000);
+
+    it('a user without the role sees the master’s refusal', async () => {
+      await fxLogin('dev', DEV_PASSWORD);
+      await fxOpenForm();
+      await fp.locator('dialog[open] button.primary').click();
+      await fp.waitForSelector('dialog[open] [role="alert"]');
+      expect(await text('dialog[open] [role="alert"]')).toMatch(/^Refused: .*you need to have role/i);
+      await fxShot('refused');
+    }, 120_000);
+  });
 });

@@ -13,6 +13,8 @@ export const REGISTRY = process.env.BBM_TEST_REGISTRY ?? '127.0.0.1:5000';
 export const BASE_IMAGE = process.env.BBM_TEST_BASE_IMAGE ?? 'bbm-test/busybox:latest';
 /** Debian's Chromium, which playwright-core drives (no browser download). */
 export const CHROMIUM = process.env.BBM_TEST_CHROMIUM ?? '/usr/bin/chromium';
+/** Debian's Firefox ESR, driven over WebDriver BiDi (puppeteer-core, no browser download). */
+export const FIREFOX = process.env.BBM_TEST_FIREFOX ?? '/usr/bin/firefox-esr';
 export const DOCKER_SOCKET = process.env.BBM_TEST_DOCKER_SOCKET ?? '/var/run/docker.sock';
 
 export type Component = { name: string; fix: string; probe: () => Promise<boolean> };
@@ -82,6 +84,7 @@ export const components = {
     probe: async () => SHARED_DIR !== undefined,
   },
   chromium: { name: `Chromium at ${CHROMIUM}`, fix: setup, probe: () => commandOk(CHROMIUM, ['--version']) },
+  firefox: { name: `Firefox ESR at ${FIREFOX}`, fix: setup, probe: () => commandOk(FIREFOX, ['--version']) },
   buildbot: {
     name: 'Buildbot master and worker (Debian packages)',
     fix: 'apt-get install buildbot buildbot-worker',
