@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startLoad } from '../support/http-load.js';
+import { sendJson, startTestServer } from '../support/http-server.js';
 import { components, describeWith } from '../support/integration.js';
 import { freePort, until } from '../support/ports.js';
 import { bbm } from '../support/processes.js';
@@ -539,4 +540,137 @@ d('the whole pipeline, from a commit to HAProxy, through docker-compose.yml', ()
     const all = JSON.stringify(await api(`builds?builderid=${builderId}&property=*`));
     for (const value of Object.values(secrets)) expect(all.includes(value)).toBe(false);
   }, 10 * MIN);
+
+  // ---- reconfig without a restart (bbm generate + bbm-reconfig while a build runs) ----
+  it('a project added while a build runs: bbm generate + bbm-reconfig apply it without a restart, the running build finishes green, the new builder builds; a file checkconfig refuses changes nothing', async () => {
+    const r = reconfigWorld();
+    // A build held running: its branch carries a test that waits for this test's word (the worker
+    // shares the host's network), so the reconfig surely happens while it runs.
+    const gate = await startTestServer();
+    gate.handle((_req, res) => sendJson(res, 404, { held: true }));
+    try {
+      const masterid = (await api<{ masters: { masterid: number; active: boolean }[] }>('masters')).masters.find((m) => m.active)!.masterid;
+      const activeBuilders = async () => (await api<{ builders: { name: string }[] }>(`masters/${masterid}/builders`)).builders.map((b) => b.name).sort();
+      const before = await activeBuilders();
+      expect(before).toContain('hello');
+      expect(before).not.toContain(r.added);
+
+      for (const args of [['checkout', '-q', '-b', r.branch], ['add', '-A'], ['commit', '-qm', 'held until released']]) {
+        if (args[0] === 'add') writeFileSync(path.join(wc, 'tests', 'test_held.py'), heldTest(gate.url));
+        const g = await git(...args);
+        expect(g.code, g.stderr).toBe(0);
+      }
+      const push = await git('push', '-q', 'origin', r.branch);
+      expect(push.code, push.stderr).toBe(0);
+      expect((await git('checkout', '-q', 'master')).code).toBe(0);
+      const held = await r.force(builderId, { branch: r.branch, deploy: false });
+      await until('the held build to wait in pytest', () => gate.requests.length > 0, 5 * MIN, 500);
+      const heldBuild = (await api<{ builds: Build[] }>(`builds?buildrequestid=${held}`)).builds[0]!;
+
+      // A project more in the stack's config, generated, applied while the build waits.
+      expect((await r.generate(r.withProject(r.config()))).status).toBe(0);
+      const applied = await r.reconfig();
+      expect(applied.code, `${applied.stdout}\n${applied.stderr}`).toBe(0);
+      const after = await until('the new builder on the master', async () => ((await activeBuilders()).includes(r.added) ? activeBuilders() : undefined), 2 * MIN, 500);
+      expect(after).toEqual([...before, r.added].sort());
+      // The master was not restarted, and the held build is still running.
+      const master = (await api<{ masters: { masterid: number; active: boolean }[] }>('masters')).masters.filter((m) => m.active);
+      expect(master.map((m) => m.masterid)).toEqual([masterid]);
+      expect((await api<{ builds: Build[] }>(`builds/${heldBuild.buildid}`)).builds[0]!.complete, 'the held build ended before the reconfig').toBe(false);
+
+      // A configuration that fails checkconfig (generated for Buildbot 4.3; the stack runs 3.7) is
+      // refused with the reason, and the master keeps the configuration it runs.
+      expect((await r.generate({ ...r.withProject(r.withProject(r.config()), r.refused), buildbot: { ...r.config().buildbot, version: '4.3' } })).status).toBe(0);
+      const refused = await r.reconfig();
+      expect(refused.code, `${refused.stdout}\n${refused.stderr}`).toBe(2);
+      const said = `${refused.stdout}\n${refused.stderr}`;
+      expect(said).toMatch(/generated for Buildbot 4\.3/);
+      expect(refused.stderr).toMatch(/bbm-reconfig: .* fails Buildbot's checkconfig .*nothing was reconfigured: the master keeps running its current configuration/);
+      expect(said).not.toMatch(/Traceback/);
+
+      // The held build finishes green: the master was never restarted under it.
+      gate.handle((_req, res) => sendJson(res, 200, { released: true }));
+      const heldDone = await finished(heldBuild.buildid);
+      expect(heldDone.results, describeSteps(await steps(heldDone.buildid))).toBe(0);
+      expect(await stepLog(heldDone.buildid, 'pytest')).toMatch(/3 passed/);
+
+      // The new builder builds (on the configuration the refused file did not replace).
+      const addedId = (await api<{ builders: { builderid: number }[] }>(`builders?name=${r.added}`)).builders[0]!.builderid;
+      const forced = await r.force(addedId, { branch: '' });
+      const built = await finished((await until('the new builder’s build', async () => (await api<{ builds: Build[] }>(`builds?buildrequestid=${forced}`)).builds[0], 3 * MIN, 500)).buildid);
+      const list = await steps(built.buildid);
+      expect(built.results, describeSteps(list)).toBe(0);
+      expect(list.map((s) => s.name)).toEqual(expect.arrayContaining(['checkout', 'tag', 'docker build', 'docker push']));
+      expect(String(built.properties.image?.[0])).toMatch(new RegExp(`^127\\.0\\.0\\.1:${ports.registry}/${r.added}:${r.added}-1-master-`));
+      expect(await activeBuilders()).toEqual(after);
+      r.images.push(String(built.properties.image?.[0]), String(heldDone.properties.image?.[0]));
+    } finally {
+      gate.handle((_req, res) => sendJson(res, 200, { released: true }));
+      // The on-disk file matches the running configuration again.
+      await r.generate(r.withProject(r.config())).catch(() => undefined);
+      if (r.images.length) await exec('docker', ['rmi', '-f', ...r.images]);
+      await gate.close();
+    }
+  }, 20 * MIN);
 });
+
+/** A pytest test that passes once `url`/release answers 200 (the stack test holds a build with it). */
+function heldTest(url: string): string {
+  return [
+    'import time',
+    'import urllib.request',
+    '',
+    '',
+    'def test_held_until_released():',
+    '    deadline = time.time() + 900',
+    '    while time.time() < deadline:',
+    '        try:',
+    `            with urllib.request.urlopen(${JSON.stringify(`${url}/release`)}, timeout=5):`,
+    '                return',
+    '        except Exception:',
+    '            time.sleep(0.5)',
+    "    raise AssertionError('never released')",
+    '',
+  ].join('\n');
+}
+
+/** The reconfig test's world: the stack's config file, generate, bbm-reconfig in the master, forcing. */
+function reconfigWorld() {
+  const file = path.join(tmp, 'ci.config.json');
+  const added = 'hello-image';
+  const refused = 'never-applied';
+  type Config = { buildbot: Record<string, unknown>; projects: Record<string, unknown>[] } & Record<string, unknown>;
+  return {
+    added,
+    refused,
+    branch: 'reconfig-held',
+    images: [] as string[],
+    config: () => JSON.parse(readFileSync(file, 'utf8')) as Config,
+    withProject: (c: Config, name = added): Config => ({
+      ...c,
+      projects: [...c.projects, { name, repo: '/srv/git/hello.git', type: 'docker', branches: ['master'], buildArgs: { BASE_IMAGE: 'bbm-test/busybox:latest' } }],
+    }),
+    async generate(c: Config) {
+      const f = path.join(tmp, 'ci.reconfig.json');
+      writeFileSync(f, JSON.stringify(c, null, 2));
+      const g = await bbm(['generate', '--config', f, '--out', path.join(tmp, 'generated', 'master.cfg')]);
+      expect(g.status, g.stderr).toBe(0);
+      return g;
+    },
+    reconfig: () => compose(['exec', '-T', 'master', 'bbm-reconfig'], 5 * MIN),
+    /** The force form's JSON-RPC call as an admin; the build request id. */
+    async force(builderid: number, params: Record<string, unknown>): Promise<number> {
+      // The shared form that offers this builder (builders with other branches or no deploy share another one).
+      const name = (await api<{ builders: { name: string }[] }>(`builders/${builderid}`)).builders[0]!.name;
+      const form = (await api<{ forceschedulers: { name: string; builder_names: string[] }[] }>('forceschedulers')).forceschedulers.find((f) => f.builder_names.includes(name))!;
+      const res = await fetch(`${ui}api/v2/forceschedulers/${form.name}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', cookie },
+        body: JSON.stringify({ jsonrpc: '2.0', method: 'force', id: 1, params: { builderid: String(builderid), username: 'e2e', reason: 'e2e: reconfig', revision: '', ...params } }),
+      });
+      const rpc = (await res.json()) as { result?: [number, Record<string, number>]; error?: unknown };
+      expect(rpc.error, JSON.stringify(rpc)).toBeUndefined();
+      return Object.values(rpc.result![1])[0]!;
+    },
+  };
+}
