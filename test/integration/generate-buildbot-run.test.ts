@@ -17,7 +17,7 @@ import { BUILDBOT, BUILDBOT_WORKER, control, freePort, login, run, startForegrou
 import { HOSTILE_BRANCHES } from '../support/generate-config.js';
 import { openRepo } from '../support/git-repo.js';
 import { startTestDevcluster, type TestDevcluster } from '../support/devcluster.js';
-import { sendJson, startTestServer, type TestServer } from '../support/http-server.js';
+import { startFakeForge, type FakeForge } from '../support/fake-forge.js';
 import { BASE_IMAGE, REGISTRY, components, describeWith } from '../support/integration.js';
 
 const d = await describeWith([components.buildbot, components.git, components.docker, components.registry, components.baseImage]);
@@ -29,6 +29,10 @@ const HOSTILE = HOSTILE_BRANCHES[0]!;
 const ADMIN_PASSWORD = `pw-${process.pid}-${Date.now()}`;
 const GITHUB_HOOK_SECRET = `hook-${process.pid}-${Date.now()}`;
 const GITHUB_TOKEN = `ghtok-${process.pid}-${Date.now()}`;
+const GITLAB_HOOK_SECRET = `glhook-${process.pid}-${Date.now()}`;
+const GITLAB_TOKEN = `gltok-${process.pid}-${Date.now()}`;
+/** The `lab` project's repository as GitLab would name it; git on the master and worker read it as the local bare repository (insteadOf). */
+const LAB_REPO = 'https://gitlab.example.invalid/group/lab.git';
 
 type Props = Record<string, [unknown, string]>;
 interface Build {
@@ -51,8 +55,8 @@ d('a generated master.cfg on a real Buildbot master and worker', () => {
   let api: string;
   let www: string;
   let builderid: number;
-  /** A local stand-in for GitHub's commit status API (POST /repos/OWNER/REPO/statuses/SHA). */
-  let forge: TestServer;
+  /** A local stand-in for GitHub's and GitLab's commit status APIs. */
+  let forge: FakeForge;
   /** The deploy target of the `web` project (newest-wins test). */
   let dc: TestDevcluster;
 
@@ -112,9 +116,12 @@ d('a generated master.cfg on a real Buildbot master and worker', () => {
     writeFileSync(path.join(secrets, 'worker-w1'), workerPassword, { mode: 0o600 });
     writeFileSync(path.join(secrets, 'github-hook'), GITHUB_HOOK_SECRET, { mode: 0o600 });
     writeFileSync(path.join(secrets, 'github-token'), GITHUB_TOKEN, { mode: 0o600 });
-    forge = await startTestServer();
+    writeFileSync(path.join(secrets, 'gitlab-hook'), GITLAB_HOOK_SECRET, { mode: 0o600 });
+    writeFileSync(path.join(secrets, 'gitlab-token'), GITLAB_TOKEN, { mode: 0o600 });
+    // git of the master and the worker (HOME is root for both) fetch LAB_REPO from the bare repository.
+    writeFileSync(path.join(root, '.gitconfig'), `[url ${JSON.stringify(bare)}]\n\tinsteadOf = ${LAB_REPO}\n`);
+    forge = await startFakeForge();
     dc = await startTestDevcluster({ name: `bbidioms-run-${process.pid}` });
-    forge.handle((_req, res) => sendJson(res, 201, { state: 'ok' }));
     writeFileSync(path.join(root, 'htpasswd'), `admin:${ADMIN_PASSWORD}\n`, { mode: 0o600 });
 
     const config = resolveConfig({
@@ -131,8 +138,8 @@ d('a generated master.cfg on a real Buildbot master and worker', () => {
         secretsDir: secrets,
       },
       // The repository reports pushes by webhook AND is polled: each push must still build once.
-      changeSources: { pollInterval: 2, github: { secret: 'github-hook' } },
-      status: { github: { tokenSecret: 'github-token', url: forge.url } },
+      changeSources: { pollInterval: 2, github: { secret: 'github-hook' }, gitlab: { secret: 'gitlab-hook' } },
+      status: { github: { tokenSecret: 'github-token', url: forge.url }, gitlab: { tokenSecret: 'gitlab-token', url: forge.url } },
       // Deploys only from master; neither test's build may deploy (hostile branch; deploy off).
       projects: [
         {
@@ -151,12 +158,19 @@ d('a generated master.cfg on a real Buildbot master and worker', () => {
         // Deploys its branch `release` to the devcluster: newest wins there.
         { name: 'web', repo: bare, type: 'docker', branches: ['release'], repository: `${REPOSITORY}-web`, buildArgs: { BASE: BASE_IMAGE }, deploy: { branches: ['release'], app: 'marathon.json', appId: '/bbidioms/web' } },
         { name: 'broken', repo: bare, type: 'python', branches: ['broken-only'], repository: `${REPOSITORY}-broken` },
+        // Reported by GitLab's webhook (not polled), statuses to GitLab; a gradle project (its wrapper
+        // is a stand-in script) that deploys its branch `lab` to the devcluster.
+        {
+          name: 'lab', repo: LAB_REPO, type: 'gradle', webhook: 'gitlab', branches: ['lab', 'lab-topic'], repository: `${REPOSITORY}-lab`,
+          buildArgs: { BASE: BASE_IMAGE }, deploy: { branches: ['lab'], app: 'marathon.json', appId: '/bbidioms/lab' },
+        },
       ],
     });
     const masterCfg = renderConfig(config, 'ci.config.ts');
     expect(masterCfg).not.toContain(workerPassword);
     expect(masterCfg).not.toContain(ADMIN_PASSWORD);
     expect(masterCfg).not.toContain(GITHUB_TOKEN);
+    expect(masterCfg).not.toContain(GITLAB_TOKEN);
 
     // Master, with the stub `base` www plugin first on its sys.path (test-only; buildbot/buildbot master/buildbot/www/service.py wants a `base` app).
     const masterDir = path.join(root, 'master');
@@ -319,6 +333,17 @@ d('a generated master.cfg on a real Buildbot master and worker', () => {
     expect(steps.find((s) => s.name === 'deploy')?.results).toBe(3);
     expect(steps.find((s) => s.name === 'deploy')?.state_string).toBe('skipped: deploy unticked (skipped)');
     expect(build.results).toBe(0);
+    // A forced build reports its result to the forge too: the repository from the builder's project,
+    // the commit its checkout got (a forced branch head has none before: no start status).
+    const sha = props.got_revision?.[0] as string;
+    const url = `builders/${builderid}/builds/${build.number}`;
+    const mine = await until('the forced build’s commit status', async () => {
+      const posted = forge.github(sha).filter((b) => b.target_url.endsWith(url));
+      return posted.length ? posted : undefined;
+    }, 60_000);
+    expect(mine.map((b) => [b.state, b.context])).toEqual([['success', 'bbm/build']]);
+    expect(mine[0]!.repo).toBe(`${path.basename(root)}/app`); // the repository path's last two parts
+    expect(mine[0]!.token).toBe(`token ${GITHUB_TOKEN}`);
   }, 400_000);
 
   it('a push reported by webhook and poller builds once, and its commit status reaches the forge with the build URL', async () => {
@@ -362,22 +387,19 @@ d('a generated master.cfg on a real Buildbot master and worker', () => {
 
     // Commit statuses: started (pending) and finished (success) for this commit, context bbm/build
     // (feature is no deploy branch), with the build's URL and the token from the secret.
-    const statuses = await until(
+    const bodies = await until(
       'the finished commit status at the fake forge',
-      async () => {
-        const posts = forge.requests.filter((r) => r.method === 'POST' && r.url === `/repos/example/app/statuses/${sha}`);
-        return posts.some((r) => (JSON.parse(r.body) as { state: string }).state === 'success') ? posts : undefined;
-      },
+      async () => (forge.github(sha).some((b) => b.state === 'success') ? forge.github(sha) : undefined),
       60_000,
     );
-    const bodies = statuses.map((r) => JSON.parse(r.body) as { state: string; context: string; target_url: string; description: string });
     expect(bodies.map((b) => b.state)).toEqual(['pending', 'success']);
     for (const b of bodies) {
+      expect(b.repo).toBe('example/app');
       expect(b.context).toBe('bbm/build');
       expect(b.target_url.startsWith(www) && b.target_url.endsWith(`builders/${builderid}/builds/${build.number}`), b.target_url).toBe(true);
+      expect(b.token).toBe(`token ${GITHUB_TOKEN}`);
     }
     expect(bodies[1]!.description).toContain(build.properties.tag?.[0] as string);
-    expect(statuses[0]!.headers.authorization).toBe(`token ${GITHUB_TOKEN}`);
   }, 400_000);
 
   it('a failing bbm detect is a red, visible step with its log; the build fails (not an exception)', async () => {
@@ -387,6 +409,13 @@ d('a generated master.cfg on a real Buildbot master and worker', () => {
     // No deploy for this builder, so its form has no Deploy field; the app's form has one.
     expect(JSON.stringify(form.all_fields)).not.toContain('"deploy"');
     expect(JSON.stringify(forms.find((f) => f.builder_names.includes('app'))!.all_fields)).toContain('"deploy"');
+    // The branch field offers the project's branches (empty first: the project's first branch), others may be typed.
+    type Field = { name: string; choices?: string[]; strict?: boolean; fields?: Field[] };
+    const branchField = (fields: Field[]): Field | undefined => fields.map((f) => (f.name === 'branch' && f.choices ? f : branchField(f.fields ?? []))).find(Boolean);
+    const appBranch = branchField(forms.find((f) => f.builder_names.includes('app'))!.all_fields as Field[])!;
+    expect(appBranch.choices).toEqual(['', 'master', HOSTILE, 'feature']);
+    expect(appBranch.strict).toBe(false);
+    expect(branchField(form.all_fields as Field[])!.choices).toEqual(['', 'broken-only']);
     const cookie = await login(www, 'admin', ADMIN_PASSWORD);
     const forced = await control(api, `forceschedulers/${form.name}`, 'force', { builderid: String(broken), reason: 'detect', branch: 'master', revision: '', project: '', repository: '' }, cookie);
     expect(forced.status, forced.body).toBe(200);
@@ -434,6 +463,8 @@ d('a generated master.cfg on a real Buildbot master and worker', () => {
     const deployOf = async (buildid: number) => (await get<{ steps: (Step & { started_at: number | null; complete_at: number | null })[] }>(`/builds/${buildid}/steps`)).steps.find((s) => s.name === 'deploy')!;
     const newestDeploy = await deployOf(newest.buildid);
     expect(newestDeploy.results, newestDeploy.state_string).toBe(0);
+    // The deploy step links the app on the deploy target.
+    expect((newestDeploy as unknown as { urls: { name: string; url: string }[] }).urls).toEqual([{ name: 'app /bbidioms/web', url: `${dc.url}/v2/apps/bbidioms/web` }]);
     // The app runs the newest commit's image.
     const running = (await (await fetch(`${dc.url}/v2/apps/bbidioms/web`)).json()) as { app: { labels: Record<string, string>; container: { docker: { image: string } } } };
     expect(running.app.labels['bbm.commit']).toBe(shas[2]);
@@ -456,5 +487,94 @@ d('a generated master.cfg on a real Buildbot master and worker', () => {
       if (step.results === 3) continue;
       expect(step.complete_at!, `build ${b.number} deployed after the newest one`).toBeLessThanOrEqual(newestDeploy.started_at!);
     }
+  }, 900_000);
+
+  it('GitLab: pushes reported by its webhook build a gradle project (one step per task); statuses bbm/deploy and bbm/build reach the fake GitLab with the build URL and the token; a forced build reports its result', async () => {
+    const lab = (await get<{ builders: { builderid: number }[] }>('/builders?name=lab')).builders[0]!.builderid;
+    const wc = openRepo(path.join(root, 'wc'));
+    wc.git('checkout', '-q', 'master');
+    wc.git('checkout', '-q', '-b', 'lab');
+    // The gradle wrapper: a stand-in that says which task it ran.
+    writeFileSync(path.join(wc.dir, 'gradlew'), '#!/bin/sh\necho "gradle stand-in: $*"\n', { mode: 0o755 });
+    writeFileSync(path.join(wc.dir, 'marathon.json'), JSON.stringify({ id: '/bbidioms/lab', cmd: 'sleep 3600', instances: 1, cpus: 0.05, mem: 16, container: { type: 'DOCKER', docker: { image: '${image}' } } }));
+    wc.git('add', '-A');
+    wc.commit('lab');
+    const labSha = wc.git('rev-parse', 'HEAD');
+    wc.git('checkout', '-q', '-b', 'lab-topic');
+    writeFileSync(path.join(wc.dir, 'topic.txt'), 'topic\n');
+    wc.git('add', 'topic.txt');
+    wc.commit('topic');
+    const topicSha = wc.git('rev-parse', 'HEAD');
+    wc.git('push', '-q', 'origin', 'lab', 'lab-topic');
+    for (const [branch, sha] of [['lab', labSha], ['lab-topic', topicSha]] as const) {
+      const hook = await fetch(`${www}change_hook/gitlab`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'X-Gitlab-Event': 'Push Hook', 'X-Gitlab-Token': GITLAB_HOOK_SECRET },
+        body: JSON.stringify({
+          object_kind: 'push', ref: `refs/heads/${branch}`, before: '0'.repeat(40), after: sha, user_name: 'a',
+          // GitLab names the repository by its SSH URL; it is the project's repo all the same.
+          repository: { name: 'lab', url: 'git@gitlab.example.invalid:group/lab.git' },
+          commits: [{ id: sha, message: branch, timestamp: new Date().toISOString(), url: 'https://example.invalid/c', author: { name: 'a', email: 'a@example.com' }, added: [], modified: [], removed: [] }],
+        }),
+      });
+      expect(hook.status, await hook.text()).toBe(200);
+    }
+
+    type LabBuild = Build & { properties: Props };
+    const builds = await until('both lab builds', async () => {
+      const all = (await get<{ builds: LabBuild[] }>(`/builders/${lab}/builds?property=*`)).builds.filter((b) => b.complete);
+      const byBranch = (b: string) => all.find((x) => x.properties.branch?.[0] === b);
+      return byBranch('lab') && byBranch('lab-topic') ? { lab: byBranch('lab')!, topic: byBranch('lab-topic')! } : undefined;
+    }, 600_000, path.join(root, 'master', 'twistd.log'));
+    for (const b of [builds.lab, builds.topic]) if (typeof b.properties.image?.[0] === 'string') images.push(b.properties.image[0]);
+    type FullStep = Step & { urls: { name: string; url: string }[] };
+    const labSteps = (await stepsOf(builds.lab.buildid)) as FullStep[];
+    expect(builds.lab.results, JSON.stringify(labSteps)).toBe(0);
+    expect(builds.topic.results).toBe(0);
+    // One step per gradle task, through the project's wrapper (no `gradle test_1`).
+    const names = labSteps.map((s) => s.name);
+    expect(names.filter((n) => n.startsWith('gradle'))).toEqual(['gradle test', 'gradle assemble']);
+    expect(names.filter((n) => /_\d+$/.test(n))).toEqual([]);
+    expect(await logOf(builds.lab.buildid, 'gradle test')).toContain('gradle stand-in: --no-daemon test');
+    expect(await logOf(builds.lab.buildid, 'gradle assemble')).toContain('gradle stand-in: --no-daemon assemble');
+    // The deploy step ran on the deploy branch and links the app; the topic branch's is skipped with its reason.
+    const deploy = labSteps.find((s) => s.name === 'deploy')!;
+    expect(deploy.results).toBe(0);
+    expect(deploy.urls).toEqual([{ name: 'app /bbidioms/lab', url: `${dc.url}/v2/apps/bbidioms/lab` }]);
+    expect((await stepsOf(builds.topic.buildid)).find((s) => s.name === 'deploy')?.state_string).toBe('skipped: not a deploy branch (skipped)');
+
+    // Statuses: running then the result, for the repository's GitLab project, with the branch, the
+    // build's URL and the token from the secret; bbm/deploy for the build that deployed.
+    for (const [b, sha, branch, context] of [[builds.lab, labSha, 'lab', 'bbm/deploy'], [builds.topic, topicSha, 'lab-topic', 'bbm/build']] as const) {
+      const posted = await until(`the final GitLab status of ${branch}`, async () => (forge.gitlab(sha).some((x) => x.state === 'success') ? forge.gitlab(sha) : undefined), 60_000);
+      expect(posted.map((x) => x.state)).toEqual(['running', 'success']);
+      for (const x of posted) {
+        expect([x.repo, x.context, x.ref, x.token]).toEqual(['group/lab', context, branch, GITLAB_TOKEN]);
+        expect(x.target_url.startsWith(www) && x.target_url.endsWith(`builders/${lab}/builds/${b.number}`), x.target_url).toBe(true);
+      }
+      expect(posted[1]!.description).toContain(b.properties.tag?.[0] as string);
+    }
+    // GitLab was asked for the project's id by its full path.
+    expect(forge.requests.some((r) => r.method === 'GET' && r.url === '/api/v4/projects/group%2Flab')).toBe(true);
+
+    // A forced build (branch head, deploy off) reports its result on the commit its checkout got.
+    const forms = (await get<{ forceschedulers: { name: string; builder_names: string[] }[] }>('/forceschedulers')).forceschedulers;
+    const cookie = await login(www, 'admin', ADMIN_PASSWORD);
+    const forced = await control(api, `forceschedulers/${forms.find((f) => f.builder_names.includes('lab'))!.name}`, 'force',
+      { builderid: String(lab), reason: 'status', branch: 'lab-topic', revision: '', project: '', repository: '', deploy: false }, cookie);
+    expect(forced.status, forced.body).toBe(200);
+    const brid = (JSON.parse(forced.body) as { result: [number, Record<string, number>] }).result[1][String(lab)]!;
+    const build = await until('the forced lab build', async () => (await get<{ builds: Build[] }>(`/buildrequests/${brid}/builds`)).builds.find((b) => b.complete), 300_000);
+    const props = (await get<{ properties: Props[] }>(`/builds/${build.buildid}/properties`)).properties[0]!;
+    if (typeof props.image?.[0] === 'string') images.push(props.image[0]);
+    expect(build.results).toBe(0);
+    expect(props.got_revision?.[0]).toBe(topicSha);
+    const url = `builders/${lab}/builds/${build.number}`;
+    const mine = await until('the forced build’s GitLab status', async () => {
+      const posted = forge.gitlab(topicSha).filter((x) => x.target_url.endsWith(url));
+      return posted.length ? posted : undefined;
+    }, 60_000);
+    expect(mine.map((x) => [x.state, x.context, x.ref, x.repo, x.token])).toEqual([['success', 'bbm/build', 'lab-topic', 'group/lab', GITLAB_TOKEN]]);
+    await fetch(`${dc.url}/v2/apps/bbidioms/lab`, { method: 'DELETE' }).catch(() => undefined);
   }, 900_000);
 });
