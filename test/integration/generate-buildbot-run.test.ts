@@ -541,6 +541,11 @@ d('a generated master.cfg on a real Buildbot master and worker', () => {
     const deploy = labSteps.find((s) => s.name === 'deploy')!;
     expect(deploy.results).toBe(0);
     expect(deploy.urls).toEqual([{ name: 'app /bbidioms/lab', url: `${dc.url}/v2/apps/bbidioms/lab` }]);
+    const told = await until('the deploy step’s final summary', async () => {
+      const s = (await stepsOf(builds.lab.buildid)).find((x) => x.name === 'deploy');
+      return s?.state_string.startsWith('deployed ') ? s : undefined;
+    }, 30_000);
+    expect(told.state_string).toBe(`deployed ${builds.lab.properties.tag?.[0] as string} ${builds.lab.properties.digest?.[0] as string} to /bbidioms/lab`);
     expect((await stepsOf(builds.topic.buildid)).find((s) => s.name === 'deploy')?.state_string).toBe('skipped: not a deploy branch (skipped)');
 
     // Statuses: running then the result, for the repository's GitLab project, with the branch, the
