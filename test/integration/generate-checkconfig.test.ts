@@ -92,6 +92,40 @@ d('buildbot checkconfig on generated master.cfg files', () => {
     expect(text).toContain("util.ForceBuildEndpointMatcher(builder='hello-promote', role='ops', defaultDeny=True)");
     expect(text).toContain("util.ForceBuildEndpointMatcher(builder='hello-rollback', role='ops', defaultDeny=True)");
     expect(text).toContain("'credentialsEnv': 'PRODUCTION_MARATHON'");
+    // The promote step holds the target app's deploy lock: the one MasterLock per (environment, app)
+    // that the deploy step of that app and the rollback builder hold too.
+    const locks = `
+import json
+ns = {'__file__': 'master.cfg'}
+exec(compile(open('master.cfg').read(), 'master.cfg', 'exec'), ns)
+builders = {b.name: b for b in ns['BuildmasterConfig']['builders']}
+def step(builder, name):
+    return [f for f in builders[builder].factory.steps if f.kwargs.get('name') == name][0]
+class Props:
+    def __init__(self, env):
+        self.env = env
+    def getProperty(self, key, default=None):
+        return self.env if key == 'environment' else default
+def held(builder, name, env):
+    return [(a.lockid.name, a.mode) for a in step(builder, name).kwargs['locks'].fn(Props(env))]
+deploy = step('hello', 'deploy to staging').kwargs['locks'][0]
+print(json.dumps({
+  'promote': held('hello-promote', 'promote', 'production'),
+  'rollback': held('hello-rollback', 'rollback', 'production'),
+  'rollbackStaging': held('hello-rollback', 'rollback', 'staging'),
+  'deployStaging': [(deploy.lockid.name, deploy.mode)],
+  'same': step('hello-promote', 'promote').kwargs['locks'].fn(Props('production'))[0].lockid is ns['_deploy_lock']('production', '/hello'),
+}))
+`;
+    const py = spawnSync('/usr/bin/python3', ['-c', locks], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+    expect(py.status, py.stderr).toBe(0);
+    expect(JSON.parse(py.stdout)).toEqual({
+      promote: [['deploy production /hello', 'exclusive']],
+      rollback: [['deploy production /hello', 'exclusive']],
+      rollbackStaging: [['deploy staging /staging/hello', 'exclusive']],
+      deployStaging: [['deploy staging /staging/hello', 'exclusive']],
+      same: true,
+    });
   });
 
   it("accepts the repository's own generated/master.cfg", async () => {
