@@ -1,9 +1,15 @@
 /**
- * `bbm worker` against Debian's Buildbot 3.7 master over msgpack_experimental_v7, beside the Python
- * `buildbot-worker` on the same master (PB): every builder exists twice, `<case>-py` on the Python
- * worker and `<case>-bbm` on ours, and each case checks its expectations on both builds and that
- * both gave the same steps and results. The master runs in a private network namespace (its msgpack
- * port cannot be bound to loopback in 3.7): see test/support/msgpack-master.ts.
+ * `bbm worker` against Debian's Buildbot 3.7 master, beside the Python `buildbot-worker`, on ONE
+ * master and at the same time: one generated master.cfg (`bbm generate` of a config whose recipe
+ * workers are `rp` — buildbot-worker, PB — and `rb` — `kind: 'bbm'`, so the file offers msgpack),
+ * plus test builders for the commands (`<case>-py` on `wp`, `<case>-bbm` on `wb`). Every recipe
+ * project exists twice (`<name>-py` on rp, `<name>-bbm` on rb) and all of them build while the
+ * command cases run; each side checks its expectations on both builds and that both gave the same
+ * steps and results. Builds run for real: venv + pip + pytest, npm ci + npm test, mvn and gradle
+ * against Debian's Maven repository (/usr/share/maven-repo; nothing else is reachable), go test/build
+ * of a module without dependencies, bbm tag, docker build (real engine), docker push (local registry);
+ * the deploy step is skipped (forced with deploy off). The master runs in a private network namespace
+ * (its msgpack port cannot be bound to loopback in 3.7): see test/support/msgpack-master.ts.
  */
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -11,33 +17,112 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { resolveConfig } from '../../src/config/resolve.js';
+import { renderConfig } from '../../src/generate.js';
 import { BUILDBOT_WORKER, run, stop, until } from '../support/buildbot.js';
-import { components, describeWith, type Component } from '../support/integration.js';
-import { masterProtocols, netnsAvailable, PB_PORT, startBbmWorker, startNamespace, TestMaster, type FinishedBuild, type Namespace } from '../support/msgpack-master.js';
+import { BASE_IMAGE, REGISTRY, components, describeWith, type Component } from '../support/integration.js';
+import { MSGPACK_PORT, netnsAvailable, PB_PORT, startBbmWorker, startNamespace, TestMaster, type FinishedBuild, type Namespace } from '../support/msgpack-master.js';
 
+const DEBIAN_MAVEN_REPO = '/usr/share/maven-repo';
 const netns: Component = { name: 'network namespaces (unshare -n, nsenter, ip; root)', fix: 'run as root with util-linux and iproute2 (scripts/setup.sh)', probe: async () => netnsAvailable() };
-const d = await describeWith([components.buildbot, components.git, netns]);
+const has = (file: string, args: string[]) => spawnSync(file, args, { stdio: 'ignore' }).status === 0;
+const toolchains: Component = {
+  name: 'the recipes\' toolchains: python3 (venv, pip, pytest, setuptools), mvn with Debian\'s compiler/surefire/jar plugins and junit4, gradle, go',
+  fix: 'run `bash scripts/setup.sh`',
+  probe: async () =>
+    has('/usr/bin/python3', ['-c', 'import venv, pytest, setuptools, wheel']) &&
+    has('/usr/bin/python3', ['-m', 'pip', '--version']) &&
+    has('mvn', ['-v']) &&
+    ['org/apache/maven/plugins/maven-surefire-plugin', 'org/apache/maven/plugins/maven-compiler-plugin', 'org/apache/maven/plugins/maven-jar-plugin', 'junit/junit/4.13.2'].every((p) => existsSync(path.join(DEBIAN_MAVEN_REPO, p))) &&
+    existsSync('/usr/bin/gradle') &&
+    has('go', ['version']),
+};
+const d = await describeWith([components.buildbot, components.git, components.docker, components.registry, components.baseImage, netns, toolchains]);
 
-const CASES = ['shell', 'files', 'git', 'interrupt', 'orphan'] as const;
+const repoRoot = path.resolve(import.meta.dirname, '../..');
+const REPOSITORY = 'bbm-test/worker';
 const BIG = 5_000_000;
+const gitEnv = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.invalid', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.invalid' };
 
-function masterCfg(root: string, passwords: Record<string, string>): string {
+/** A bare repository with one tagged commit of `files`. */
+function project(root: string, name: string, files: Record<string, string>): string {
+  const bare = path.join(root, `${name}.git`);
+  const wc = path.join(root, `${name}-wc`);
+  run('git', ['init', '-q', '--bare', '-b', 'master', bare]);
+  run('git', ['clone', '-q', bare, wc]);
+  for (const [f, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(wc, f)), { recursive: true });
+    writeFileSync(path.join(wc, f), text);
+  }
+  run('git', ['-C', wc, 'add', '-A'], { env: gitEnv });
+  run('git', ['-C', wc, 'commit', '-q', '-m', 'first commit'], { env: gitEnv });
+  run('git', ['-C', wc, 'tag', '-a', 'v1.0.0', '-m', 'v1.0.0'], { env: gitEnv });
+  run('git', ['-C', wc, 'push', '-q', 'origin', 'master', '--tags'], { env: gitEnv });
+  return bare;
+}
+
+const DOCKERFILE = 'ARG BASE\nFROM ${BASE}\nCOPY marker.txt /app/marker.txt\nLABEL bbm.test=worker\n';
+const NODE = {
+  'package.json': JSON.stringify({ name: 'app', version: '1.0.0', private: true, scripts: { test: 'node test.js' } }),
+  'package-lock.json': JSON.stringify({ name: 'app', version: '1.0.0', lockfileVersion: 3, requires: true, packages: { '': { name: 'app', version: '1.0.0' } } }),
+  'test.js': "console.log('node tests passed');\n",
+  'marker.txt': 'node\n',
+  Dockerfile: DOCKERFILE,
+};
+const JAVA_MAIN = 'package app;\n\npublic class App {\n    public static int answer() { return 42; }\n}\n';
+const JAVA_TEST = 'package app;\n\nimport static org.junit.Assert.assertEquals;\nimport org.junit.Test;\n\npublic class AppTest {\n    @Test public void answer() { assertEquals(42, App.answer()); }\n}\n';
+const POM = `<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>example</groupId><artifactId>mvnapp</artifactId><version>1.0</version><packaging>jar</packaging>
+  <properties>
+    <maven.compiler.source>11</maven.compiler.source><maven.compiler.target>11</maven.compiler.target>
+    <project.build.sourceEncoding>UTF-8</project.build.sourceEncoding>
+  </properties>
+  <dependencies><dependency><groupId>junit</groupId><artifactId>junit</artifactId><version>4.13.2</version><scope>test</scope></dependency></dependencies>
+</project>
+`;
+// Gradle 4.4 (Debian's): testCompile; junit from Debian's Maven repository.
+const BUILD_GRADLE = "apply plugin: 'java'\nrepositories { maven { url 'file:///usr/share/maven-repo' } }\ndependencies { testCompile 'junit:junit:4.13.2' }\n";
+const PROJECTS = {
+  pyapp: { type: 'python', files: { 'setup.py': "from setuptools import setup\nsetup(name='pyapp', version='1.0', py_modules=['pyapp'])\n", 'pyapp.py': 'def answer():\n    return 42\n', 'tests/test_pyapp.py': 'import pyapp\n\ndef test_answer():\n    assert pyapp.answer() == 42\n', 'marker.txt': 'py\n', Dockerfile: DOCKERFILE } },
+  nodeapp: { type: 'node', files: NODE },
+  dockapp: { type: 'docker', files: { 'marker.txt': 'docker\n', Dockerfile: DOCKERFILE } },
+  autoapp: { type: 'auto', files: { ...NODE, 'marker.txt': 'auto\n' } },
+  mvnapp: { type: 'maven', files: { 'pom.xml': POM, 'src/main/java/app/App.java': JAVA_MAIN, 'src/test/java/app/AppTest.java': JAVA_TEST, 'marker.txt': 'maven\n', Dockerfile: DOCKERFILE } },
+  gradleapp: { type: 'gradle', files: { 'build.gradle': BUILD_GRADLE, 'settings.gradle': "rootProject.name = 'gradleapp'\n", 'src/main/java/app/App.java': JAVA_MAIN, 'src/test/java/app/AppTest.java': JAVA_TEST, 'marker.txt': 'gradle\n', Dockerfile: DOCKERFILE } },
+  goapp: {
+    type: 'go',
+    files: {
+      'go.mod': 'module example.com/goapp\n\ngo 1.19\n',
+      'app.go': 'package goapp\n\nfunc Answer() int { return 42 }\n',
+      'app_test.go': 'package goapp\n\nimport "testing"\n\nfunc TestAnswer(t *testing.T) {\n\tif Answer() != 42 {\n\t\tt.Fatal("wrong answer")\n\t}\n}\n',
+      'marker.txt': 'go\n',
+      Dockerfile: DOCKERFILE,
+    },
+  },
+} as const;
+type Tag = 'py' | 'bbm';
+const TAGS: Tag[] = ['py', 'bbm'];
+
+/** Maven offline against Debian's repository (read through a file:// repository into the worker's own local one). */
+const MAVEN_SETTINGS = `<settings>
+  <profiles><profile><id>debian</id>
+    <repositories><repository><id>central</id><url>file://${DEBIAN_MAVEN_REPO}</url><releases><checksumPolicy>ignore</checksumPolicy></releases><snapshots><enabled>false</enabled></snapshots></repository></repositories>
+    <pluginRepositories><pluginRepository><id>central</id><url>file://${DEBIAN_MAVEN_REPO}</url><releases><checksumPolicy>ignore</checksumPolicy></releases><snapshots><enabled>false</enabled></snapshots></pluginRepository></pluginRepositories>
+  </profile></profiles>
+  <activeProfiles><activeProfile>debian</activeProfile></activeProfiles>
+</settings>
+`;
+
+/** The command cases' builders, appended to the generated file (test-only; `T_` names stay out of its way). */
+function commandBuilders(root: string, passwords: { wp: string; wb: string }): string {
   const q = JSON.stringify;
   return `
-import json, os
-from buildbot.plugins import worker, schedulers, util, steps
+# ---- test-only: the command cases on workers wp (buildbot-worker) and wb (bbm worker) ----
 from buildbot.process import buildstep, remotecommand, results
-from twisted.internet import defer
 from buildbot.steps.worker import CompositeStepMixin
 ROOT = ${q(root)}
-c = BuildmasterConfig = {}
-c['workers'] = [worker.Worker('wp', ${q(passwords.wp)}, max_builds=2), worker.Worker('wb', ${q(passwords.wb)}, max_builds=2)]
-${masterProtocols(path.join(root, 'www.sock'))}
-c['db'] = {'db_url': 'sqlite:///state.sqlite'}
-c['buildbotNetUsageData'] = None
-c['collapseRequests'] = False
-c['title'] = 'bbm worker test'
-c['buildbotURL'] = 'http://localhost/'
+c['workers'] += [worker.Worker('wp', ${q(passwords.wp)}, max_builds=2), worker.Worker('wb', ${q(passwords.wb)}, max_builds=2)]
 
 class Probe(buildstep.BuildStep, CompositeStepMixin):
     """The file commands no stock step sends alone: glob, listdir, rmfile, stat on missing paths."""
@@ -138,67 +223,155 @@ def orphan_factory(tag):
         command=['sh', '-c', '(trap "" TERM; exec sleep 300) & echo $! > ' + os.path.join(ROOT, 'pid-orphan-' + tag) + '; wait']))
     return f
 
-FACTORIES = {'shell': shell_factory, 'files': files_factory, 'git': git_factory, 'interrupt': interrupt_factory, 'orphan': orphan_factory}
-c['builders'] = []
-for case, make in FACTORIES.items():
-    for tag, w in (('py', 'wp'), ('bbm', 'wb')):
-        c['builders'].append(util.BuilderConfig(name=case + '-' + tag, workernames=[w], factory=make(tag)))
-c['schedulers'] = [schedulers.ForceScheduler(name='force', builderNames=[b.name for b in c['builders']])]
+T_FACTORIES = {'shell': shell_factory, 'files': files_factory, 'git': git_factory, 'interrupt': interrupt_factory, 'orphan': orphan_factory}
+T_BUILDERS = [util.BuilderConfig(name=case + '-' + tag, workernames=[w], factory=make(tag))
+              for case, make in T_FACTORIES.items() for tag, w in (('py', 'wp'), ('bbm', 'wb'))]
+c['builders'] += T_BUILDERS
+c['schedulers'].append(schedulers.ForceScheduler(name='cmd', builderNames=[b.name for b in T_BUILDERS]))
 `;
 }
 
 const stepsOf = (b: FinishedBuild) => b.steps.map((s) => [s.name, s.results]);
 
-d('bbm worker beside buildbot-worker on a Debian Buildbot 3.7 master (msgpack_experimental_v7)', () => {
+d('bbm worker beside buildbot-worker on one Debian Buildbot 3.7 master (msgpack_experimental_v7 and PB)', () => {
   let root: string;
   let ns: Namespace;
   let master: TestMaster;
-  let py: ChildProcess | undefined;
-  let bbm: ChildProcess | undefined;
-  let startBbm: () => ChildProcess;
+  const workers: ChildProcess[] = [];
+  let wb: ChildProcess;
+  let recipes: Promise<Record<Tag, Record<string, FinishedBuild>>>;
+  const images: string[] = [];
+
+  // The command cases run while every recipe builds: the deadlines are generous.
   const both = async (kase: string): Promise<{ py: FinishedBuild; bbm: FinishedBuild }> => {
-    const [p, b] = await Promise.all([master.build(`${kase}-py`), master.build(`${kase}-bbm`)]);
+    const [p, b] = await Promise.all([master.build(`${kase}-py`, {}, 'cmd', 540_000), master.build(`${kase}-bbm`, {}, 'cmd', 540_000)]);
     return { py: p, bbm: b };
   };
   const log = async (b: FinishedBuild, step: string, name = 'stdio') => master.stepLog(b.buildid, b.steps.find((s) => s.name === step)!.number, name);
 
+  /** Every recipe project on both workers at once; resolves when all are finished. */
+  const buildRecipes = async (): Promise<Record<Tag, Record<string, FinishedBuild>>> => {
+    const names = TAGS.flatMap((tag) => Object.keys(PROJECTS).map((name) => [tag, name] as const));
+    const built = await Promise.all(names.map(async ([tag, name]) => [tag, name, await master.build(`${name}-${tag}`, { branch: 'master', reason: 'worker test', deploy: false }, 'force', 540_000)] as const));
+    const out: Record<Tag, Record<string, FinishedBuild>> = { py: {}, bbm: {} };
+    for (const [tag, name, b] of built) {
+      out[tag][name] = b;
+      const props = (await master.get<{ properties: Record<string, [unknown, string]>[] }>(`/builds/${b.buildid}/properties`)).properties[0]!;
+      if (typeof props.image?.[0] === 'string') images.push(props.image[0]);
+    }
+    return out;
+  };
+
   beforeAll(async () => {
     root = mkdtempSync(path.join(tmpdir(), 'bbm-worker-'));
     chmodSync(root, 0o755);
-    const passwords = { wp: `pw-py-${process.pid}`, wb: `pw-bbm-${process.pid}-${Date.now()}` };
+    const stamp = `${process.pid}-${Date.now()}`;
+    const passwords = { wp: `pw-py-${stamp}`, wb: `pw-bbm-${stamp}`, rp: `pw-rp-${stamp}`, rb: `pw-rb-${stamp}` };
+    const secrets = path.join(root, 'secrets');
+    mkdirSync(secrets, { mode: 0o700 });
+    for (const w of ['rp', 'rb'] as const) writeFileSync(path.join(secrets, `worker-${w}`), passwords[w], { mode: 0o600 });
+    for (const w of ['wb', 'rb'] as const) writeFileSync(path.join(root, `${w}-password`), `${passwords[w]}\n`, { mode: 0o600 });
     writeFileSync(path.join(root, 'download.bin'), Buffer.alloc(3_000_000, 7));
-    // A repository for steps.Git.
-    run('git', ['init', '-q', '--bare', '-b', 'master', path.join(root, 'repo.git')]);
-    const wc = path.join(root, 'wc');
-    run('git', ['clone', '-q', path.join(root, 'repo.git'), wc]);
-    const gitEnv = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.invalid', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.invalid' };
-    writeFileSync(path.join(wc, 'README'), 'hello\n');
-    run('git', ['-C', wc, 'add', '-A'], { env: gitEnv });
-    run('git', ['-C', wc, 'commit', '-q', '-m', 'first commit'], { env: gitEnv });
-    run('git', ['-C', wc, 'push', '-q', 'origin', 'master'], { env: gitEnv });
+    project(root, 'repo', { README: 'hello\n' }); // for steps.Git
 
+    const config = resolveConfig({
+      registry: REGISTRY,
+      marathon: { url: 'http://127.0.0.1:9/' },
+      buildbot: {
+        url: 'http://localhost/',
+        title: 'worker test',
+        version: '3.7',
+        workers: [
+          { name: 'rp', maxBuilds: Object.keys(PROJECTS).length },
+          { name: 'rb', maxBuilds: Object.keys(PROJECTS).length, kind: 'bbm' },
+        ],
+        workerAddress: '127.0.0.1',
+        workerPort: PB_PORT,
+        msgpackPort: MSGPACK_PORT,
+        secretsDir: secrets,
+      },
+      changeSources: { pollInterval: 600 },
+      projects: Object.entries(PROJECTS).flatMap(([name, p]) => {
+        const repo = project(root, name, p.files);
+        return TAGS.map((tag) => ({
+          name: `${name}-${tag}`,
+          repo,
+          type: p.type,
+          branches: ['master'],
+          repository: `${REPOSITORY}-${name}-${tag}`,
+          buildArgs: { BASE: BASE_IMAGE },
+          deploy: { branches: ['master'], app: 'marathon.json' },
+        }));
+      }),
+    });
+    const generated = renderConfig(config, 'ci.config.ts');
+    expect(generated).toContain(`'msgpack_experimental_v7': {'port': ${MSGPACK_PORT}}`);
+    // The generated file, plus what this test needs: the REST API on a unix socket, no login
+    // (authorization is not what this test is about), each project on its own worker, the command cases.
+    const cfg = `${generated}
+c['www']['port'] = ${JSON.stringify(`unix:${path.join(root, 'www.sock')}`)}
+c['www'].pop('auth', None)
+c['www']['authz'] = util.Authz()
+c['www']['plugins'] = {}
+for _b in c['builders']:
+    _b.workernames = ['rb' if _b.name.endswith('-bbm') else 'rp']
+${commandBuilders(root, passwords)}`;
     ns = await startNamespace();
     master = new TestMaster(ns, root);
-    master.create(masterCfg(root, passwords), root);
+    master.create(cfg, root);
     await master.start();
 
+    const shim = path.join(root, 'bin');
+    mkdirSync(shim);
+    writeFileSync(path.join(shim, 'bbm'), `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(path.join(repoRoot, 'dist', 'cli.js'))} "$@"\n`, { mode: 0o755 });
     const cleanEnv = { PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`, HOME: root, LANG: 'C.UTF-8' };
-    const pyDir = path.join(root, 'worker-py');
-    run(BUILDBOT_WORKER, ['create-worker', '-q', pyDir, `127.0.0.1:${PB_PORT}`, 'wp', passwords.wp], { env: cleanEnv });
-    py = ns.spawn(BUILDBOT_WORKER, ['start', '--nodaemon', pyDir], { cwd: pyDir, env: cleanEnv });
-
-    const secret = path.join(root, 'wb-password');
-    writeFileSync(secret, `${passwords.wb}\n`, { mode: 0o600 });
-    startBbm = () => startBbmWorker(ns, { name: 'wb', passwordFile: secret, basedir: path.join(root, 'worker-bbm'), env: { ...cleanEnv, SECRET_TOKEN: 'must-not-leak', BBM_STEP_MODE: 'test' }, log: path.join(root, 'bbm-worker.log'), extra: ['--admin', 'tests <t@example.invalid>', '--max-delay', '2'] });
-    bbm = startBbm();
-    await Promise.all([master.waitConnected('wp'), master.waitConnected('wb')]);
-  }, 180_000);
+    // Each recipe worker its own HOME, Maven settings and caches (Java reads user.home from the
+    // password database, not HOME: MAVEN_OPTS says it).
+    const recipeEnv = (tag: Tag): NodeJS.ProcessEnv => {
+      const home = path.join(root, `home-${tag}`);
+      mkdirSync(path.join(home, '.m2'), { recursive: true });
+      writeFileSync(path.join(home, '.m2', 'settings.xml'), MAVEN_SETTINGS);
+      return {
+        PATH: `${shim}:${path.dirname(process.execPath)}:/usr/bin:/bin`,
+        HOME: home,
+        LANG: 'C.UTF-8',
+        npm_config_audit: 'false',
+        npm_config_fund: 'false',
+        npm_config_update_notifier: 'false',
+        npm_config_cache: path.join(home, 'npm-cache'),
+        MAVEN_OPTS: `-Duser.home=${home}`,
+        GRADLE_USER_HOME: path.join(home, '.gradle'),
+        GOFLAGS: '-mod=mod',
+        GOPROXY: 'off',
+      };
+    };
+    const pythonWorker = (name: string, password: string, env: NodeJS.ProcessEnv) => {
+      const dir = path.join(root, `worker-${name}`);
+      run(BUILDBOT_WORKER, ['create-worker', '-q', dir, `127.0.0.1:${PB_PORT}`, name, password], { env });
+      return ns.spawn(BUILDBOT_WORKER, ['start', '--nodaemon', dir], { cwd: dir, env });
+    };
+    workers.push(pythonWorker('wp', passwords.wp, cleanEnv), pythonWorker('rp', passwords.rp, recipeEnv('py')));
+    wb = startBbmWorker(ns, {
+      name: 'wb',
+      passwordFile: path.join(root, 'wb-password'),
+      basedir: path.join(root, 'worker-wb'),
+      env: { ...cleanEnv, SECRET_TOKEN: 'must-not-leak', BBM_STEP_MODE: 'test' },
+      log: path.join(root, 'wb.log'),
+      extra: ['--admin', 'tests <t@example.invalid>', '--max-delay', '2'],
+    });
+    const passEnv = ['npm_config_audit', 'npm_config_fund', 'npm_config_update_notifier', 'npm_config_cache', 'MAVEN_OPTS', 'GRADLE_USER_HOME', 'GOFLAGS', 'GOPROXY'];
+    workers.push(wb, startBbmWorker(ns, { name: 'rb', passwordFile: path.join(root, 'rb-password'), basedir: path.join(root, 'worker-rb'), env: recipeEnv('bbm'), log: path.join(root, 'rb.log'), extra: passEnv.flatMap((n) => ['--pass-env', n]) }));
+    await Promise.all(['wp', 'wb', 'rp', 'rb'].map((w) => master.waitConnected(w, 120_000)));
+    // The recipes build while the command cases run; the recipes case below waits for them.
+    recipes = buildRecipes();
+    recipes.catch(() => {});
+  }, 240_000);
 
   afterAll(async () => {
-    await stop(bbm, 10_000);
-    await stop(py, 30_000);
+    await Promise.all(workers.map((w) => stop(w, 30_000)));
     await master?.stop();
     await ns?.close();
+    for (const image of images) spawnSync('docker', ['image', 'rm', image], { stdio: 'ignore' });
     if (root && !process.env.BBM_TEST_KEEP) rmSync(root, { recursive: true, force: true });
   }, 120_000);
 
@@ -208,7 +381,7 @@ d('bbm worker beside buildbot-worker on a Debian Buildbot 3.7 master (msgpack_ex
     expect(String(w?.workerinfo.version)).toMatch(/bbm worker/);
     // The master's own view of the worker (connection info, environment) through its Python objects is in twistd.log only;
     // the environment reaches the steps, checked below in the shell case.
-    const argv = readFileSync(`/proc/${bbm!.pid}/cmdline`, 'utf8');
+    const argv = readFileSync(`/proc/${wb.pid}/cmdline`, 'utf8');
     expect(argv).not.toContain('pw-bbm');
   });
 
@@ -242,7 +415,7 @@ d('bbm worker beside buildbot-worker on a Debian Buildbot 3.7 master (msgpack_ex
     const bbmEnv = await log(r.bbm, 'env');
     expect(bbmEnv).not.toContain('must-not-leak');
     expect(bbmEnv).toContain('BBM_MODE=test');
-  }, 240_000);
+  }, 600_000);
 
   it('file commands and transfers: mkdir, stat, cpdir, rmdir, glob, listdir, rmfile, uploads and downloads, missing paths', async () => {
     const r = await both('files');
@@ -272,7 +445,7 @@ d('bbm worker beside buildbot-worker on a Debian Buildbot 3.7 master (msgpack_ex
     // result): the file is created with its mode and stays empty. If a master fixes it, this fails.
     const EMPTY = createHash('sha256').digest('hex');
     expect(await log(r.bbm, 'check-download')).toContain(`${EMPTY}  down/dl.bin\n640`);
-  }, 240_000);
+  }, 600_000);
 
   it('steps.Git clones and updates as with buildbot-worker', async () => {
     const r = await both('git');
@@ -286,7 +459,7 @@ d('bbm worker beside buildbot-worker on a Debian Buildbot 3.7 master (msgpack_ex
   }, 240_000);
 
   const stopBuild = async (kase: string, tag: string, waitMs = 20_000) => {
-    const brid = await master.startBuild(`${kase}-${tag}`);
+    const brid = await master.startBuild(`${kase}-${tag}`, 'cmd');
     const pidFile = path.join(root, `pid-${kase}-${tag}`);
     const pid = await until(`${kase}-${tag} to start its process`, async () => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8')) || undefined : undefined), 60_000);
     const { builds } = await master.get<{ builds: { buildid: number }[] }>(`/buildrequests/${brid}/builds`);
@@ -315,18 +488,54 @@ d('bbm worker beside buildbot-worker on a Debian Buildbot 3.7 master (msgpack_ex
     expect(b.killedAfterMs, 'the orphan survived').toBeDefined();
   }, 120_000);
 
+
+  it('the recipes (python, node, docker, auto, maven, gradle, go) build end to end on both workers with the same steps and results', async () => {
+    const r = await recipes;
+    for (const name of Object.keys(PROJECTS)) {
+      const [p, b] = [r.py[name]!, r.bbm[name]!];
+      const view = (x: FinishedBuild) => x.steps.map((s) => `${s.name}=${s.results}`);
+      expect(p.results, `${name} on buildbot-worker: ${JSON.stringify(p.steps)}`).toBe(0);
+      expect(view(b), name).toEqual(view(p));
+      expect(b.results, `${name}: ${JSON.stringify(b.steps)}`).toBe(0);
+      expect(b.steps.find((s) => s.name === 'deploy')?.results, `${name} deploy`).toBe(3);
+    }
+    expect(Object.keys(r.bbm.mvnapp!.steps.reduce((a, s) => ({ ...a, [s.name]: 1 }), {}))).toEqual(expect.arrayContaining(['mvn verify', 'mvn package']));
+    for (const image of images) {
+      const [repo, tag] = image.slice(REGISTRY.length + 1).split(':') as [string, string];
+      const tags = (await (await fetch(`http://${REGISTRY}/v2/${repo}/tags/list`)).json()) as { tags: string[] };
+      expect(tags.tags).toContain(tag);
+    }
+    expect(images.length).toBe(2 * Object.keys(PROJECTS).length);
+    // The toolchains really ran their tests, on both workers.
+    for (const tag of TAGS) {
+      const stepLog = (name: string, step: string) => {
+        const b = r[tag][name]!;
+        return master.stepLog(b.buildid, b.steps.find((s) => s.name === step)!.number);
+      };
+      expect(await stepLog('pyapp', 'pytest')).toMatch(/1 passed/);
+      expect(await stepLog('mvnapp', 'mvn verify')).toMatch(/Tests run: 1, Failures: 0, Errors: 0/);
+      expect(await stepLog('mvnapp', 'mvn package')).toMatch(/maven-jar-plugin:[\d.]+:jar[\s\S]*BUILD SUCCESS/);
+      expect(existsSync(path.join(root, `worker-r${tag === 'py' ? 'p' : 'b'}`, `mvnapp-${tag}`, 'build', 'target', 'mvnapp-1.0.jar'))).toBe(true);
+      expect(await stepLog('gradleapp', 'gradle test')).toMatch(/:test\b/);
+      expect(existsSync(path.join(root, `worker-r${tag === 'py' ? 'p' : 'b'}`, 'gradleapp-' + tag, 'build', 'build', 'test-results', 'test', 'TEST-app.AppTest.xml'))).toBe(true);
+      expect(await stepLog('gradleapp', 'gradle assemble')).toMatch(/BUILD SUCCESSFUL/);
+      expect(await stepLog('goapp', 'go test')).toMatch(/^ok\s+example\.com\/goapp/m);
+    }
+  }, 600_000);
+
   it('survives a master restart while idle and runs the next build', async () => {
+    await recipes.catch(() => {});
     await master.stop();
     await master.start();
     await master.waitConnected('wb', 90_000);
-    const b = await master.build('git-bbm');
+    const b = await master.build('git-bbm', {}, 'cmd');
     expect(b.results).toBe(0);
-    expect(bbm!.exitCode).toBeNull();
+    expect(wb.exitCode).toBeNull();
   }, 240_000);
 
   it('shuts down when the master asks (graceful stop: no new builds, then exit 0)', async () => {
     const w = (await master.get<{ workers: { workerid: number; name: string }[] }>('/workers')).workers.find((x) => x.name === 'wb')!;
-    const exited = new Promise<number | null>((resolve) => bbm!.once('exit', (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) => wb.once('exit', (code) => resolve(code)));
     await master.post(`/api/v2/workers/${w.workerid}`, { jsonrpc: '2.0', method: 'stop', id: 1, params: {} });
     expect(await Promise.race([exited, new Promise((r) => setTimeout(() => r('still running'), 30_000))])).toBe(0);
     await until('the master to see wb gone', async () => ((await master.worker('wb'))?.connected_to.length === 0 ? true : undefined), 30_000);
