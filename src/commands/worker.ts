@@ -44,12 +44,13 @@ export const workerCommand = defineCommand<WorkerArgs>({
     ['BBM_STEP_TIMEOUT=300 $0 worker --master 127.0.0.1:9990 --name worker-1 --password-file pw', 'steps see BBM_TIMEOUT=300 (and no other variable of the worker but PATH, HOME, LANG…)'],
   ],
   run: async (argv) => {
-    const [{ readFileSync }, path, { stepBaseEnv }, { runWorker }, { cliContext }] = await Promise.all([
+    const [{ readFileSync }, path, { stepBaseEnv }, { runWorker }, { cliContext }, { packageVersion }] = await Promise.all([
       import('node:fs'),
       import('node:path'),
       import('../worker/environment.js'),
       import('../worker/run.js'),
       import('../cli-context.js'),
+      import('../package-root.js'),
     ]);
     const { host, port } = parseMaster(argv.master);
     if (!/^[^:]+$/.test(argv.name)) throw new UsageError(`--name ${JSON.stringify(argv.name)}: a worker name must not be empty or contain ':'`);
@@ -60,7 +61,6 @@ export const workerCommand = defineCommand<WorkerArgs>({
       throw new UsageError(`cannot read --password-file ${argv['password-file']}: ${(error as Error).message}`, { hint: "point it at the file holding the worker's password (the secret the master's config names)" });
     }
     if (!password) throw new UsageError(`--password-file ${argv['password-file']} is empty`);
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
     await runWorker(
       {
         masterHost: host,
@@ -69,7 +69,7 @@ export const workerCommand = defineCommand<WorkerArgs>({
         password,
         basedir: path.resolve(argv.basedir),
         env: stepBaseEnv(process.env, argv['pass-env']),
-        version: `${pkg.version} (bbm worker)`,
+        version: `${packageVersion()} (bbm worker)`,
         ...(argv.admin !== undefined ? { admin: argv.admin } : {}),
         ...(argv['host-info'] !== undefined ? { host: argv['host-info'] } : {}),
         keepalive: argv.keepalive,

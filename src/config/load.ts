@@ -10,16 +10,16 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ts as TS } from 'ts-morph';
 import { UsageError, ValidationError, type Problem } from '../errors.js';
+import { PACKAGE_NAME, packageRoot } from '../package-root.js';
 import type { EvaluateReply, WorkerInput } from './evaluate-worker.js';
 import { marathonPath, parseJsonSource } from '../deploy/json-source.js';
 import { pathSegments, tsLineOf } from './locate.js';
 
-export const PACKAGE_NAME = 'buildbot-marathon';
-const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export { PACKAGE_NAME };
 
 export interface LoadedConfig {
   /** The exported value, not yet validated. */
@@ -82,8 +82,8 @@ function parseJson(text: string, display: string): unknown {
 }
 
 function declarationsPath(): string {
-  const dts = path.join(packageRoot, 'dist', 'index.d.ts');
-  return existsSync(dts) ? dts : path.join(packageRoot, 'src', 'index.ts');
+  const dts = path.join(packageRoot(), 'dist', 'index.d.ts');
+  return existsSync(dts) ? dts : path.join(packageRoot(), 'src', 'index.ts');
 }
 
 type Morph = typeof import('ts-morph');
@@ -91,7 +91,7 @@ type Morph = typeof import('ts-morph');
 /** Node's type declarations (`node:` imports, `process`), where the package has them installed. */
 function nodeTypesRoot(): string | undefined {
   try {
-    return path.dirname(path.dirname(createRequire(path.join(packageRoot, 'package.json')).resolve('@types/node/package.json')));
+    return path.dirname(path.dirname(createRequire(path.join(packageRoot(), 'package.json')).resolve('@types/node/package.json')));
   } catch {
     return undefined;
   }
@@ -149,7 +149,7 @@ function rewriteSpecifier(ts: typeof TS, target: string): TS.TransformerFactory<
 
 /** Transpiles the config to a data: URL (no temporary files) whose `buildbot-marathon` import is this package. */
 export function transpileConfig(ts: typeof TS, text: string, abs: string): string {
-  const entry = pathToFileURL(path.join(packageRoot, 'dist', 'index.js')).href;
+  const entry = pathToFileURL(path.join(packageRoot(), 'dist', 'index.js')).href;
   const out = ts.transpileModule(text, {
     fileName: abs,
     compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, sourceMap: false },
@@ -159,7 +159,7 @@ export function transpileConfig(ts: typeof TS, text: string, abs: string): strin
   return `data:text/javascript;base64,${Buffer.from(out.outputText).toString('base64')}`;
 }
 
-const workerFile = path.join(packageRoot, 'dist', 'config', 'evaluate-worker.js');
+const workerFile = () => path.join(packageRoot(), 'dist', 'config', 'evaluate-worker.js');
 
 /**
  * Type check, transpile and evaluation run in a worker thread: the type check is seconds of
@@ -171,7 +171,7 @@ async function inWorker(input: WorkerInput, options: LoadOptions): Promise<unkno
   const timeoutMs = options.timeoutMs ?? DEFAULT_CONFIG_TIMEOUT_MS;
   options.signal?.throwIfAborted();
   const reply = await new Promise<EvaluateReply>((resolve, reject) => {
-    const worker = new Worker(workerFile, { workerData: input });
+    const worker = new Worker(workerFile(), { workerData: input });
     let done = false;
     let timer: NodeJS.Timeout | undefined;
     const finish = (error: unknown, value?: EvaluateReply) => {

@@ -6,11 +6,10 @@
 import { createServer } from 'node:http';
 import type { ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { UsageError } from '../errors.js';
+import { packageVersion } from '../package-root.js';
 import type { Reporter } from '../reporter.js';
 import { silentReporter } from '../reporter.js';
 import { DockerRuntime } from './docker.js';
@@ -54,15 +53,6 @@ export interface Devcluster {
 }
 
 export const NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
-
-function packageVersion(): string {
-  try {
-    const here = path.dirname(fileURLToPath(import.meta.url));
-    return (JSON.parse(readFileSync(path.join(here, '../../package.json'), 'utf8')) as { version: string }).version;
-  } catch {
-    return '0.0.0';
-  }
-}
 
 export async function startDevcluster(opts: DevclusterOptions): Promise<Devcluster> {
   const name = opts.name ?? 'default';

@@ -4,13 +4,13 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import ejs from 'ejs';
 import type { RecipeType } from '../config/types.js';
+import { packageRoot } from '../package-root.js';
 import type { MasterView } from './view-model.js';
 import { pyStr, type Py } from './python.js';
 
-export const TEMPLATES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../templates');
+export const TEMPLATES_DIR = path.join(packageRoot(), 'templates');
 
 const compiled = new Map<string, ejs.TemplateFunction>();
 
