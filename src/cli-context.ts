@@ -7,11 +7,13 @@ import { streamReporter } from './reporter.js';
  * One CLI run per process: src/cli.ts turns the first SIGINT/SIGTERM into `interrupt()`, and every
  * RunContext of the run carries the same signal, aborted with an InterruptedError as its reason.
  */
-const controller = new AbortController();
+let made: AbortController | undefined;
+// Made on first use: `bbm --version` never needs it (start-up, docs/performance.md).
+const controller = (): AbortController => (made ??= new AbortController());
 
 export function interrupt(signalName: 'SIGINT' | 'SIGTERM'): InterruptedError {
-  if (!controller.signal.aborted) controller.abort(new InterruptedError(signalName));
-  return controller.signal.reason as InterruptedError;
+  if (!controller().signal.aborted) controller().abort(new InterruptedError(signalName));
+  return controller().signal.reason as InterruptedError;
 }
 
 /** The RunContext of a real CLI run: the only place that reads process.* for library code. */
@@ -21,6 +23,6 @@ export function cliContext(cwd?: string): RunContext {
     env: process.env,
     reporter: streamReporter(process.stderr),
     stdout: (line) => process.stdout.write(`${line}\n`),
-    signal: controller.signal,
+    signal: controller().signal,
   };
 }

@@ -3,12 +3,11 @@
  * The one entry point and the one error boundary: parses argv, runs a command and maps errors to
  * exit codes. Nothing else calls process.exit.
  */
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { loadCommands } from './commands/index.js';
-import { applyEnvOptions } from './commands/env-options.js';
+import { fastParse } from './commands/fast-parse.js';
 import { interrupt } from './cli-context.js';
-import { BbmError, ExitCode, InterruptedError, UsageError } from './errors.js';
+import { BbmError, ExitCode, InterruptedError } from './errors.js';
+import { packageVersion } from './package-root.js';
 
 /**
  * Signals: the first SIGINT/SIGTERM aborts the run's signal (RunContext.signal); commands stop,
@@ -32,25 +31,20 @@ function onSignal(name: 'SIGINT' | 'SIGTERM'): void {
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
+/**
+ * Start-up is most of a build step's own time, so the common lines skip yargs: `bbm --version`
+ * alone, and a plain call of one command that fast-parse.ts reads from the command's declaration.
+ * Everything else (help, mistakes, anything unusual) goes to yargs in cli-yargs.ts, loaded only then.
+ */
 async function main(argv: string[]): Promise<number> {
-  let parser = yargs(argv)
-    .scriptName('bbm')
-    .usage('$0 <command> [options]\n\nContinuous delivery for Buildbot and Marathon. Every option can also be set\nas an environment variable BBM_<OPTION> (e.g. --marathon-url → BBM_MARATHON_URL).')
-    // BBM_<OPTION> for the running command's own options only (see env-options.ts for why not .env()).
-    .middleware(((args: Record<string, unknown>, y: unknown) => {
-      applyEnvOptions(args, (y as { getOptions(): Parameters<typeof applyEnvOptions>[1] }).getOptions(), argv, process.env);
-    }) as never, true)
-    .strict()
-    .strictCommands()
-    .demandCommand(1, 'Name a command; `bbm --help` lists them.')
-    .recommendCommands()
-    .wrap(Math.min(110, process.stdout.columns || 100))
-    .exitProcess(false)
-    .fail((message, error) => {
-      throw error ?? new UsageError(`${message}\nRun \`bbm --help\` for the commands and options.`);
-    });
-  for (const command of await loadCommands(argv)) parser = parser.command(command);
-  await parser.help().alias('h', 'help').version().parseAsync();
+  if (argv.length === 1 && argv[0] === '--version') {
+    process.stdout.write(`${packageVersion()}\n`);
+    return ExitCode.Ok;
+  }
+  const commands = await loadCommands(argv);
+  const args = commands.length === 1 ? fastParse(commands[0]!.spec, argv, process.env) : undefined;
+  if (args) await commands[0]!.handler(args as never);
+  else await (await import('./cli-yargs.js')).parseWithYargs(argv, commands);
   return ExitCode.Ok;
 }
 
@@ -77,7 +71,7 @@ function finish(code: number): void {
   if (stopping) process.exit(code);
 }
 
-main(hideBin(process.argv)).then(
+main(process.argv.slice(2)).then(
   (code) => finish(stopping ? report(stopping) : code),
   (error: unknown) => finish(report(error)),
 );

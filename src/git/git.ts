@@ -86,11 +86,15 @@ function gitError(args: string[], cwd: string, error: Error & { code?: string | 
 
 /** HEAD's commit, whether the clone is shallow, and git describe (tags, lightweight or annotated). */
 export async function headFacts(options: GitOptions): Promise<HeadFacts> {
-  const revParse = (await git(['rev-parse', '--is-shallow-repository', '--verify', 'HEAD^{commit}'], options)).trim().split('\n');
+  // Both at once (start-up of `bbm tag`); the rev-parse's failure is the one reported.
+  const head = git(['rev-parse', '--is-shallow-repository', '--verify', 'HEAD^{commit}'], options);
+  const described = git(['describe', '--tags', '--long', '--always', 'HEAD'], options);
+  described.catch(() => undefined);
+  const revParse = (await head).trim().split('\n');
   const shallow = revParse[0] === 'true';
   const commit = revParse[1] ?? '';
   if (!/^[0-9a-f]{40,64}$/.test(commit)) throw new OperationFailedError(`git rev-parse HEAD printed ${JSON.stringify(revParse.join(' '))}`);
-  const describe = parseDescribe(await git(['describe', '--tags', '--long', '--always', 'HEAD'], options));
+  const describe = parseDescribe(await described);
   return { commit, shallow, describe };
 }
 

@@ -87,24 +87,39 @@ describe('every command is declared the same way', () => {
 });
 
 describe('only the chosen command is loaded', () => {
+  // The shipped entry (scripts/build-cli.mjs): dist/cli.js, one file per command in dist/bbm/,
+  // yargs in dist/bbm/cli-yargs.js, and the shared dist/bbm/errors.js and cli-context.js.
   const preload = ['--import', path.resolve(import.meta.dirname, '../support/loaded-esm.mjs')];
   const modulesOf = (args: string[], list: string) => {
     const r = run(args, { BBM_TEST_LOADED_ESM: list }, preload);
     const urls = readFileSync(list, 'utf8').split('\n');
     // The probe works: the entry itself is in the list.
     expect(urls.some((u) => u.endsWith('/dist/cli.js'))).toBe(true);
-    return { r, commands: urls.flatMap((u) => /\/dist\/commands\/([a-z-]+)\.js$/.exec(u)?.[1] ?? []) };
+    const parts = urls.flatMap((u) => /\/dist\/bbm\/([a-z-]+)\.js$/.exec(u)?.[1] ?? []);
+    return { r, urls, commands: parts.filter((p) => names.includes(p)), yargs: parts.includes('cli-yargs') || urls.some((u) => u.includes('/node_modules/yargs')) };
   };
 
-  it('bbm tag imports only commands/tag (and the shared declaration modules)', () => {
-    const { r, commands } = modulesOf(['tag', '--project', 'p', '--build-number', '1', '--branch', 'b', '--cwd', path.join(dir, 'no-such-checkout')], path.join(dir, 'tag.txt'));
+  it('bbm tag loads only the tag command, and not yargs (a plain line takes the fast path)', () => {
+    const { r, urls, commands, yargs } = modulesOf(['tag', '--project', 'p', '--build-number', '1', '--branch', 'b', '--cwd', path.join(dir, 'no-such-checkout')], path.join(dir, 'tag.txt'));
     expect(r.status).not.toBe(0);
-    expect(new Set(commands)).toEqual(new Set(['index', 'env-options', 'define', 'tag']));
+    expect(new Set(commands)).toEqual(new Set(['tag']));
+    expect(yargs).toBe(false);
+    expect(urls.filter((u) => u.includes('/node_modules/'))).toEqual([]);
   });
 
-  it('bbm rollback imports commands/rollback and the shared Marathon options, not the others', () => {
-    const { commands } = modulesOf(['rollback', '--app-id', '/a', '--timeout', '-1'], path.join(dir, 'rollback.txt'));
-    expect(new Set(commands)).toEqual(new Set(['index', 'env-options', 'define', 'marathon-options', 'rollback']));
+  it('bbm rollback with a line the fast path leaves to yargs: the rollback command and yargs', () => {
+    const { r, commands, yargs } = modulesOf(['rollback', '--app-id', '/a', '--timeout', '-1'], path.join(dir, 'rollback.txt'));
+    expect(r.status).toBe(2);
+    expect(new Set(commands)).toEqual(new Set(['rollback']));
+    expect(yargs).toBe(true);
+  });
+
+  it('bbm --version loads no command and not yargs', () => {
+    const { r, commands, yargs } = modulesOf(['--version'], path.join(dir, 'version.txt'));
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(`${JSON.parse(readFileSync(path.resolve(import.meta.dirname, '../../package.json'), 'utf8')).version}\n`);
+    expect(commands).toEqual([]);
+    expect(yargs).toBe(false);
   });
 
   it('bbm --help lists every command', () => {
