@@ -56,6 +56,29 @@ describe('config diagnostics', () => {
     expect(r.text).not.toMatch(/: undefined$/m);
   });
 
+  it('environment mistakes are config errors at ci.config.ts:LINE (unknown environment, promotion cycle, nothing reaches)', async () => {
+    const text = [
+      "import { defineConfig } from 'buildbot-marathon';",
+      'export default defineConfig({',
+      "  registry: '127.0.0.1:5000',",
+      "  environments: { staging: { url: 'http://s:1' }, production: { url: 'http://p:1' }, dr: { url: 'http://d:1' } },",
+      "  buildbot: { url: 'http://b:8010/', workers: [{ name: 'w' }] },",
+      "  projects: [{ name: 'hello', repo: 'r', type: 'docker', deploy: { environments: {",
+      "    staging: { promoteFrom: 'production' },",
+      "    production: { promoteFrom: 'staging' },",
+      '    dr: {},',
+      "    qa: { branches: ['master'] },",
+      '  } } }],',
+      '});',
+      '',
+    ].join('\n');
+    const r = await gen(dirWith({ 'ci.config.ts': text }));
+    expect(r.status, r.text).toBe(2);
+    expect(r.text).toMatch(/ci\.config\.ts:10: projects\[0\]\.deploy\.environments\.qa: unknown environment "qa"/);
+    expect(r.text).toMatch(/ci\.config\.ts:7: projects\[0\]\.deploy\.environments\.staging\.promoteFrom: promotion cycle staging ← production ← staging/);
+    expect(r.text).toMatch(/ci\.config\.ts:9: projects\[0\]\.deploy\.environments\.dr: nothing reaches this environment/);
+  });
+
   it('node: imports type-check and run, as the docs allow', async () => {
     const dir = dirWith({
       'registry.txt': 'registry.example.org\n',
