@@ -157,6 +157,11 @@ d('a generated master.cfg on a real Buildbot master and worker', () => {
         // failing layout step must be a red, visible step with its log, the build FAILURE.
         // Deploys its branch `release` to the devcluster: newest wins there.
         { name: 'web', repo: bare, type: 'docker', branches: ['release'], repository: `${REPOSITORY}-web`, buildArgs: { BASE: BASE_IMAGE }, deploy: { branches: ['release'], app: 'marathon.json', appId: '/bbidioms/web' } },
+        // The same branch with buildEveryCommit: every commit builds, newest still wins the deploy.
+        {
+          name: 'every', repo: bare, type: 'docker', branches: ['release'], buildEveryCommit: true, repository: `${REPOSITORY}-every`,
+          buildArgs: { BASE: BASE_IMAGE }, deploy: { branches: ['release'], app: 'every.json', appId: '/bbidioms/every' },
+        },
         { name: 'broken', repo: bare, type: 'python', branches: ['broken-only'], repository: `${REPOSITORY}-broken` },
         // Reported by GitLab's webhook (not polled), statuses to GitLab; a gradle project (its wrapper
         // is a stand-in script) that deploys its branch `lab` to the devcluster.
@@ -440,7 +445,8 @@ d('a generated master.cfg on a real Buildbot master and worker', () => {
     wc.git('checkout', '-q', '-b', 'release');
     const app = { id: '/bbidioms/web', cmd: 'sleep 3600', instances: 1, cpus: 0.05, mem: 16, container: { type: 'DOCKER', docker: { image: '${image}' } } };
     writeFileSync(path.join(wc.dir, 'marathon.json'), JSON.stringify(app));
-    wc.git('add', 'marathon.json');
+    writeFileSync(path.join(wc.dir, 'every.json'), JSON.stringify({ ...app, id: '/bbidioms/every' })); // the `every` project's
+    wc.git('add', 'marathon.json', 'every.json');
     const shas: string[] = [];
     for (const n of [1, 2, 3]) {
       writeFileSync(path.join(wc.dir, 'release.txt'), `release ${n}\n`);
@@ -487,6 +493,34 @@ d('a generated master.cfg on a real Buildbot master and worker', () => {
       if (step.results === 3) continue;
       expect(step.complete_at!, `build ${b.number} deployed after the newest one`).toBeLessThanOrEqual(newestDeploy.started_at!);
     }
+    releaseShas = shas;
+  }, 900_000);
+
+  let releaseShas: string[] = [];
+
+  it('buildEveryCommit: the same push builds each of the three commits; the newest still deploys last and the app ends on it', async () => {
+    expect(releaseShas, 'needs the push of three commits to release').toHaveLength(3);
+    const every = (await get<{ builders: { builderid: number }[] }>('/builders?name=every')).builders[0]!.builderid;
+    type EveryBuild = Build & { properties: Props };
+    const builds = await until('every builder idle with a build of each commit', async () => {
+      const pending = (await get<{ buildrequests: unknown[] }>(`/builders/${every}/buildrequests?complete=false`)).buildrequests;
+      const all = (await get<{ builds: EveryBuild[] }>(`/builders/${every}/builds?property=*`)).builds;
+      return pending.length === 0 && all.every((b) => b.complete) && releaseShas.every((sha) => all.some((b) => b.properties.revision?.[0] === sha)) ? all : undefined;
+    }, 600_000, path.join(root, 'master', 'twistd.log'));
+    for (const b of builds) if (typeof b.properties.image?.[0] === 'string') images.push(b.properties.image[0]);
+    // One build per commit, all green.
+    expect(releaseShas.map((sha) => builds.filter((b) => b.properties.revision?.[0] === sha).map((b) => b.results))).toEqual([[0], [0], [0]]);
+    const deployOf = async (buildid: number) => (await get<{ steps: (Step & { started_at: number | null; complete_at: number | null })[] }>(`/builds/${buildid}/steps`)).steps.find((s) => s.name === 'deploy')!;
+    const newest = builds.find((b) => b.properties.revision?.[0] === releaseShas[2])!;
+    const newestDeploy = await deployOf(newest.buildid);
+    expect(newestDeploy.results, newestDeploy.state_string).toBe(0);
+    for (const b of builds.filter((x) => x.buildid !== newest.buildid)) {
+      const step = await deployOf(b.buildid);
+      if (step.results === 3) continue; // skipped: a newer build had deployed
+      expect(step.complete_at!, `build ${b.number} deployed after the newest one`).toBeLessThanOrEqual(newestDeploy.started_at!);
+    }
+    const running = (await (await fetch(`${dc.url}/v2/apps/bbidioms/every`)).json()) as { app: { labels: Record<string, string> } };
+    expect(running.app.labels['bbm.commit']).toBe(releaseShas[2]);
   }, 900_000);
 
   it('GitLab: pushes reported by its webhook build a gradle project (one step per task); statuses bbm/deploy and bbm/build reach the fake GitLab with the build URL and the token; a forced build reports its result', async () => {
