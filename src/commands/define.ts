@@ -98,6 +98,11 @@ export function defineCommand<A>(spec: CommandSpec<A>): DefinedCommand {
       const problems: string[] = [];
       for (const [name, option] of Object.entries(spec.options)) {
         const value = argv[name];
+        // yargs collects a repeated option into a list; only `array` options take one
+        if (Array.isArray(value) && !option.array) {
+          problems.push(`--${name} is given ${value.length} times; give it once`);
+          continue;
+        }
         if (option.type !== 'number' || value === undefined) continue;
         const problem = numberProblem(`--${name}`, value, option.valid);
         if (problem) problems.push(problem);

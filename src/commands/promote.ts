@@ -47,6 +47,8 @@ export const promoteCommand = defineCommand<PromoteArgs>({
   ],
   run: async (argv) => {
     if (argv.targets && argv.config) throw new UsageError('give --targets or --config, not both');
+    if (argv.build !== undefined && argv.build !== '' && !/^\d{1,9}$/.test(String(argv.build)))
+      throw new UsageError(`--build ${JSON.stringify(String(argv.build))} is not a build number`, { hint: 'give the number of a build that deployed to the source environment, e.g. --build 42' });
     const [{ runPromote }, { cliContext }] = await Promise.all([import('../promote/run.js'), import('../cli-context.js')]);
     await runPromote(
       {

@@ -16,10 +16,15 @@ interface WorkerArgs {
 
 /** HOST:PORT, [IPv6]:PORT. */
 export function parseMaster(text: string): { host: string; port: number } {
-  const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(text.trim());
+  // a host name or IPv4 address, or [IPv6]: nothing a URL, a shell or a log line could read otherwise
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)):(\d{1,5})$/.exec(text.trim());
   const port = m ? Number(m[3]) : NaN;
   if (!m || port < 1 || port > 65535) {
-    throw new UsageError(`--master ${JSON.stringify(text)} is not HOST:PORT`, { hint: "give the master's msgpack_experimental_v7 port, e.g. --master 127.0.0.1:9990" });
+    // never echo what may be a password (`user:secret@host:port`)
+    const shown = text.includes('@') ? `***${text.slice(text.lastIndexOf('@'))}` : text;
+    throw new UsageError(`--master ${JSON.stringify(shown)} is not HOST:PORT (a host name, an IPv4 address or [IPv6], and a port 1-65535)`, {
+      hint: "give the master's msgpack_experimental_v7 port, e.g. --master 127.0.0.1:9990; the password goes in --password-file",
+    });
   }
   return { host: (m[1] ?? m[2])!, port };
 }
@@ -61,6 +66,8 @@ export const workerCommand = defineCommand<WorkerArgs>({
       throw new UsageError(`cannot read --password-file ${argv['password-file']}: ${(error as Error).message}`, { hint: "point it at the file holding the worker's password (the secret the master's config names)" });
     }
     if (!password) throw new UsageError(`--password-file ${argv['password-file']} is empty`);
+    if (/[\r\n]/.test(password))
+      throw new UsageError(`--password-file ${argv['password-file']} holds more than one line`, { hint: 'the file holds the password alone, on one line (a trailing newline is fine)' });
     await runWorker(
       {
         masterHost: host,

@@ -53,7 +53,15 @@ export async function loadConfig(file: string, cwd: string, options: LoadOptions
   if (abs.endsWith('.json')) {
     const value = parseJson(text, display);
     const source = parseJsonSource(text, display);
-    return { value, display, lineOf: (p) => source.lineOf(pathSegments(p).reduce<string>((acc, s) => marathonPath(acc, s), '/')) };
+    const lineOf = (p: string) => source.lineOf(pathSegments(p).reduce<string>((acc, s) => marathonPath(acc, s), '/'));
+    const reserved = reservedKeyPath(value);
+    if (reserved !== undefined) {
+      const line = lineOf(reserved);
+      throw new UsageError(`${display}${line ? `:${line}` : ''}: ${reserved}: the key ${JSON.stringify(reserved.replace(/^.*[.\]]/, ''))} is not allowed in a config`, {
+        hint: '__proto__, constructor and prototype name JavaScript internals, never a setting: remove the key',
+      });
+    }
+    return { value, display, lineOf };
   }
   const value = await inWorker({ abs, display, cwd, text }, options);
   // Lines are looked up only when there is a problem to report: TypeScript is loaded then, synchronously.
@@ -63,6 +71,27 @@ export async function loadConfig(file: string, cwd: string, options: LoadOptions
     display,
     lineOf: (p) => (lineOf ??= tsLineOf((createRequire(import.meta.url)('ts-morph') as typeof import('ts-morph')).ts, text, abs))(p),
   };
+}
+
+/** Keys that name JavaScript internals: in a JSON config they are a mistake or an attack, never a setting. */
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** The dot-path (`projects[0].__proto__`) of the first reserved key in a parsed JSON value. */
+export function reservedKeyPath(value: unknown, at = ''): string | undefined {
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = reservedKeyPath(value[i], `${at}[${i}]`);
+      if (found !== undefined) return found;
+    }
+  } else if (value !== null && typeof value === 'object') {
+    for (const key of Object.keys(value)) {
+      const p = at ? `${at}.${key}` : key;
+      if (RESERVED_KEYS.has(key)) return p;
+      const found = reservedKeyPath((value as Record<string, unknown>)[key], p);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
 }
 
 function parseJson(text: string, display: string): unknown {

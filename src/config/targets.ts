@@ -6,6 +6,8 @@
  * `bbm promote`/`bbm status --project` run by a person from `ci.config.ts`. Pure.
  */
 import { UsageError } from '../errors.js';
+import { normalizeAppId } from '../marathon/app-id.js';
+import { hasUrlSecret, redactUrl } from '../url-credentials.js';
 import { envVarStem } from './environments.js';
 import type { ResolvedConfig, ResolvedEnvironment, ResolvedProjectEnvironment } from './types.js';
 
@@ -125,11 +127,18 @@ export function parseDeployTargets(text: string, source: string): DeployTargets 
   const isObj = (x: unknown): x is Record<string, unknown> => x !== null && typeof x === 'object' && !Array.isArray(x);
   if (!isObj(v) || !isObj(v.environments) || !isObj(v.projects))
     throw new UsageError(`${source} is not a deploy targets document ({"environments": {…}, "projects": {…}})`, { hint: 'it is written by the generated promote builder; or pass --config ci.config.ts' });
-  for (const [name, e] of Object.entries(v.environments))
+  for (const [name, e] of Object.entries(v.environments)) {
     if (!isObj(e) || typeof e.url !== 'string' || typeof e.credentialsEnv !== 'string') throw new UsageError(`${source}: environments.${name} needs url and credentialsEnv`);
+    if (hasUrlSecret(e.url))
+      throw new UsageError(`${source}: environments.${name}.url ${redactUrl(e.url)} carries credentials`, { hint: `credentials come from BBM_${e.credentialsEnv}_USER/PASSWORD or _TOKEN, never from the URL` });
+    if (!/^https?:\/\/[^\s/?#]+/.test(e.url)) throw new UsageError(`${source}: environments.${name}.url ${JSON.stringify(redactUrl(e.url))} is not an http(s) URL`);
+  }
   for (const [name, p] of Object.entries(v.projects)) {
     if (!isObj(p) || typeof p.image !== 'string' || typeof p.app !== 'string' || !isObj(p.environments)) throw new UsageError(`${source}: projects.${name} needs image, app and environments`);
-    for (const [en, pe] of Object.entries(p.environments)) if (!isObj(pe) || typeof pe.appId !== 'string') throw new UsageError(`${source}: projects.${name}.environments.${en} needs appId`);
+    for (const [en, pe] of Object.entries(p.environments)) {
+      if (!isObj(pe) || typeof pe.appId !== 'string') throw new UsageError(`${source}: projects.${name}.environments.${en} needs appId`);
+      normalizeAppId(pe.appId, `${source}: projects.${name}.environments.${en}.appId`);
+    }
   }
   return v as DeployTargets;
 }

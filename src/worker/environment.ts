@@ -27,6 +27,7 @@ export function stepBaseEnv(processEnv: Readonly<Record<string, string | undefin
   }
   env.PATH ??= '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
   for (const name of passEnv) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new UsageError(`--pass-env ${JSON.stringify(name)} is not a variable name (letters, digits and _, not starting with a digit)`);
     if (looksSecret(name)) throw new UsageError(`--pass-env ${name}: refusing a variable whose name looks secret`, { hint: 'hand secrets to steps with util.Secret in master.cfg' });
     const v = processEnv[name];
     if (v !== undefined) env[name] = v;

@@ -7,6 +7,8 @@ import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import WebSocket from 'ws';
 import type { RunContext } from '../context.js';
+import { UsageError } from '../errors.js';
+import { outputError } from '../output-file.js';
 import { COMMANDS } from './commands/index.js';
 import type { CommandContext } from './commands/context.js';
 import type { Env } from './environment.js';
@@ -45,7 +47,12 @@ interface Running {
 type Outcome = 'shutdown' | 'stopped' | 'lost';
 
 export async function runWorker(opts: WorkerOptions, ctx: RunContext): Promise<void> {
-  mkdirSync(opts.basedir, { recursive: true });
+  try {
+    mkdirSync(opts.basedir, { recursive: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new UsageError(`--basedir ${opts.basedir} is a file, not a folder`, { hint: 'name a folder for the build folders' });
+    throw outputError(error, opts.basedir, opts.basedir, '--basedir');
+  }
   const log = (line: string) => ctx.reporter.info(`${new Date().toISOString()} bbm worker: ${line}`);
   const url = `ws://${opts.masterHost.includes(':') ? `[${opts.masterHost}]` : opts.masterHost}:${opts.masterPort}`;
   let attempt = 0;

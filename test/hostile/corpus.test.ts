@@ -36,7 +36,7 @@ function filesUnder(dir: string): string[] {
     .filter((f) => !f.includes(`${path.sep}.git${path.sep}`) && statSync(f).isFile());
 }
 
-function run(args: string[], cwd: string, env: Record<string, string> = {}): Promise<{ code: number | null; out: string }> {
+function run(args: string[], cwd: string, env: Record<string, string> = {}, stopWhen?: RegExp): Promise<{ code: number | null; out: string }> {
   const clean: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('BBM_')) clean[k] = v;
   return new Promise((resolve, reject) => {
@@ -44,6 +44,15 @@ function run(args: string[], cwd: string, env: Record<string, string> = {}): Pro
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
     child.stderr.setEncoding('utf8').on('data', (s: string) => (out += s));
+    let stopped = false;
+    const watch = (): void => {
+      if (stopWhen && !stopped && stopWhen.test(out)) {
+        stopped = true;
+        child.kill('SIGTERM');
+      }
+    };
+    child.stdout.on('data', watch);
+    child.stderr.on('data', watch);
     const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
     child.on('error', reject);
     child.on('close', (code) => (clearTimeout(timer), resolve({ code, out })));
@@ -88,7 +97,7 @@ for (const c of CORPUS) {
         git('tag', 'v1');
       }
       apps = c.marathonApps ? JSON.parse(sub(JSON.stringify(c.marathonApps))) : [];
-      const r = await run(c.args.map(sub), dir, c.env);
+      const r = await run(c.args.map(sub), dir, c.env, c.stopWhen);
 
       expect(c.exit.map((e) => EXIT_CODE[e]), r.out).toContain(r.code);
       expect(r.out).not.toMatch(STACK);

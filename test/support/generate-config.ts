@@ -1,5 +1,7 @@
 /** Written configs for the generator's tests: a valid base, and values chosen to break Python or a shell. */
+import { resolveConfig } from '../../src/config/resolve.js';
 import type { CiConfig, ProjectConfig } from '../../src/config/types.js';
+import { ValidationError, type Problem } from '../../src/errors.js';
 
 /** `version` defaults to Debian's 3.7, the Buildbot the tests run (CI has no other). */
 export function baseConfig(
@@ -12,6 +14,17 @@ export function baseConfig(
     buildbot: { url: 'http://localhost:8010/', workers: [{ name: 'docker-1' }], version },
     projects,
   };
+}
+
+/** The problems resolveConfig finds in `input` (none: []); any other error is thrown. */
+export function configProblems(input: unknown): Problem[] {
+  try {
+    resolveConfig(input);
+  } catch (error) {
+    if (error instanceof ValidationError) return [...error.problems];
+    throw error;
+  }
+  return [];
 }
 
 /** Strings that end or escape a Python literal, run a shell, or trip encoders. */

@@ -1,32 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/resolve.js';
 import { deployTargets } from '../../src/config/targets.js';
-import { ValidationError, type Problem } from '../../src/errors.js';
+import type { ProjectConfig } from '../../src/config/types.js';
+import { baseConfig, configProblems as problems } from '../support/generate-config.js';
 
+/** The valid base with environments instead of its single Marathon, roles, and one project `hello` deploying as `deploy` says. */
 function config(envs: unknown, deploy: unknown, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    registry: '127.0.0.1:5000',
-    environments: envs,
-    buildbot: { url: 'http://localhost:8010/', workers: [{ name: 'w' }], www: { roles: { admins: ['ann'], ops: ['olga'] } } },
-    projects: [{ name: 'hello', repo: 'r', type: 'docker', branches: ['main', 'dev'], deploy }],
-    ...extra,
-  };
+  const { marathon: _single, ...base } = baseConfig([{ name: 'hello', repo: 'r', type: 'docker', branches: ['main', 'dev'], deploy } as ProjectConfig]);
+  return { ...base, registry: '127.0.0.1:5000', environments: envs, buildbot: { ...base.buildbot, www: { roles: { admins: ['ann'], ops: ['olga'] } } }, ...extra };
 }
 const ENVS = {
   staging: { url: 'http://127.0.0.1:8081', userSecret: 'st-user', passwordSecret: 'st-pass', appIdPrefix: '/staging' },
   production: { url: 'http://127.0.0.1:8082', tokenSecret: 'prod-token', haproxyGroup: 'external' },
 };
 const PIPELINE = { environments: { staging: { branches: ['main'], instances: 1 }, production: { promoteFrom: 'staging', instances: 4, mem: 256, labels: { tier: 'prod' } } } };
-
-function problems(input: unknown): Problem[] {
-  try {
-    resolveConfig(input);
-  } catch (error) {
-    if (error instanceof ValidationError) return [...error.problems];
-    throw error;
-  }
-  return [];
-}
 
 describe('environments', () => {
   it('resolves named targets and each project’s branches and promotions', () => {

@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULTS, resolveConfig } from '../../src/config/resolve.js';
-import { ValidationError, type Problem } from '../../src/errors.js';
-import { baseConfig } from '../support/generate-config.js';
-
-function problemsOf(input: unknown): Problem[] {
-  try {
-    resolveConfig(input);
-  } catch (error) {
-    if (error instanceof ValidationError) return [...error.problems];
-    throw error;
-  }
-  return [];
-}
+import { baseConfig, configProblems as problemsOf } from '../support/generate-config.js';
 
 /** A config with one change applied to the valid base. */
 function withChange(change: (c: Record<string, any>) => void): unknown {

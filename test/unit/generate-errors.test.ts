@@ -151,3 +151,24 @@ describe('output path problems (exit 2, the path and the fix, nothing spins)', (
     expect(folder.text).toMatch(/is a folder/);
   });
 });
+
+describe('keys that name JavaScript internals in a JSON config (exit 2 at file:line, nothing written)', () => {
+  const pretty = (c: unknown) => JSON.stringify(c, null, 2);
+  const withProject = (extra: Record<string, unknown>) => pretty({ ...baseConfig(), projects: [{ ...baseConfig().projects[0], ...extra }] });
+  it.each<[string, string, RegExp]>([
+    // JSON.parse keeps "__proto__" as an ordinary own key; written by hand it has to be placed in the text
+    ['__proto__ at the top', pretty(baseConfig()).replace('{\n', '{\n  "__proto__": { "polluted": true },\n'), /^ci\.config\.json:2: __proto__: the key "__proto__" is not allowed in a config$/m],
+    ['constructor in a project', withProject({ constructor: { name: 'x' } }), /^ci\.config\.json:\d+: projects\[0\]\.constructor: the key "constructor" is not allowed/m],
+    ['prototype deep in buildbot', pretty({ ...baseConfig(), buildbot: { ...baseConfig().buildbot, workers: [{ name: 'w', prototype: 1 }] } }), /^ci\.config\.json:\d+: buildbot\.workers\[0\]\.prototype: the key "prototype"/m],
+  ])('%s', async (_name, text, message) => {
+    const dir = dirWith({ 'ci.config.json': text });
+    const r = await gen(dir, { out: 'master.cfg' });
+    expect(r.status, r.text).toBe(2);
+    expect(r.text).toMatch(message);
+    expect(r.text).toMatch(/remove the key/);
+    expect(existsSync(path.join(dir, 'master.cfg'))).toBe(false);
+    // the line named is the line holding the key
+    const line = Number(/^ci\.config\.json:(\d+):/m.exec(r.text)![1]);
+    expect(text.split('\n')[line - 1]).toMatch(/"(__proto__|constructor|prototype)"/);
+  });
+});
