@@ -5,7 +5,7 @@
 import { api, force } from './api.js';
 import { h } from './dom.js';
 import type { Builder, Build } from './model/builders.js';
-import { formFields, forceParams, preset, schedulerFor, type ForceScheduler, type FormField } from './model/force-form.js';
+import { formFields, forceParams, preset, schedulerFor, suggest, type ForceScheduler, type FormField, type Suggestion } from './model/force-form.js';
 import { href } from './model/paths.js';
 
 function control(f: Exclude<FormField, { kind: 'fixed' }>, id: string): HTMLElement {
@@ -17,7 +17,7 @@ function control(f: Exclude<FormField, { kind: 'fixed' }>, id: string): HTMLElem
   if (f.kind === 'textarea') return h('textarea', { id, name: f.name, required: f.required, rows: 3 }, f.value);
   const input = h('input', { type: f.kind === 'int' ? 'number' : 'text', id, name: f.name, value: f.value, required: f.required, autocomplete: 'off', list: f.suggestions ? `${id}-choices` : null });
   if (!f.suggestions) return input;
-  return h('span', { class: 'combo' }, input, h('datalist', { id: `${id}-choices` }, ...f.suggestions.map((c) => h('option', { value: c }))));
+  return h('span', { class: 'combo' }, input, h('datalist', { id: `${id}-choices` }, ...f.suggestions.map((c) => h('option', { value: c.value, label: c.label ?? null }))));
 }
 
 function readValues(form: HTMLFormElement, fields: readonly FormField[]): Map<string, string | boolean | string[]> {
@@ -32,7 +32,10 @@ function readValues(form: HTMLFormElement, fields: readonly FormField[]): Map<st
   return values;
 }
 
-export async function openForceDialog(builder: Builder, opts: { loggedIn: boolean; title?: string; values?: Record<string, string> }): Promise<void> {
+export async function openForceDialog(
+  builder: Builder,
+  opts: { loggedIn: boolean; title?: string; values?: Record<string, string>; suggestions?: Record<string, Suggestion[]> },
+): Promise<void> {
   const { forceschedulers } = await api<{ forceschedulers: ForceScheduler[] }>('forceschedulers');
   const scheduler = schedulerFor(forceschedulers, builder.name);
   const status = h('p', { class: 'status', role: 'status', 'aria-live': 'polite' });
@@ -47,7 +50,7 @@ export async function openForceDialog(builder: Builder, opts: { loggedIn: boolea
     dialog.showModal();
     return;
   }
-  const fields = preset(formFields(scheduler, opts.loggedIn), opts.values ?? {});
+  const fields = suggest(preset(formFields(scheduler, opts.loggedIn), opts.values ?? {}), opts.suggestions ?? {});
   const submit = h('button', { type: 'submit', class: 'primary' }, scheduler.button_name || 'Build');
   const form = h(
     'form',

@@ -317,6 +317,11 @@ d('the web console in Chromium (and Firefox) against a real master, worker and d
     await staging.getByRole('button', { name: 'Promote' }).click();
     const form = page.locator('dialog[open]');
     await expect(form.getByLabel('Promote into').inputValue()).resolves.toBe('production');
+    // The build field suggests what staging runs healthy (the deployments endpoint's promotion route and history).
+    const listId = await form.getByLabel(/^Build in staging/).getAttribute('list');
+    const offered = await form.locator(`datalist[id="${listId}"] option`).evaluateAll((os) => os.map((o) => [o.getAttribute('value'), o.getAttribute('label')]));
+    const answer = async () => (await context.request.get(`${www}bbm/api/deployments`)).text();
+    expect(offered[0], `offered ${JSON.stringify(offered)}; the endpoint: ${await answer()}`).toEqual([String(deployed!.number), expect.stringMatching(/running healthy in staging/)]);
     await shot('promote-form');
     await form.getByRole('button', { name: 'Promote' }).click();
     const build = await finished(await openedBuild());

@@ -25,8 +25,14 @@ export interface ForceScheduler {
   all_fields: FieldSpec[];
 }
 
+/** A value a text field suggests (a `<datalist>` option), with an optional description. */
+export interface Suggestion {
+  value: string;
+  label?: string;
+}
+
 export type FormField =
-  | { kind: 'text' | 'textarea' | 'int'; name: string; label: string; value: string; required: boolean; suggestions?: string[] }
+  | { kind: 'text' | 'textarea' | 'int'; name: string; label: string; value: string; required: boolean; suggestions?: Suggestion[] }
   | { kind: 'bool'; name: string; label: string; value: boolean }
   | { kind: 'choice'; name: string; label: string; value: string[]; choices: string[]; multiple: boolean; required: boolean }
   | { kind: 'fixed'; name: string; value: unknown };
@@ -57,7 +63,7 @@ export function formFields(scheduler: ForceScheduler, loggedIn: boolean): FormFi
     } else if (f.type === 'list' && f.strict === false && !f.multiple) {
       // A non-strict ChoiceStringParameter (e.g. the branch list) takes any value: a text field
       // that suggests the choices, as Buildbot's own UI offers a combo box there.
-      out.push({ kind: 'text', name, label, value: str(f.default), required: !!f.required, suggestions: (f.choices ?? []).map(str) });
+      out.push({ kind: 'text', name, label, value: str(f.default), required: !!f.required, suggestions: (f.choices ?? []).map((c) => ({ value: str(c) })) });
     } else if (f.type === 'list') {
       const choices = (f.choices ?? []).map(str);
       const value = Array.isArray(f.default) ? f.default.map(str) : f.default === undefined || f.default === '' ? [] : [str(f.default)];
@@ -78,6 +84,15 @@ export function preset(fields: readonly FormField[], values: Readonly<Record<str
     if (v === undefined || f.kind === 'fixed' || f.kind === 'bool') return f;
     if (f.kind === 'choice') return f.choices.includes(v) ? { ...f, value: [v] } : f;
     return { ...f, value: v };
+  });
+}
+
+/** Adds suggestions to text fields by name (e.g. the builds a promote form's build field offers). */
+export function suggest(fields: readonly FormField[], byName: Readonly<Record<string, readonly Suggestion[]>>): FormField[] {
+  return fields.map((f) => {
+    const more = byName[f.name];
+    if (!more?.length || f.kind !== 'text') return f;
+    return { ...f, suggestions: [...(f.suggestions ?? []), ...more] };
   });
 }
 

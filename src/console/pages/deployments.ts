@@ -2,12 +2,16 @@
  * Deployments: per environment and app, what runs (image, digest, build, commit, health, endpoints,
  * a deployment in progress) and the builds that ran there before. Promote and Roll back force the
  * generated builders tagged `promote` / `rollback` and `project:<name>`, so Buildbot decides who may.
+ * The promote form suggests the builds the source environment runs healthy or ran (promote-offer.ts).
  */
+
+type Answer = { environments: EnvironmentData[]; promotions?: PromotionRoute[] };
 import { api, deployments, HttpError } from '../api.js';
 import { h, mount } from '../dom.js';
 import { openForceDialog } from '../force-dialog.js';
 import { actionBuilder, type Action, type Builder } from '../model/builders.js';
 import { environmentViews, type AppView, type BuildRef, type EnvironmentData } from '../model/deployments.js';
+import { promoteOffer, type PromotionRoute } from '../model/promote-offer.js';
 import type { Page } from './page.js';
 
 function buildLink(b: BuildRef): HTMLElement | string {
@@ -15,15 +19,26 @@ function buildLink(b: BuildRef): HTMLElement | string {
   return b.url ? h('a', { href: b.url, class: 'buildlink' }, text) : text;
 }
 
-function actionButton(builders: Builder[], action: Action, app: AppView, env: string, loggedIn: boolean): HTMLElement | null {
+function actionButton(builders: Builder[], action: Action, app: AppView, env: string, loggedIn: boolean, data: Answer): HTMLElement | null {
   if (!app.project) return null;
-  const b = actionBuilder(builders, action, app.project);
+  const project = app.project;
+  const b = actionBuilder(builders, action, project);
   const label = action === 'promote' ? 'Promote' : 'Roll back';
-  if (!b) return h('small', { class: 'missing' }, `${label}: no builder tagged ${action}, project:${app.project}`);
-  return h('button', { type: 'button', 'data-action': action, 'data-key': `${action}:${env}:${app.id}`, onclick: () => void openForceDialog(b, { loggedIn, title: action === 'promote' ? `Promote ${app.project}` : `Roll back ${app.project} in ${env}`, values: action === 'rollback' ? { environment: env } : {} }) }, label);
+  if (!b) return h('small', { class: 'missing' }, `${label}: no builder tagged ${action}, project:${project}`);
+  const open = () => {
+    if (action === 'rollback') return openForceDialog(b, { loggedIn, title: `Roll back ${project} in ${env}`, values: { environment: env } });
+    const offer = promoteOffer(data.promotions ?? [], data.environments, project, env);
+    return openForceDialog(b, {
+      loggedIn,
+      title: offer.to ? `Promote ${project} from ${offer.from} into ${offer.to}` : `Promote ${project}`,
+      values: offer.to ? { environment: offer.to } : {},
+      suggestions: { source_build: offer.builds },
+    });
+  };
+  return h('button', { type: 'button', 'data-action': action, 'data-key': `${action}:${env}:${app.id}`, onclick: () => void open() }, label);
 }
 
-function appSection(app: AppView, env: string, builders: Builder[], loggedIn: boolean): HTMLElement {
+function appSection(app: AppView, env: string, builders: Builder[], loggedIn: boolean, data: Answer): HTMLElement {
   return h(
     'section',
     { class: 'app', 'data-app': app.id, 'aria-label': `${app.id} in ${env}` },
@@ -46,7 +61,7 @@ function appSection(app: AppView, env: string, builders: Builder[], loggedIn: bo
       h('dt', null, 'Deployment'),
       h('dd', { class: 'progress' }, app.inProgress ?? 'none in progress'),
     ),
-    h('p', { class: 'buttons' }, actionButton(builders, 'promote', app, env, loggedIn), ' ', actionButton(builders, 'rollback', app, env, loggedIn)),
+    h('p', { class: 'buttons' }, actionButton(builders, 'promote', app, env, loggedIn, data), ' ', actionButton(builders, 'rollback', app, env, loggedIn, data)),
     h(
       'details',
       { class: 'history', 'data-key': `history:${env}:${app.id}` },
@@ -71,7 +86,7 @@ export const deploymentsPage: Page = (root, ctx) => {
   let shown = '';
   const draw = async () => {
     if (!ctx.loggedIn) return mount(root, h('h1', null, 'Deployments'), h('p', null, 'Log in to see what runs where.'));
-    const [data, { builders }] = await Promise.all([deployments<{ environments: EnvironmentData[] }>(), api<{ builders: Builder[] }>('builders')]);
+    const [data, { builders }] = await Promise.all([deployments<Answer>(), api<{ builders: Builder[] }>('builders')]);
     const seen = JSON.stringify([data, builders]);
     if (seen === shown) return;
     shown = seen;
@@ -84,7 +99,7 @@ export const deploymentsPage: Page = (root, ctx) => {
           { class: 'environment', 'data-environment': env.name },
           h('h2', null, `Environment ${env.name}`),
           env.error ? h('p', { class: 'error', role: 'alert' }, env.error) : null,
-          env.apps.length ? env.apps.map((a) => appSection(a, env.name, builders, ctx.loggedIn)) : h('p', null, 'No app deployed by buildbot-marathon.'),
+          env.apps.length ? env.apps.map((a) => appSection(a, env.name, builders, ctx.loggedIn, data)) : h('p', null, 'No app deployed by buildbot-marathon.'),
         ),
       ),
     );

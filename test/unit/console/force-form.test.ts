@@ -110,7 +110,7 @@ describe('a non-strict choice (the branch list)', () => {
       all_fields: [{ name: 'branch', fullName: 'branch', label: 'Branch', type: 'list', choices: ['main', 'next'], default: 'main', strict: false }],
     };
     const [branch] = formFields(scheduler, true);
-    expect(branch).toEqual({ kind: 'text', name: 'branch', label: 'Branch', value: 'main', required: false, suggestions: ['main', 'next'] });
+    expect(branch).toEqual({ kind: 'text', name: 'branch', label: 'Branch', value: 'main', required: false, suggestions: [{ value: 'main' }, { value: 'next' }] });
     expect(forceParams(1, [branch!], new Map([['branch', 'feature/x']]))).toEqual({ builderid: '1', branch: 'feature/x' });
     // a strict one stays a closed choice
     const strict = formFields({ ...scheduler, all_fields: [{ ...scheduler.all_fields[0]!, strict: true }] }, true);
