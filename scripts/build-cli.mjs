@@ -6,7 +6,7 @@
 //   dist/bbm/cli-yargs.js   yargs, bundled in, for help and mistakes only
 //   dist/bbm/errors.js, cli-context.js   shared by all of them: the error classes (cli.ts maps them
 //                           to exit codes by instanceof) and the run's one abort signal exist once.
-// Runtime dependencies other than yargs stay in node_modules. The library ("main": dist/index.js and
+// Runtime dependencies other than yargs stay in node_modules, required on first use. The library ("main": dist/index.js and
 // the config evaluation worker) stays tsc's output.
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -44,6 +44,27 @@ const otherParts = (self) => ({
   },
 });
 
+/**
+ * Runtime dependencies are required when the code that uses them first runs, not when a file loads:
+ * an ES module's imports of an external package would all load up front (`bbm --help` reads every
+ * command's file and would load dockerode, undici and ejs). Each import of a dependency becomes a
+ * CommonJS module `module.exports = require(NAME)`, which esbuild evaluates on first use; the banner
+ * gives the files a `require`. (All of them ship CommonJS; yargs is bundled.)
+ */
+const dependencies = Object.keys(pkg.dependencies).filter((d) => d !== 'yargs');
+const isDependency = (spec) => dependencies.some((d) => spec === d || spec.startsWith(`${d}/`));
+const requiredOnUse = {
+  name: 'required-on-use',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (!isDependency(args.path)) return undefined;
+      if (args.namespace === 'required-on-use') return { path: args.path, external: true };
+      return { path: args.path, namespace: 'required-on-use' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'required-on-use' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js', resolveDir: root }));
+  },
+};
+
 rmSync(path.join(dist, 'bbm'), { recursive: true, force: true });
 rmSync(path.join(dist, 'cli.js.map'), { force: true }); // tsc's map of the file replaced below
 await Promise.all([...parts].map(([entry, outfile]) => build({
@@ -53,8 +74,8 @@ await Promise.all([...parts].map(([entry, outfile]) => build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: Object.keys(pkg.dependencies).filter((d) => d !== 'yargs'),
-  plugins: [otherParts(entry)],
+  plugins: [otherParts(entry), requiredOnUse],
+  banner: { js: "import { createRequire as __bbmCreateRequire } from 'node:module';\nconst require = __bbmCreateRequire(import.meta.url);" },
   // Smaller files parse faster; names are kept so an internal error's stack still reads.
   minifyWhitespace: true,
   minifySyntax: true,

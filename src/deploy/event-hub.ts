@@ -7,7 +7,7 @@
 import type { MarathonClient } from '../marathon/client.js';
 import type { MarathonEvent } from '../marathon/types.js';
 import type { Reporter } from '../reporter.js';
-import { sleep } from '../marathon/transport.js';
+import { sleep } from '../sleep.js';
 
 /** down: dropped, reconnecting; unavailable: given up, the follower polls. */
 export type HubState = 'connecting' | 'open' | 'down' | 'unavailable' | 'closed';

@@ -8,7 +8,7 @@ import type { MarathonClient } from '../marathon/client.js';
 import { marathonHttpError } from '../marathon/http-error.js';
 import type { AppInfo, MarathonEvent } from '../marathon/types.js';
 import type { Reporter } from '../reporter.js';
-import { sleep } from '../marathon/transport.js';
+import { sleep } from '../sleep.js';
 import { EventHub } from './event-hub.js';
 import { countVersion, Progress, touchesApp, waitForDeployment, type DeploymentOutcome } from './follow.js';
 import type { DeployPlan } from './plan.js';

@@ -9,7 +9,7 @@ export { countVersion, runsVersion, type VersionCounts } from '../marathon/task-
 import type { MarathonClient } from '../marathon/client.js';
 import type { AppInfo, MarathonEvent, Task } from '../marathon/types.js';
 import type { Reporter } from '../reporter.js';
-import { sleep } from '../marathon/transport.js';
+import { sleep } from '../sleep.js';
 import type { EventHub } from './event-hub.js';
 
 export type DeploymentOutcome =

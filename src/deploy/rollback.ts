@@ -9,7 +9,7 @@ import { normalizeAppId } from '../marathon/app-id.js';
 import { makeClient, type MarathonConnection } from '../marathon/connection.js';
 import { EventHub } from './event-hub.js';
 import { countVersion, waitForDeployment } from './follow.js';
-import { sleep } from '../marathon/transport.js';
+import { sleep } from '../sleep.js';
 import type { MarathonClient } from '../marathon/client.js';
 import { describeBuild, rollbackCandidates, versionFacts, type VersionFacts } from './rollback-target.js';
 

@@ -6,7 +6,7 @@
  */
 import type { RunContext } from '../context.js';
 import { describeAuth, resolveMarathonAuth, type AuthFiles } from './auth.js';
-import { MarathonClient, type RetryOptions } from './client.js';
+import type { MarathonClient, RetryOptions } from './client.js';
 
 export interface MarathonConnection {
   url: string;
@@ -28,6 +28,8 @@ export async function makeClient(
   opts: MakeClientOptions = {},
 ): Promise<MarathonClient> {
   const auth = await resolveMarathonAuth({ env: ctx.env, files: conn.authFiles });
+  // Loaded here, not at the top: `bbm deploy --dry-run` never makes a client (start-up, docs/performance.md).
+  const { MarathonClient } = await import('./client.js');
   const client = new MarathonClient({
     url: conn.url,
     auth,
