@@ -224,6 +224,9 @@ d('the web console in Chromium (and Firefox) against a real master, worker and d
     }
     const anonymous = await fetch(`${www}bbm/api/deployments`);
     expect(anonymous.status).toBe(401);
+    // The plugin's settings (Marathon URLs, secret names) are not in what /config shows the browser.
+    const shown = await (await fetch(`${www}config`)).text();
+    for (const url of [dc!.url, prod!.url]) expect(shown).not.toContain(url.replace(/\/$/, ''));
     // The REST API is Buildbot's, beside the console.
     expect((await get<{ builders: { name: string }[] }>('/builders')).builders.map((b) => b.name)).toContain('app');
   });

@@ -23,6 +23,7 @@ class ConsoleApplication(Application):
     def __init__(self):
         # ui=False: Buildbot's own UI must not try to load this plugin as one of its UI modules.
         super().__init__(__name__, 'buildbot-marathon console', ui=False)
+        self._read = None
         api = Container()
         self.deployments = DeploymentsResource(self)
         api.putChild(b'deployments', self.deployments)
@@ -30,7 +31,15 @@ class ConsoleApplication(Application):
 
     def setConfiguration(self, config):
         super().setConfiguration(config)
-        self.deployments.configure(config or {})
+        # The settings (Marathon URLs, secret names) stay on the master: Buildbot 3.7 removes a
+        # ui=False plugin's settings from what /config shows the browser, 4.x no longer does
+        # (buildbot/www/service.py, configPlugins), so the dict /config is made from is emptied once
+        # read. 4.x hands the same dict over again when the site is set up: it is not read twice.
+        if config is not self._read:
+            self.deployments.configure(config or {})
+        if isinstance(config, dict):
+            config.clear()
+            self._read = config
         # Buildbot 3.7 serves plugins at /<name>/, 4.x at /plugins/<name>/: put it at /bbm/ in both.
         www = self.master.www
         base = www.apps.get(getattr(www, 'base_plugin_name', 'base'))
