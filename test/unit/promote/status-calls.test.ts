@@ -1,7 +1,8 @@
 /**
- * `bbm status --project` through the real CLI against two local stand-in Marathons (no
- * containers): one Marathon call per environment, and an environment that cannot be reached is
- * reported while the other is still shown.
+ * `bbm status --project` and `bbm promote` through the real CLI against two local stand-in
+ * Marathons and a stand-in registry (no containers): one Marathon call per environment, an
+ * environment that cannot be reached is reported while the other is still shown, and a promotion
+ * whose image is gone from the registry is refused (exit 1) before the target is touched.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,10 +28,12 @@ const app = (id: string, build: string) => ({
 let staging: TestServer;
 let production: TestServer;
 let dir: string;
+const serveStaging = () =>
+  staging.handle((req, res) => (req.url.startsWith('/v2/apps/staging/hello') ? sendJson(res, 200, { app: app('/staging/hello', '5') }) : sendJson(res, 404, { message: 'no' })));
 
 beforeAll(async () => {
   [staging, production] = await Promise.all([startTestServer(), startTestServer()]);
-  staging.handle((req, res) => (req.url.startsWith('/v2/apps/staging/hello') ? sendJson(res, 200, { app: app('/staging/hello', '5') }) : sendJson(res, 404, { message: 'no' })));
+  serveStaging();
   production.handle((req, res) => (req.url.startsWith('/v2/apps/hello') ? sendJson(res, 200, { app: app('/hello', '4') }) : sendJson(res, 404, { message: 'no' })));
   dir = mkdtempSync(path.join(tmpdir(), 'bbm-status-calls-'));
   const config = (prodUrl: string) => ({
@@ -54,6 +57,28 @@ it('asks each environment’s Marathon once and shows both', async () => {
   expect(rows.map((e) => [e.environment, e.build, e.digest, e.healthy, e.instances])).toEqual([['staging', '5', DIGEST, 1, 1], ['production', '4', DIGEST, 1, 1]]);
   expect(staging.requests.map((q) => `${q.method} ${q.url.split('?')[0]}`)).toEqual(['GET /v2/apps/staging/hello']);
   expect(production.requests.map((q) => `${q.method} ${q.url.split('?')[0]}`)).toEqual(['GET /v2/apps/hello']);
+});
+
+it('a promotion whose image is gone from the registry is refused with exit 1, and the target is not touched', async () => {
+  const registry = await startTestServer();
+  try {
+    registry.handle((_req, res) => sendJson(res, 404, { errors: [{ code: 'MANIFEST_UNKNOWN' }] }));
+    const host = new URL(registry.url).host;
+    staging.handle((req, res) => {
+      const a = app('/staging/hello', '5');
+      a.container.docker.image = `${host}/hello:b5`;
+      return req.url.startsWith('/v2/apps/staging/hello') ? sendJson(res, 200, { app: a }) : sendJson(res, 404, { message: 'no' });
+    });
+    production.requests.length = 0;
+    const r = await runCli(['promote', '--project', 'hello', '--to', 'production', '--timeout', '20'], { cwd: dir, timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`${host}/hello:b5 is gone from the registry`));
+    expect(registry.requests.map((q) => `${q.method} ${q.url}`)).toContain('HEAD /v2/hello/manifests/b5');
+    expect(production.requests).toEqual([]);
+  } finally {
+    serveStaging();
+    await registry.close();
+  }
 });
 
 it('an unreachable environment is reported; the other is still shown', async () => {
