@@ -8,6 +8,7 @@
  * never a shell) and keeps simple-git's shape: one small function per question.
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { OperationFailedError, UsageError } from '../errors.js';
 import { withoutUrlCredentials } from '../url-credentials.js';
 
@@ -67,6 +68,10 @@ export function git(args: string[], options: GitOptions): Promise<string> {
 
 function gitError(args: string[], cwd: string, error: Error & { code?: string | number | null }, stderr: string): Error {
   const said = stderr.trim().split('\n').filter(Boolean).slice(-3).join(' | ');
+  if (error.code === 'ENOENT' && !said && !existsSync(cwd)) {
+    // spawn reports a missing working directory as ENOENT too, like a missing git
+    return new UsageError(`${cwd} does not exist`, { hint: 'run bbm in the checkout, or pass --cwd DIR of an existing checkout' });
+  }
   if (error.code === 'ENOENT' && !said) {
     return new UsageError('git is not installed (or not on PATH)', { hint: 'install git (apt-get install git) on the worker' });
   }

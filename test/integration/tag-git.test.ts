@@ -139,6 +139,8 @@ d('bbm tag against real git repositories', () => {
     await expect(tagOf(empty)).rejects.toThrow(/is not a git checkout/);
     const unborn = repo();
     await expect(tagOf(unborn)).rejects.toThrow(/has no commit yet/);
+    // a folder that does not exist is named as such (spawn says ENOENT for it, as for a missing git)
+    await expect(headFacts({ cwd: `${empty.dir}/absent` })).rejects.toThrow(/absent does not exist/);
   });
 
   it('the CLI prints only the tag on stdout, JSON with --json, and exits 2 on bad input', () => {
