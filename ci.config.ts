@@ -15,7 +15,7 @@ export default defineConfig({
     // `BBM_BASES=public bash scripts/up.sh` generates for 4.3 with `bbm generate --buildbot-version 4.3`.
     version: '3.7',
     // The worker's password is the secret file `worker-worker-1` in secretsDir.
-    workers: [{ name: 'worker-1', maxBuilds: 2 }],
+    workers: [{ name: 'worker-1', maxBuilds: 2, kind: 'bbm' }],
     www: {
       address: '127.0.0.1',
       port: 8010,

@@ -30,6 +30,24 @@ if _env('BBM_WWW_PORT'):
 if _env('BBM_PB_PORT'):
     c.setdefault('protocols', {})
     c['protocols']['pb'] = {'port': 'tcp:%s:interface=%s' % (_env('BBM_PB_PORT'), _env('BBM_PB_BIND') or '127.0.0.1')}
+if _env('BBM_MSGPACK_PORT') and 'msgpack_experimental_v7' in c.get('protocols', {}):
+    # Offered when the configuration has bbm workers. Buildbot takes this port as a bare number and
+    # listens on every interface (master/buildbot/worker/protocols/manager/msgpack.py Dispatcher,
+    # manager/base.py start_listening_port, 3.7 to 4.3): its dispatcher listens on BBM_MSGPACK_BIND only.
+    import re as _re
+    from buildbot.worker.protocols.manager import msgpack as _msgpack
+    _bind = _env('BBM_MSGPACK_BIND') or '127.0.0.1'
+    if not _re.fullmatch(r'[A-Za-z0-9.-]+', _bind):
+        raise ValueError('BBM_MSGPACK_BIND must be an IPv4 address or host name, not %r' % _bind)
+    if not hasattr(_msgpack.Dispatcher, '_bbm_bind'):
+        _dispatcher_init = _msgpack.Dispatcher.__init__
+
+        def _bound_init(self, config_portstr, portstr):
+            _dispatcher_init(self, config_portstr, portstr)
+            self.portstr = '%s:interface=%s' % (portstr, type(self)._bbm_bind)
+        _msgpack.Dispatcher.__init__ = _bound_init
+    _msgpack.Dispatcher._bbm_bind = _bind
+    c['protocols']['msgpack_experimental_v7'] = {'port': int(_env('BBM_MSGPACK_PORT'))}
 if _env('BBM_BUILDBOT_URL'):
     c['buildbotURL'] = _env('BBM_BUILDBOT_URL')
 c['buildbotNetUsageData'] = None

@@ -10,7 +10,7 @@
 #   BBM_SECRETS_SOURCE    where the secret files are mounted (/run/secrets); copied to BASEDIR/secrets
 #   BBM_DB_URL            a database URL without password, e.g. postgresql://buildbot@127.0.0.1:5433/buildbot;
 #   BBM_DB_PASSWORD_FILE  ... and the file holding its password (the URL is completed here, in this process only)
-#   BBM_WWW_PORT, BBM_WWW_BIND, BBM_PB_PORT, BBM_PB_BIND, BBM_BUILDBOT_URL
+#   BBM_WWW_PORT, BBM_WWW_BIND, BBM_PB_PORT, BBM_PB_BIND, BBM_MSGPACK_PORT, BBM_MSGPACK_BIND, BBM_BUILDBOT_URL
 #                         where this deployment's master listens (override the generated file's values)
 set -eu
 cfg=${BBM_MASTER_CFG:-/etc/buildbot/generated/master.cfg}
@@ -50,7 +50,7 @@ rm -f "$basedir/twistd.pid"
 export BBM_MASTER_CFG="$cfg"
 chown -R "$run_as" /var/lib/buildbot
 
-export HOME=/var/lib/buildbot LANG=C.UTF-8 BBM_WWW_PORT="${BBM_WWW_PORT:-}" BBM_PB_PORT="${BBM_PB_PORT:-}"
+export HOME=/var/lib/buildbot LANG=C.UTF-8 BBM_WWW_PORT="${BBM_WWW_PORT:-}" BBM_PB_PORT="${BBM_PB_PORT:-}" BBM_MSGPACK_PORT="${BBM_MSGPACK_PORT:-}"
 # Everything reaches the master through the environment it inherits, never through argv.
 as_user() { setpriv --reuid="$run_as" --regid="$run_as" --init-groups -- "$@"; }
 

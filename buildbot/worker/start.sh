@@ -5,7 +5,9 @@
 #
 # Worker environment (docker-compose.yml sets it):
 #   BBM_WORKER_NAME            the worker's name in master.cfg                 (default worker-1)
-#   BBM_MASTER_HOST, BBM_MASTER_PORT   the master's PB port, or its msgpack port for bbm (127.0.0.1:9989)
+#   BBM_MASTER_HOST            the master's address                           (127.0.0.1)
+#   BBM_MASTER_PORT            the port to connect to; without it BBM_MSGPACK_PORT (9990) for the bbm
+#                              worker, BBM_PB_PORT (9989) for buildbot-worker
 #   BBM_WORKER_PASSWORD_FILE   the file holding the worker's password, a mounted secret
 #                                                                  (/run/secrets/worker-password)
 #   BBM_STEP_<X>=value         reaches the build steps as BBM_<X> (e.g. BBM_STEP_TIMEOUT=300: bbm deploy's
@@ -19,7 +21,7 @@ if [ "$#" -gt 0 ]; then exec "$@"; fi
 basedir=${BUILDBOT_WORKER_BASEDIR:-/var/lib/buildbot/worker}
 name=${BBM_WORKER_NAME:-worker-1}
 host=${BBM_MASTER_HOST:-127.0.0.1}
-port=${BBM_MASTER_PORT:-9989}
+if [ "${BBM_WORKER_KIND:-buildbot-worker}" = bbm ]; then port=${BBM_MASTER_PORT:-${BBM_MSGPACK_PORT:-9990}}; else port=${BBM_MASTER_PORT:-${BBM_PB_PORT:-9989}}; fi
 password_file=${BBM_WORKER_PASSWORD_FILE:-/run/secrets/worker-password}
 [ -r "$password_file" ] || { echo "bbm-worker: no password file at $password_file (mount the worker-password secret)" >&2; exit 2; }
 mkdir -p "$basedir/info"

@@ -54,7 +54,7 @@ const secrets = {
 let tmp = '';
 let wc = '';
 let env: NodeJS.ProcessEnv = {};
-const ports = { ui: 0, pb: 0, registry: 0, db: 0, marathon: 0, service: 0, vhost: 0 };
+const ports = { ui: 0, pb: 0, msgpack: 0, registry: 0, db: 0, marathon: 0, service: 0, vhost: 0 };
 let taskPorts = '';
 let ui = '';
 let builderId = 0;
@@ -221,7 +221,9 @@ d('the whole pipeline, from a commit to HAProxy, through docker-compose.yml', ()
         title: 'e2e',
         // The stack's master is Debian's Buildbot 3.7 (local bases).
         version: '3.7',
-        workers: [{ name: 'worker-1', maxBuilds: 1 }],
+        // the stack's default worker: `bbm worker` over msgpack
+        workers: [{ name: 'worker-1', maxBuilds: 1, kind: 'bbm' }],
+        msgpackPort: ports.msgpack,
         www: {
           address: '127.0.0.1',
           port: ports.ui,
@@ -278,6 +280,7 @@ d('the whole pipeline, from a commit to HAProxy, through docker-compose.yml', ()
       BBM_GENERATED_DIR: path.join(tmp, 'generated'),
       BBM_UI_PORT: String(ports.ui),
       BBM_PB_PORT: String(ports.pb),
+      BBM_MSGPACK_PORT: String(ports.msgpack),
       BBM_REGISTRY_PORT: String(ports.registry),
       BBM_DB_PORT: String(ports.db),
       BBM_MARATHON_PORT: String(ports.marathon),
@@ -311,6 +314,11 @@ d('the whole pipeline, from a commit to HAProxy, through docker-compose.yml', ()
     ).catch(async (e) => {
       throw new Error(`${String(e)}\n${await explain()}`);
     });
+    // The default worker is `bbm worker`, and the master's msgpack port listens on 127.0.0.1 only.
+    const w1 = await api<{ workers: { workerinfo: { version?: string } }[] }>('workers?name=worker-1');
+    expect(String(w1.workers[0]?.workerinfo.version)).toMatch(/bbm worker/);
+    const listening = (await exec('ss', ['-Hltn', `sport = :${ports.msgpack}`])).stdout.trim().split('\n').map((l) => l.split(/\s+/)[3]);
+    expect(listening).toEqual([`127.0.0.1:${ports.msgpack}`]);
     await until('the registry', async () => (await fetch(`http://127.0.0.1:${ports.registry}/v2/`)).ok, 2 * MIN, 500);
     await until('bbm devcluster', async () => (await fetch(`http://127.0.0.1:${ports.marathon}/v2/info`)).ok, 2 * MIN, 500);
     timings.stackStartSeconds = (Date.now() - t) / 1000;
