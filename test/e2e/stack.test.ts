@@ -289,6 +289,8 @@ d('the whole pipeline, from a commit to HAProxy, through docker-compose.yml', ()
       BBM_TASK_PORTS: taskPorts,
       BBM_CLUSTER_NAME: project,
       BBM_WORKER_NAME: 'worker-1',
+      // This run's own image tag: two runs on one engine never start each other's images.
+      BBM_IMAGE_TAG: project,
       // A failing health check never finishes a deployment; bbm deploy gives up after this.
       BBM_DEPLOY_TIMEOUT: '90',
     };
@@ -338,6 +340,8 @@ d('the whole pipeline, from a commit to HAProxy, through docker-compose.yml', ()
       if (ids.length && process.env.BBM_E2E_KEEP !== '1') await exec('docker', ['rm', '-f', ...ids]);
       const images = (await exec('docker', ['images', '-q', '--filter', `reference=127.0.0.1:${ports.registry}/hello`])).stdout.split(/\s+/).filter(Boolean);
       if (images.length && process.env.BBM_E2E_KEEP !== '1') await exec('docker', ['rmi', '-f', ...new Set(images)]);
+      // this run's tags of the stack's images (their layers stay cached for the next run)
+      if (process.env.BBM_E2E_KEEP !== '1') await exec('docker', ['rmi', ...['master', 'worker', 'postgres', 'registry'].map((i) => `buildbot-marathon/${i}:${project}`)]);
     }
     if (tmp && process.env.BBM_E2E_KEEP !== '1') rmSync(tmp, { recursive: true, force: true });
     process.stdout.write(`e2e timings: ${JSON.stringify(timings)}\n`);
@@ -353,9 +357,9 @@ d('the whole pipeline, from a commit to HAProxy, through docker-compose.yml', ()
     const running = await compose(['ps', '--services', '--filter', 'status=running']);
     expect(running.stdout.split(/\s+/).filter(Boolean).sort()).toEqual(['devcluster', 'haproxy', 'master', 'postgres', 'registry', 'worker']);
     // Built here, on the bases scripts/images.sh made (their labels are inherited).
-    const master = await exec('docker', ['image', 'inspect', '--format', '{{json .Config.Labels}}', 'buildbot-marathon/master:latest']);
+    const master = await exec('docker', ['image', 'inspect', '--format', '{{json .Config.Labels}}', `buildbot-marathon/master:${project}`]);
     expect(master.stdout).toContain('made by buildbot-marathon scripts/images.sh');
-    const worker = await exec('docker', ['image', 'inspect', '--format', '{{json .Config.Labels}}', 'buildbot-marathon/worker:latest']);
+    const worker = await exec('docker', ['image', 'inspect', '--format', '{{json .Config.Labels}}', `buildbot-marathon/worker:${project}`]);
     expect(worker.stdout).toContain('made by buildbot-marathon scripts/images.sh');
     // The master's UI listens on loopback only; PostgreSQL holds Buildbot's database.
     const master_ = await api<{ masters: { active: boolean }[] }>('masters');
