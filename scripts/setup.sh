@@ -9,7 +9,7 @@ STATE=${BBM_STATE:-/var/lib/bbm}
 REGISTRY_ADDR=${BBM_REGISTRY_ADDR:-127.0.0.1:5000}
 BASE_IMAGE=${BBM_TEST_BASE_IMAGE:-bbm-test/busybox:latest}
 PACKAGES=(docker.io docker-registry buildbot buildbot-worker haproxy busybox-static git curl apache2-utils iproute2 procps openssl
-  debootstrap docker-compose chromium firefox-esr python3-pytest python3-setuptools python3-wheel python3-venv
+  debootstrap docker-compose chromium firefox-esr openssh-server openssh-client python3-pytest python3-setuptools python3-wheel python3-venv
   # the recipes' toolchains (test/integration/worker.test.ts builds maven, gradle and go projects
   # offline: Maven's plugins and junit come from Debian's /usr/share/maven-repo)
   default-jdk-headless maven libmaven-compiler-plugin-java libmaven-resources-plugin-java libsurefire-java

@@ -4,12 +4,15 @@
  * its worker cloning it (Git step), both with the user and token read from the master's secrets
  * folder. An anonymous clone is refused; a pushed commit is seen by the poller and builds green;
  * the token is nowhere in master.cfg, the build's step logs or any process's arguments.
+ * The same master also polls and clones a second repository over SSH (OpenSSH's sshd on 127.0.0.1,
+ * key and known_hosts from the secrets folder): anonymous and wrong-key logins are refused, the
+ * key's lines appear nowhere either.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/resolve.js';
@@ -18,7 +21,7 @@ import { freePort, run, startMaster, startWorker, stop, until } from '../support
 import { openRepo } from '../support/git-repo.js';
 import { BASE_IMAGE, REGISTRY, components, describeWith } from '../support/integration.js';
 
-const d = await describeWith([components.buildbot, components.git, components.docker, components.registry, components.baseImage]);
+const d = await describeWith([components.buildbot, components.git, components.docker, components.registry, components.baseImage, components.sshd]);
 const HTTP_BACKEND = '/usr/lib/git-core/git-http-backend';
 const USER = 'ci-bot';
 const TOKEN = `tok-${process.pid}-${Date.now()}-repo`;
@@ -75,6 +78,38 @@ function startGitServer(projectRoot: string): Promise<{ url: string; server: Ser
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, requests })));
 }
 
+/** OpenSSH's sshd on 127.0.0.1:port for this user only, with a fresh host key; its log is kept (`-e`). */
+async function startSshd(dir: string, authorizedKey: string): Promise<{ port: number; child: ChildProcess; log: () => string; knownHosts: string }> {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 }); // sshd's privilege-separation folder
+  run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(dir, 'host_key')]);
+  writeFileSync(path.join(dir, 'authorized_keys'), authorizedKey, { mode: 0o600 });
+  const port = await freePort();
+  writeFileSync(
+    path.join(dir, 'sshd_config'),
+    [
+      `Port ${port}`,
+      'ListenAddress 127.0.0.1',
+      `HostKey ${path.join(dir, 'host_key')}`,
+      `AuthorizedKeysFile ${path.join(dir, 'authorized_keys')}`,
+      `AllowUsers ${userInfo().username}`,
+      'StrictModes no',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'PermitRootLogin prohibit-password',
+      'UsePAM no',
+      `PidFile ${path.join(dir, 'sshd.pid')}`,
+      '',
+    ].join('\n'),
+  );
+  const child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', path.join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr!.setEncoding('utf8').on('data', (s: string) => (log += s));
+  await until('sshd to listen', async () => (/Server listening/.test(log) ? true : undefined), 20_000);
+  const hostKey = readFileSync(path.join(dir, 'host_key.pub'), 'utf8').trim().split(' ').slice(0, 2).join(' ');
+  return { port, child, log: () => log, knownHosts: `[127.0.0.1]:${port} ${hostKey}\n` };
+}
+
 /** Every process whose command line holds `needle` (pid and command line), from /proc. */
 function processesWith(needle: string): string[] {
   const hits: string[] = [];
@@ -98,6 +133,10 @@ d('repository credentials by secret name on a real Buildbot master and worker (H
   let api: string;
   let masterCfg: string;
   let wc: ReturnType<typeof openRepo>;
+  let sshWc: ReturnType<typeof openRepo>;
+  let sshKey: string;
+  let sshUrl: string;
+  let sshd: Awaited<ReturnType<typeof startSshd>> | undefined;
   /** Command lines seen holding the token while the master and worker ran (sampled every 50 ms). */
   const leaks: string[] = [];
   let sampler: NodeJS.Timeout | undefined;
@@ -117,6 +156,16 @@ d('repository credentials by secret name on a real Buildbot master and worker (H
     wc.git('push', '-q', 'origin', 'master', '--tags');
     git = await startGitServer(repos);
 
+    // the SSH repository: a second bare repository, cloned by key only
+    const sshBare = path.join(repos, 'privssh.git');
+    run('git', ['clone', '-q', '--bare', bare, sshBare]);
+    sshWc = openRepo(path.join(root, 'sshwc'));
+    run('git', ['clone', '-q', sshBare, sshWc.dir]);
+    run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'bbm-test', '-f', path.join(root, 'client_key')]);
+    sshKey = readFileSync(path.join(root, 'client_key'), 'utf8');
+    sshd = await startSshd(path.join(root, 'sshd'), readFileSync(path.join(root, 'client_key.pub'), 'utf8'));
+    sshUrl = `ssh://${userInfo().username}@127.0.0.1:${sshd.port}${sshBare}`;
+
     const secrets = path.join(root, 'secrets');
     mkdirSync(secrets, { mode: 0o700 });
     chmodSync(secrets, 0o700);
@@ -124,6 +173,8 @@ d('repository credentials by secret name on a real Buildbot master and worker (H
     writeFileSync(path.join(secrets, 'worker-w1'), workerPassword, { mode: 0o600 });
     writeFileSync(path.join(secrets, 'git-user'), USER, { mode: 0o600 });
     writeFileSync(path.join(secrets, 'git-token'), TOKEN, { mode: 0o600 });
+    writeFileSync(path.join(secrets, 'git-ssh-key'), sshKey, { mode: 0o600 });
+    writeFileSync(path.join(secrets, 'git-known-hosts'), sshd.knownHosts, { mode: 0o600 });
 
     const [wwwPort, pbPort] = [await freePort(), await freePort()];
     const www = `http://127.0.0.1:${wwwPort}/`;
@@ -137,11 +188,13 @@ d('repository credentials by secret name on a real Buildbot master and worker (H
         changeSources: { pollInterval: 2 },
         projects: [
           { name: 'priv', repo: `${git.url}/priv.git`, credentials: { userSecret: 'git-user', tokenSecret: 'git-token' }, type: 'docker', branches: ['master'], poll: true, repository: 'bbm-test/repo-credentials', buildArgs: { BASE: BASE_IMAGE } },
+          { name: 'privssh', repo: sshUrl, credentials: { sshKeySecret: 'git-ssh-key', knownHostsSecret: 'git-known-hosts' }, type: 'docker', branches: ['master'], poll: true, repository: 'bbm-test/repo-credentials-ssh', buildArgs: { BASE: BASE_IMAGE } },
         ],
       }),
       'ci.config.ts',
     );
-    sampler = setInterval(() => leaks.push(...processesWith(TOKEN)), 50);
+    const keyLine = sshKey.split('\n')[1]!; // a line of the private key's body
+    sampler = setInterval(() => leaks.push(...processesWith(TOKEN), ...processesWith(keyLine)), 50);
     master = await startMaster(root, masterCfg, www);
     worker = startWorker(root, pbPort, 'w1', workerPassword);
   }, 300_000);
@@ -150,9 +203,11 @@ d('repository credentials by secret name on a real Buildbot master and worker (H
     clearInterval(sampler);
     await stop(worker);
     await stop(master);
+    sshd?.child.kill('SIGTERM');
     git?.server.closeAllConnections();
     git?.server.close();
     spawnSync('docker', ['image', 'rm', '-f', `${REGISTRY}/bbm-test/repo-credentials`]);
+    spawnSync('docker', ['image', 'rm', '-f', `${REGISTRY}/bbm-test/repo-credentials-ssh`]);
     if (root) rmSync(root, { recursive: true, force: true });
   });
 
@@ -200,6 +255,51 @@ d('repository credentials by secret name on a real Buildbot master and worker (H
     for (const s of steps) {
       const log = await (await fetch(`${api}/builds/${build.buildid}/steps/${s.number}/logs/stdio/raw`)).text();
       expect(log, `step ${s.name}`).not.toContain(TOKEN);
+    }
+    expect(leaks).toEqual([]);
+  }, 420_000);
+
+  it('over SSH: a login without the key is refused; the poller and the checkout use the key from the secrets, and it is never shown', async () => {
+    // without the right key: refused by sshd (the repository needs the key)
+    run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(root, 'wrong_key')]);
+    writeFileSync(path.join(root, 'known_hosts'), sshd!.knownHosts);
+    const wrong = spawnSync('git', ['ls-remote', sshUrl], {
+      env: { PATH: '/usr/bin:/bin', HOME: root, GIT_SSH_COMMAND: `ssh -i ${path.join(root, 'wrong_key')} -o IdentitiesOnly=yes -o BatchMode=yes -o UserKnownHostsFile=${path.join(root, 'known_hosts')}` },
+      encoding: 'utf8',
+    });
+    expect(wrong.status).not.toBe(0);
+    expect(wrong.stderr).toMatch(/Permission denied \(publickey\)/);
+
+    // the poller's first look (with the key) records the branch heads; the next commit is a change
+    await until('the poller to log in by key', async () => (/Accepted publickey/.test(sshd!.log()) ? true : undefined), 120_000, path.join(root, 'master', 'twistd.log'));
+    await new Promise((r) => setTimeout(r, 3_000));
+    writeFileSync(path.join(sshWc.dir, 'README'), 'over ssh\n');
+    sshWc.git('add', '-A');
+    sshWc.commit('over ssh');
+    sshWc.git('push', '-q', 'origin', 'master');
+    const head = sshWc.git('rev-parse', 'HEAD').trim();
+
+    interface Build { buildid: number; complete: boolean; results: number | null; properties: Record<string, [unknown, string]> }
+    const build = await until(
+      'the commit polled over SSH to build',
+      async () => {
+        const res = await fetch(`${api}/builds?property=got_revision&property=revision&complete=true`);
+        const { builds } = (await res.json()) as { builds: Build[] };
+        return builds.find((b) => b.properties.revision?.[0] === head);
+      },
+      300_000,
+      path.join(root, 'master', 'twistd.log'),
+    );
+    const { steps } = (await (await fetch(`${api}/builds/${build.buildid}/steps`)).json()) as { steps: { number: number; name: string; results: number | null }[] };
+    expect(build.results, JSON.stringify(steps)).toBe(0);
+    expect(steps.find((s) => s.name === 'checkout')?.results).toBe(0);
+    expect(build.properties.got_revision?.[0]).toBe(head);
+
+    const keyLine = sshKey.split('\n')[1]!;
+    expect(masterCfg).not.toContain(keyLine);
+    for (const s of steps) {
+      const log = await (await fetch(`${api}/builds/${build.buildid}/steps/${s.number}/logs/stdio/raw`)).text();
+      expect(log, `step ${s.name}`).not.toContain(keyLine);
     }
     expect(leaks).toEqual([]);
   }, 420_000);

@@ -84,6 +84,7 @@ export const components = {
     probe: async () => SHARED_DIR !== undefined,
   },
   chromium: { name: `Chromium at ${CHROMIUM}`, fix: setup, probe: () => commandOk(CHROMIUM, ['--version']) },
+  sshd: { name: 'OpenSSH server (/usr/sbin/sshd)', fix: setup, probe: () => access('/usr/sbin/sshd', constants.X_OK).then(() => true, () => false) },
   firefox: { name: `Firefox ESR at ${FIREFOX}`, fix: setup, probe: () => commandOk(FIREFOX, ['--version']) },
   buildbot: {
     name: 'Buildbot master and worker (Debian packages)',
