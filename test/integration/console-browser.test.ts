@@ -390,6 +390,38 @@ d('the web console in Chromium (and Firefox) against a real master, worker and d
     await shot('refused');
   }, 60_000);
 
+  it('works from the keyboard alone and reads without colour: Tab reaches Build, Enter opens the form, Escape closes it; every result is a word', async () => {
+    // a fresh page (the refused form above is still open, and a modal keeps the focus inside it)
+    await page.goto(`${www}#/builds`);
+    await page.reload();
+    await page.locator('tr[data-builder="app"]').waitFor();
+    // results as a symbol and a word, never colour alone (the builds above left results to show)
+    const results = await page.locator('.result').allTextContents();
+    expect(results.length).toBeGreaterThan(0);
+    for (const r of results) expect(r).toMatch(/\b(success|warnings|failure|skipped|exception|retry|cancelled|running|pending)\b/);
+    // keyboard only: Tab from the top of the page until the app's Build button has the focus
+    const build = page.locator('tr[data-builder="app"]').getByRole('button', { name: 'Build' });
+    const focused = (loc: typeof build) => loc.evaluate((el) => el === (el.ownerDocument as unknown as { activeElement: unknown }).activeElement);
+    let reached = false;
+    for (let i = 0; i < 60 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      reached = await focused(build);
+    }
+    expect(reached, 'Tab never reached the Build button').toBe(true);
+    await page.keyboard.press('Enter');
+    const dialog = page.locator('dialog[open]');
+    await dialog.waitFor();
+    // the focus is inside the form, so typing fills it; Escape closes it
+    expect(
+      await dialog.evaluate((el) => {
+        const e = el as unknown as { contains(n: unknown): boolean; ownerDocument: { activeElement: unknown } };
+        return e.contains(e.ownerDocument.activeElement);
+      }),
+    ).toBe(true);
+    await page.keyboard.press('Escape');
+    await page.waitForFunction(() => (globalThis as unknown as { document: { querySelector(s: string): unknown } }).document.querySelector('dialog[open]') === null, undefined, { timeout: 5_000 });
+  }, 60_000);
+
   // Debian's Firefox ESR driven over WebDriver BiDi (puppeteer-core launches it with
   // --remote-debugging-port and speaks BiDi only; no browser download): the core flows.
   withFirefox('in Firefox ESR over WebDriver BiDi', () => {
