@@ -4,6 +4,7 @@
 //   dist/cli.js             the entry (tsc's is replaced): fast paths, command table, error boundary
 //   dist/bbm/<command>.js   a command with all the library code it uses (loaded when it runs)
 //   dist/bbm/cli-yargs.js   yargs, bundled in, for help and mistakes only
+//   dist/bbm/detect-layout.js   detect's work, loaded when the detect command runs
 //   dist/bbm/errors.js, cli-context.js   shared by all of them: the error classes (cli.ts maps them
 //                           to exit codes by instanceof) and the run's one abort signal exist once.
 // Runtime dependencies other than yargs stay in node_modules, required on first use. The library ("main": dist/index.js and
@@ -26,6 +27,9 @@ const parts = new Map([
   [src('cli-yargs.ts'), path.join(dist, 'bbm', 'cli-yargs.js')],
   [src('errors.ts'), path.join(dist, 'bbm', 'errors.js')],
   [src('cli-context.ts'), path.join(dist, 'bbm', 'cli-context.js')],
+  // detect's work (reading the checkout) is loaded only once the command runs, after its stop
+  // handling is in place: a stop while it loads or reads says what bbm detect leaves (nothing)
+  [src('detect.ts'), path.join(dist, 'bbm', 'detect-layout.js')],
   ...commands,
 ]);
 

@@ -201,11 +201,12 @@ const rows: Row[] = [
     signal: 'SIGTERM',
     setup: async (dir) => {
       writeFileSync(path.join(dir, 'go.mod'), 'module example.com/sig\n');
-      // the module hook holds dist/detect.js (the command's work) forever and says so on stderr
+      // the module hook holds dist/bbm/detect-layout.js (the command's work, loaded after its stop
+      // handling is in place) forever and says so on stderr
       return {
         args: ['detect'],
-        busy: /holding .*\/detect\.js/,
-        env: { BBM_TEST_HOLD_MODULE: '/dist/detect.js' },
+        busy: /holding .*\/detect-layout\.js/,
+        env: { BBM_TEST_HOLD_MODULE: '/dist/bbm/detect-layout.js' },
         nodeOptions: ['--import', path.resolve(import.meta.dirname, '../support/hold-module.mjs')],
       };
     },
