@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/resolve.js';
 import type { CiConfig } from '../../src/config/types.js';
 import { renderConfig } from '../../src/generate.js';
-import { BUILDBOT_WORKER, PYTHON, checkconfig, freePort, masterDir, run, startForeground, stop, until } from '../support/buildbot.js';
+import { BUILDBOT_WORKER, PYTHON, checkconfig, freePort, masterDir, run, startForeground, stop, until, type Build, type Props } from '../support/buildbot.js';
 import { baseConfig } from '../support/generate-config.js';
 import { openRepo } from '../support/git-repo.js';
 import { BASE_IMAGE, REGISTRY, components, describeWith, type Suite } from '../support/integration.js';
@@ -138,13 +138,6 @@ print(json.dumps({
   });
 });
 
-interface Build {
-  buildid: number;
-  number: number;
-  complete: boolean;
-  results: number | null;
-}
-type Props = Record<string, [unknown, string]>;
 
 d('Buildbot 4.3.0 from source: builds of a generated master.cfg', () => {
   let root: string;

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/resolve.js';
 import { renderConfig } from '../../src/generate.js';
-import { BUILDBOT, BUILDBOT_WORKER, control, freePort, login, run, startForeground, stop, until, writeWwwStub } from '../support/buildbot.js';
+import { BUILDBOT, BUILDBOT_WORKER, control, freePort, login, run, startForeground, stop, until, writeWwwStub, type Build, type Props, type Step } from '../support/buildbot.js';
 import { HOSTILE_BRANCHES } from '../support/generate-config.js';
 import { openRepo } from '../support/git-repo.js';
 import { startTestDevcluster, type TestDevcluster } from '../support/devcluster.js';
@@ -34,19 +34,6 @@ const GITLAB_TOKEN = `gltok-${process.pid}-${Date.now()}`;
 /** The `lab` project's repository as GitLab would name it; git on the master and worker read it as the local bare repository (insteadOf). */
 const LAB_REPO = 'https://gitlab.example.invalid/group/lab.git';
 
-type Props = Record<string, [unknown, string]>;
-interface Build {
-  buildid: number;
-  number: number;
-  complete: boolean;
-  results: number | null;
-}
-interface Step {
-  number: number;
-  name: string;
-  results: number | null;
-  state_string: string;
-}
 
 d('a generated master.cfg on a real Buildbot master and worker', () => {
   let root: string;

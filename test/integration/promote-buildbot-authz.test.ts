@@ -19,7 +19,7 @@ import { resolveConfig } from '../../src/config/resolve.js';
 import { renderConfig } from '../../src/generate.js';
 import { MarathonClient } from '../../src/marathon/client.js';
 import { promotionCandidates, type AppWithHistory } from '../../src/promote/candidates.js';
-import { control, freePort, login, run, startMaster, startWorker, stop, until } from '../support/buildbot.js';
+import { control, freePort, login, run, startMaster, startWorker, stop, until, type Build, type Props, type Step } from '../support/buildbot.js';
 import { startTestDevcluster, type TestDevcluster } from '../support/devcluster.js';
 import { openRepo } from '../support/git-repo.js';
 import { BASE_IMAGE, REGISTRY, components, describeWith } from '../support/integration.js';
@@ -30,18 +30,6 @@ const stamp = `${process.pid}-${Date.now()}`;
 const PASSWORDS = { admin: `adm-${stamp}`, dev: `dev-${stamp}`, worker: `wp-${stamp}`, production: `prod-${stamp}` };
 const REPOSITORY = 'bbm-test/promote-buildbot';
 
-type Props = Record<string, [unknown, string]>;
-interface Build {
-  buildid: number;
-  number: number;
-  complete: boolean;
-  results: number | null;
-}
-interface Step {
-  name: string;
-  results: number | null;
-  state_string: string;
-}
 
 /** The app definition template in the project's repository: one for both environments. */
 const TEMPLATE = {

@@ -27,6 +27,21 @@ export function checkconfig(dir: string): Promise<{ code: number; output: string
   });
 }
 
+/** What the tests read from Buildbot's REST API (`/api/v2`): properties as `[value, source]`, a build, a step. */
+export type Props = Record<string, [unknown, string]>;
+export interface Build {
+  buildid: number;
+  number: number;
+  complete: boolean;
+  results: number | null;
+}
+export interface Step {
+  number: number;
+  name: string;
+  results: number | null;
+  state_string: string;
+}
+
 export interface MasterSummary {
   projects: unknown[];
   title: string;
