@@ -427,6 +427,17 @@ d('the web console in Chromium (and Firefox) against a real master, worker and d
   withFirefox('in Firefox ESR over WebDriver BiDi', () => {
     let fx: BidiBrowser | undefined;
     let fp: BidiPage;
+    /** What the page printed (console, uncaught errors): shown when a wait on the page fails. */
+    const fxConsole: string[] = [];
+    /** Waits for `selector`; on failure the error carries the page's address, text and console. */
+    async function fxWaitFor(selector: string, timeout: number) {
+      try {
+        await fp.waitForSelector(selector, { timeout });
+      } catch (e) {
+        const body = await fp.$eval('body', (b) => (b.textContent ?? '').slice(0, 2000)).catch(() => '(page text unreadable)');
+        throw new Error(`${String(e)}\nat ${fp.url()}\npage text: ${body}\nconsole:\n${fxConsole.slice(-30).join('\n')}`);
+      }
+    }
     const fxShot = (name: string) => fp.screenshot({ path: path.join(SHOTS, `firefox-${name}.png`) as `${string}.png`, fullPage: true });
     /** The id of the open dialog's field whose label starts with `label`. */
     const fieldId = (label: string) =>
@@ -456,6 +467,8 @@ d('the web console in Chromium (and Firefox) against a real master, worker and d
       const { default: puppeteer } = await import('puppeteer-core');
       fx = await puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX, headless: true });
       fp = await fx.newPage();
+      fp.on('console', (m) => fxConsole.push(`${m.type()}: ${m.text()}`));
+      fp.on('pageerror', (e) => fxConsole.push(`pageerror: ${String(e)}`));
       await fp.setViewport({ width: 1200, height: 800 });
     }, 180_000);
 
@@ -494,7 +507,7 @@ d('the web console in Chromium (and Firefox) against a real master, worker and d
       // Chromium tests already ran one to the end).
       await fp.waitForFunction(String.raw`/#\/builds\/\d+$/.test(location.hash)`, { timeout: 120_000 });
       const buildid = Number(/#\/builds\/(\d+)$/.exec(fp.url())![1]);
-      await fp.waitForSelector('h1 .result');
+      await fxWaitFor('h1 .result', 90_000);
       const cookie = await login(www, 'admin', ADMIN_PASSWORD);
       expect((await control(api, `builds/${buildid}`, 'stop', { reason: 'the Firefox test only checks the request' }, cookie)).status).toBe(200);
       await until(`build ${buildid} to stop`, async () => ((await get<{ builds: { complete: boolean }[] }>(`/builds/${buildid}`)).builds[0]?.complete ? true : undefined), 120_000, log());
