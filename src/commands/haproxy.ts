@@ -18,6 +18,7 @@ interface HaproxyArgs extends MarathonArgs {
   'resync-interval': number;
   'stall-timeout': number;
   slots: number;
+  'apply-events': boolean;
 }
 
 export const haproxyCommand = defineCommand<HaproxyArgs>({
@@ -40,6 +41,7 @@ export const haproxyCommand = defineCommand<HaproxyArgs>({
     debounce: { type: 'number', default: 300, valid: { nonNegative: 'ms' }, describe: 'ms to wait for a burst of events to end before syncing' },
     'resync-interval': { type: 'number', default: 60, valid: { positive: 'seconds' }, describe: 'seconds between full resyncs, events or not' },
     'stall-timeout': { type: 'number', default: 30, valid: { positive: 'seconds' }, describe: 'seconds without a byte (event or heartbeat) before the event stream is treated as dead' },
+    'apply-events': { type: 'boolean', default: true, describe: "with --watch: apply task and health events to HAProxy's runtime API directly (--no-apply-events fetches all apps on every event, as marathon-lb does)" },
     slots: { type: 'number', default: 4, valid: { whole: [1, 1024] }, describe: 'smallest number of server slots per backend (task changes within the slots need no reload)' },
   },
   examples: [
@@ -67,6 +69,7 @@ export const haproxyCommand = defineCommand<HaproxyArgs>({
         resyncIntervalSeconds: argv['resync-interval'],
         stallTimeoutSeconds: argv['stall-timeout'],
         minSlots: argv.slots,
+        applyEvents: argv['apply-events'],
       },
       cliContext(),
     );

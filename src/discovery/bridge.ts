@@ -7,6 +7,11 @@
  * no byte (event or heartbeat) for `stallTimeoutMs`, and applies only what changed (runtime API
  * for task changes, a reload for anything structural). Its status (last successful sync…) is
  * kept in `status` for the health endpoint/file.
+ *
+ * Task and health events (`applyEvents`) skip the fetch: they are applied to the copy of the apps
+ * the last full sync read (discovery/events.ts), only the changed apps' servers are worked out
+ * again, and the slot changes go to HAProxy's runtime API at once; the file is rewritten from the
+ * same model shortly after. An event the model cannot take alone falls back to a full sync.
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
@@ -16,8 +21,9 @@ import { OperationFailedError } from '../errors.js';
 import type { CheckResult, InstallResult } from '../haproxy/adapter.js';
 import { findRefusedApps } from '../haproxy/culprits.js';
 import { isAppRecord } from './model.js';
-import { planApply } from '../haproxy/plan.js';
-import { renderConfig, type Rendered, type RenderOptions } from '../haproxy/render.js';
+import { planApply, slotCommands } from '../haproxy/plan.js';
+import { assignSlots, haproxyAddress, renderConfig, type Rendered, type RenderOptions } from '../haproxy/render.js';
+import { applyEvent, modelOf, TASK_EVENTS, type TaskModel } from './events.js';
 import { buildServices, type Service } from '../haproxy/services.js';
 
 /** Events that can change what HAProxy should route (others are ignored, and filtered server-side). */
@@ -104,6 +110,13 @@ export interface BridgeOptions {
   stallTimeoutMs?: number;
   /** First reconnect delay; doubles up to min(30 s, stallTimeoutMs), back to this after a good connection. */
   reconnectDelayMs?: number;
+  /**
+   * Apply task and health events to the model and the runtime API without fetching /v2/apps
+   * (default true). false: every event leads to a full sync, as marathon-lb does.
+   */
+  applyEvents?: boolean;
+  /** After events were applied through the runtime API, the file is rewritten this much later (default max(debounceMs, 1000)). */
+  fileDelayMs?: number;
 }
 
 export interface BridgeStatus {
@@ -116,11 +129,23 @@ export interface BridgeStatus {
   syncs: number;
   reloads: number;
   runtimeUpdates: number;
+  /** Events applied to HAProxy without fetching /v2/apps. */
+  eventUpdates: number;
   rejected: number;
   lastRejectedAt: string | null;
   services: number;
   servers: number;
   warnings: number;
+}
+
+/** What `applyEvents` did with a batch of events. */
+export interface EventsResult {
+  /** Events that changed the model. */
+  applied: number;
+  /** Runtime API commands sent. */
+  commands: number;
+  /** Set when a full sync is needed: `urgent` when an event of the batch takes traffic away. */
+  resync?: { reason: string; urgent: boolean };
 }
 
 export interface SyncResult {
@@ -147,6 +172,13 @@ export class Bridge {
   private readonly now: () => number;
   private chain: Promise<unknown> = Promise.resolve();
   private lastWarnings = '';
+  /** The apps of the last full sync, with the events applied since. */
+  private model: TaskModel | undefined;
+  /** The services rendered into `applied`, by backend name, and each app's backend names. */
+  private services = new Map<string, Service>();
+  private servicesOfApp = new Map<string, string[]>();
+  /** `applied.slots` runs ahead of `applied.text` (events applied through the runtime API only). */
+  private fileStale = false;
 
   constructor(
     private readonly deps: BridgeDeps,
@@ -163,6 +195,7 @@ export class Bridge {
       syncs: 0,
       reloads: 0,
       runtimeUpdates: 0,
+      eventUpdates: 0,
       rejected: 0,
       lastRejectedAt: null,
       services: 0,
@@ -183,19 +216,7 @@ export class Bridge {
     this.status.lastAttemptAt = new Date(this.now()).toISOString();
     try {
       const apps = (await this.deps.getApps()).filter(isAppRecord);
-      const hosts = new Set<string>();
-      for (const a of apps) for (const t of a.tasks ?? []) if (typeof t.host === 'string' && !isIP(t.host)) hosts.add(t.host);
-      const resolved = new Map<string, string | undefined>();
-      const resolveHost = this.deps.resolveHost ?? defaultResolve;
-      await Promise.all(
-        [...hosts].map(async (h) => {
-          const cached = this.hostCache.get(h);
-          if (cached && cached.ip !== undefined && this.now() - cached.at < HOST_TTL_MS) return resolved.set(h, cached.ip);
-          const ip = await resolveHost(h);
-          this.hostCache.set(h, { ip, at: this.now() });
-          return resolved.set(h, ip);
-        }),
-      );
+      const resolved = await this.resolveHosts(apps);
       const { services, warnings } = buildServices(apps, {
         bind: this.options.bind,
         ...(this.options.group === undefined ? {} : { group: this.options.group }),
@@ -209,6 +230,7 @@ export class Bridge {
       this.lastWarnings = joined;
 
       let rendered = renderConfig(services, this.options.render, this.applied?.slots);
+      let routed: readonly Service[] = services;
       let action: SyncResult['action'] = 'none';
       let install: InstallResult;
       const applied = this.applied;
@@ -216,8 +238,9 @@ export class Bridge {
         // Only server slots changed: tell the running HAProxy first (a task being killed must
         // lose its traffic now), then write the file without a new `haproxy -c`.
         const plan = planApply(applied, rendered);
-        let runtimeDone = plan.kind !== 'runtime';
-        if (plan.kind === 'runtime' && this.deps.haproxy.runtime) {
+        // Slots already moved by events (only the file lagged): nothing to tell HAProxy.
+        let runtimeDone = plan.kind !== 'runtime' || plan.commands.length === 0;
+        if (plan.kind === 'runtime' && plan.commands.length > 0 && this.deps.haproxy.runtime) {
           try {
             await this.deps.haproxy.runtime(plan.commands);
             this.status.runtimeUpdates++;
@@ -239,11 +262,17 @@ export class Bridge {
           const without = await this.withoutRefusedApps(services, install);
           rendered = without.rendered;
           install = without.install;
+          routed = without.services;
         }
         const firstAndUnchanged = applied === undefined && install.status === 'unchanged' && !this.deps.haproxy.applyFirst;
         if (!firstAndUnchanged) action = await this.reload(applied ? 'frontends, backends or slot counts changed' : 'first configuration');
       }
       this.applied = rendered;
+      this.fileStale = false;
+      this.model = modelOf(apps);
+      this.services = new Map(routed.map((s) => [s.name, s]));
+      this.servicesOfApp = new Map();
+      for (const s of routed) this.servicesOfApp.set(s.appId, [...(this.servicesOfApp.get(s.appId) ?? []), s.name]);
       this.status.syncs++;
       this.status.lastSyncAt = new Date(this.now()).toISOString();
       this.status.lastError = null;
@@ -261,7 +290,7 @@ export class Bridge {
 
   private lastLeftOut = '';
 
-  private async withoutRefusedApps(services: readonly Service[], refused: Extract<InstallResult, { status: 'rejected' }>): Promise<{ rendered: Rendered; install: InstallResult }> {
+  private async withoutRefusedApps(services: readonly Service[], refused: Extract<InstallResult, { status: 'rejected' }>): Promise<{ rendered: Rendered; install: InstallResult; services: Service[] }> {
     const fail = (why: string) =>
       new OperationFailedError(`HAProxy rejected the new configuration (kept in ${refused.rejectedFile}); the running HAProxy keeps the last good one${why}:\n${refused.output}`, {
         hint: 'see HAProxy\'s words above; the bridge retries on the next change or resync',
@@ -278,13 +307,131 @@ export class Bridge {
     if (install.status === 'rejected') throw fail(` (also without ${culprits.join(', ')})`);
     // Said when the set changes, not on every pass.
     const key = culprits.join('\n');
-    if (key === this.lastLeftOut) return { rendered, install };
+    if (key === this.lastLeftOut) return { rendered, install, services: rest };
     this.lastLeftOut = key;
     for (const appId of culprits) {
       const own = await check(render(services.filter((s) => s.appId === appId)).text);
       this.deps.reporter.warn(`${appId}: left out of HAProxy's configuration: HAProxy refuses its part (${own.output.split('\n').slice(0, 3).join(' | ') || 'no details'}); the other apps are routed`);
     }
-    return { rendered, install };
+    return { rendered, install, services: rest };
+  }
+
+  /** Whether task and health events can skip the fetch now (a full sync has run, HAProxy has a runtime API). */
+  get appliesEvents(): boolean {
+    return (this.options.applyEvents ?? true) && this.model !== undefined && this.applied !== undefined && this.deps.haproxy.runtime !== undefined;
+  }
+
+  /**
+   * Applies task and health events (discovery/events.ts) to the model of the last full sync and
+   * sends the slot changes of the apps they touch to HAProxy's runtime API, without fetching
+   * /v2/apps. Queued with full syncs (never overlapping). Says when a full sync is needed instead:
+   * an event the model cannot take, or more healthy tasks than a backend has slots (a reload).
+   * Throws when the runtime API fails; `applied` then still holds what HAProxy ran before, so a
+   * full sync plans the same changes again (and reloads if the runtime API keeps failing).
+   */
+  applyEvents(events: readonly MarathonEvent[]): Promise<EventsResult> {
+    const run = this.chain.then(() => this.doApplyEvents(events));
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async doApplyEvents(events: readonly MarathonEvent[]): Promise<EventsResult> {
+    const urgent = events.some(isUrgent);
+    const model = this.model;
+    const applied = this.applied;
+    const runtime = this.deps.haproxy.runtime;
+    if (!(this.options.applyEvents ?? true) || !model || !applied || !runtime) return { applied: 0, commands: 0, resync: { reason: events[0]?.eventType ?? 'events', urgent } };
+    const touched = new Set<string>();
+    let resync: string | undefined;
+    let count = 0;
+    for (const event of events) {
+      const effect = applyEvent(model, event);
+      if (effect.kind === 'applied') {
+        touched.add(effect.appId);
+        count++;
+      } else if (effect.kind === 'resync') resync ??= effect.reason;
+    }
+    const minSlots = this.options.render.minSlots ?? 4;
+    const commands = { enable: [] as string[], disable: [] as string[] };
+    const updates: { service: Service; table: (string | null)[] }[] = [];
+    for (const appId of touched) {
+      const names = this.servicesOfApp.get(appId);
+      const app = model.apps.get(appId);
+      if (!names || !app) continue; // not routed (another group, left out…)
+      const resolved = await this.resolveHosts([app]);
+      // The app alone: its services' structure comes from its definition, which events never change.
+      const fresh = buildServices([app], {
+        bind: this.options.bind,
+        ...(this.options.group === undefined ? {} : { group: this.options.group }),
+        resolve: (h) => resolved.get(h),
+        reservedPorts: reservedPortsOf(this.options.render),
+      }).services;
+      for (const name of names) {
+        const before = this.services.get(name);
+        const now = fresh.find((s) => s.name === name);
+        const slots = applied.slots.get(name);
+        if (!before || !now || !slots) {
+          resync ??= `${appId}: its services changed`;
+          continue;
+        }
+        const table = assignSlots(
+          now.servers.map((v) => haproxyAddress(v.ip, v.port)),
+          slots,
+          minSlots,
+        );
+        if (table.length !== slots.length) {
+          resync ??= `${name}: more healthy tasks than slots (a reload)`;
+          continue;
+        }
+        slotCommands(name, slots, table, commands);
+        updates.push({ service: { ...before, servers: now.servers }, table });
+      }
+    }
+    const all = [...commands.enable, ...commands.disable];
+    if (all.length > 0) {
+      await runtime(all);
+      this.status.runtimeUpdates++;
+      this.status.eventUpdates++;
+      this.deps.reporter.info(`haproxy: ${all.length} runtime change(s) applied from ${count} event(s), without fetching apps`);
+    }
+    for (const { service, table } of updates) {
+      this.services.set(service.name, service);
+      applied.slots.set(service.name, table);
+      if (all.length > 0) this.fileStale = true;
+    }
+    return { applied: count, commands: all.length, ...(resync === undefined ? {} : { resync: { reason: resync, urgent } }) };
+  }
+
+  /** Rewrites the file from the model after events moved slots through the runtime API only. */
+  writeConfigFromModel(): Promise<void> {
+    const run = this.chain.then(async () => {
+      const applied = this.applied;
+      if (!this.fileStale || !applied) return;
+      const rendered = renderConfig([...this.services.values()].sort(byRenderOrder), this.options.render, applied.slots);
+      if (rendered.skeleton !== applied.skeleton) throw new OperationFailedError('internal: the configuration from events differs in structure from the running one');
+      await this.deps.haproxy.install(rendered.text, { check: false });
+      this.applied = rendered;
+      this.fileStale = false;
+    });
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async resolveHosts(apps: readonly AppInfo[]): Promise<Map<string, string | undefined>> {
+    const hosts = new Set<string>();
+    for (const a of apps) for (const t of a.tasks ?? []) if (typeof t.host === 'string' && !isIP(t.host)) hosts.add(t.host);
+    const resolved = new Map<string, string | undefined>();
+    const resolveHost = this.deps.resolveHost ?? defaultResolve;
+    await Promise.all(
+      [...hosts].map(async (h) => {
+        const cached = this.hostCache.get(h);
+        if (cached && cached.ip !== undefined && this.now() - cached.at < HOST_TTL_MS) return resolved.set(h, cached.ip);
+        const ip = await resolveHost(h);
+        this.hostCache.set(h, { ip, at: this.now() });
+        return resolved.set(h, ip);
+      }),
+    );
+    return resolved;
   }
 
   private async reload(reason: string): Promise<SyncResult['action']> {
@@ -336,11 +483,50 @@ export class Bridge {
       debounce = setTimeout(() => sync(reason), wait);
     };
 
+    // Task and health events: applied at once, without the debounce and without fetching; the
+    // events that arrive while one batch is being applied form the next batch (a burst costs a
+    // few runtime API calls, not one per event). The file follows `fileDelayMs` later.
+    const fileDelayMs = this.options.fileDelayMs ?? Math.max(o.debounceMs, 1_000);
+    const pending: MarathonEvent[] = [];
+    let applying = false;
+    let fileTimer: NodeJS.Timeout | undefined;
+    const writeFileSoon = () => {
+      fileTimer ??= setTimeout(() => {
+        fileTimer = undefined;
+        this.writeConfigFromModel().catch((error: Error) => {
+          reporter.warn(`cannot write the configuration from events: ${error.message}; full resync`);
+          sync('file from events failed');
+        });
+      }, fileDelayMs);
+    };
+    const flush = () => {
+      if (applying || pending.length === 0) return;
+      applying = true;
+      const batch = pending.splice(0);
+      this.applyEvents(batch)
+        .then(
+          (r) => {
+            if (r.commands > 0) writeFileSoon();
+            if (r.resync?.urgent) sync(r.resync.reason);
+            else if (r.resync) soon(r.resync.reason);
+          },
+          (error: Error) => {
+            reporter.warn(`applying ${batch.length} event(s) failed: ${error.message}; full resync`);
+            sync('events could not be applied');
+          },
+        )
+        .finally(() => {
+          applying = false;
+          if (!signal.aborted) flush();
+        });
+    };
+
     const periodic = setInterval(() => sync('periodic resync'), o.resyncIntervalMs);
     const stopAll = () => {
       clearInterval(periodic);
       clearTimeout(debounce);
       clearTimeout(retry);
+      clearTimeout(fileTimer);
     };
     signal.addEventListener('abort', stopAll, { once: true });
 
@@ -380,7 +566,10 @@ export class Bridge {
           });
           for await (const event of stream) {
             activity();
-            if (isUrgent(event)) sync(event.eventType);
+            if (this.appliesEvents && (TASK_EVENTS as readonly string[]).includes(event.eventType)) {
+              pending.push(event);
+              flush();
+            } else if (isUrgent(event)) sync(event.eventType);
             else if ((RELEVANT_EVENTS as readonly string[]).includes(event.eventType)) soon(event.eventType);
           }
           if (!signal.aborted && !stalled) reporter.warn(`Marathon's event stream ended; reconnecting`);
@@ -404,8 +593,15 @@ export class Bridge {
     } finally {
       stopAll();
       await this.chain;
+      // What HAProxy runs goes to the file before the bridge stops.
+      if (this.fileStale) await this.writeConfigFromModel().catch((error: Error) => reporter.warn(`cannot write the configuration: ${error.message}`));
     }
   }
+}
+
+/** The order buildServices returns services in (app id, then port index): the file's order. */
+function byRenderOrder(a: Service, b: Service): number {
+  return a.appId < b.appId ? -1 : a.appId > b.appId ? 1 : a.portIndex - b.portIndex;
 }
 
 function reservedPortsOf(render: RenderOptions): number[] {

@@ -31,6 +31,8 @@ export interface HaproxyRunOptions {
   resyncIntervalSeconds: number;
   stallTimeoutSeconds: number;
   minSlots: number;
+  /** Apply task and health events without fetching /v2/apps (default true). */
+  applyEvents?: boolean | undefined;
 }
 
 export function validateHaproxyOptions(o: HaproxyRunOptions): void {
@@ -127,6 +129,7 @@ export async function runHaproxy(o: HaproxyRunOptions, ctx: RunContext): Promise
       debounceMs: o.debounceMs,
       resyncIntervalMs: o.resyncIntervalSeconds * 1000,
       stallTimeoutMs: o.stallTimeoutSeconds * 1000,
+      applyEvents: o.applyEvents ?? true,
     },
   );
 

@@ -16,27 +16,33 @@ function splitKey(key: string): { addr: string; port: string } {
   return { addr: bare.slice(0, i), port: bare.slice(i + 1) };
 }
 
+/**
+ * The runtime commands that move one backend's slots from `before` to `after`: `enable` (fill or
+ * re-address a slot, then ready it) and `disable` (empty a slot). Apply every `enable` before any
+ * `disable`, so capacity never dips below what is healthy.
+ */
+export function slotCommands(backend: string, before: readonly (string | null)[], after: readonly (string | null)[], into = { enable: [] as string[], disable: [] as string[] }): { enable: string[]; disable: string[] } {
+  after.forEach((key, i) => {
+    const was = before[i] ?? null;
+    if (key === was) return;
+    const server = `${backend}/s${i + 1}`;
+    if (key === null) {
+      into.disable.push(`set server ${server} state maint`);
+    } else {
+      const { addr, port } = splitKey(key);
+      if (was !== null) into.enable.push(`set server ${server} state maint`);
+      into.enable.push(`set server ${server} addr ${addr} port ${port}`, `set server ${server} state ready`);
+    }
+  });
+  return into;
+}
+
 export function planApply(previous: Rendered | undefined, next: Rendered): ApplyPlan {
   if (!previous) return { kind: 'reload', reason: 'first configuration' };
   if (previous.text === next.text) return { kind: 'none' };
   if (previous.skeleton !== next.skeleton) return { kind: 'reload', reason: 'frontends, backends or slot counts changed' };
-  const enable: string[] = [];
-  const disable: string[] = [];
-  for (const [backend, slots] of next.slots) {
-    const before = previous.slots.get(backend) ?? [];
-    slots.forEach((key, i) => {
-      const was = before[i] ?? null;
-      if (key === was) return;
-      const server = `${backend}/s${i + 1}`;
-      if (key === null) {
-        disable.push(`set server ${server} state maint`);
-      } else {
-        const { addr, port } = splitKey(key);
-        if (was !== null) enable.push(`set server ${server} state maint`);
-        enable.push(`set server ${server} addr ${addr} port ${port}`, `set server ${server} state ready`);
-      }
-    });
-  }
+  const into = { enable: [] as string[], disable: [] as string[] };
+  for (const [backend, slots] of next.slots) slotCommands(backend, previous.slots.get(backend) ?? [], slots, into);
   // New servers first, then the removed ones: capacity never dips below what is healthy.
-  return { kind: 'runtime', commands: [...enable, ...disable] };
+  return { kind: 'runtime', commands: [...into.enable, ...into.disable] };
 }

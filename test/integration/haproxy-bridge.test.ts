@@ -90,7 +90,7 @@ d('bbm haproxy --watch with a real devcluster and a real HAProxy', () => {
     );
   }
   async function health() {
-    return (await (await fetch(healthUrl)).json()) as { healthy: boolean; connects: number; syncs: number; reloads: number; runtimeUpdates: number; lastSyncAt: string };
+    return (await (await fetch(healthUrl)).json()) as { healthy: boolean; connects: number; syncs: number; reloads: number; runtimeUpdates: number; eventUpdates: number; lastSyncAt: string };
   }
 
   beforeAll(async () => {
@@ -184,10 +184,12 @@ d('bbm haproxy --watch with a real devcluster and a real HAProxy', () => {
     expect(bodies.some((b) => b.startsWith('v1-'))).toBe(true);
     expect(bodies.some((b) => b.startsWith('v2-'))).toBe(true);
     const after = await health();
-    // Task changes went through the runtime API; growing past the slots needed a reload.
+    // Task changes went through the runtime API, applied from the task and health events
+    // themselves (no /v2/apps read); growing past the slots needed a reload.
     expect(after.runtimeUpdates).toBeGreaterThan(before.runtimeUpdates);
+    expect(after.eventUpdates).toBeGreaterThan(before.eventUpdates);
     expect(after.reloads).toBeGreaterThan(before.reloads);
-    process.stderr.write(`zero-failure run: ${r.ok} requests ok, ${r.failed} failed; runtime updates ${after.runtimeUpdates - before.runtimeUpdates}, reloads ${after.reloads - before.reloads}\n`);
+    process.stderr.write(`zero-failure run: ${r.ok} requests ok, ${r.failed} failed; runtime updates ${after.runtimeUpdates - before.runtimeUpdates} (${after.eventUpdates - before.eventUpdates} from events alone), reloads ${after.reloads - before.reloads}\n`);
   });
 
   it('notices when the event stream dies and the engine restarts, resyncs and routes right again', async () => {

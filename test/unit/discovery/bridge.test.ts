@@ -6,7 +6,7 @@ import { Bridge, isUrgent, type BridgeDeps, type EventStreamHooks } from '../../
 import { healthReport } from '../../../src/discovery/health.js';
 import type { AppInfo, MarathonEvent } from '../../../src/marathon/types.js';
 import { memoryReporter } from '../../../src/reporter.js';
-import { app, task } from './fixtures.js';
+import { alive, app, task, tcpCheck } from './fixtures.js';
 
 const ev = (eventType: string, extra: Record<string, unknown> = {}): MarathonEvent => ({ eventType, timestamp: '2026-01-01T00:00:00.000Z', ...extra });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -197,6 +197,97 @@ describe('Bridge.watch', () => {
     expect(healthReport(b.status, 1_000).healthy).toBe(true);
     stop.abort();
     await watching;
+  });
+});
+
+describe('Bridge.watch: task and health events without fetching apps', () => {
+  const running = (taskId: string, host: string, port: number) =>
+    ev('status_update_event', { appId: '/a', taskId, taskStatus: 'TASK_RUNNING', host, ports: [port], slaveId: 's', message: '', version: 'v' });
+  async function started(h: ReturnType<typeof harness>, extra: Record<string, unknown> = {}) {
+    const b = new Bridge(h.deps, { ...h.options, debounceMs: 60_000, maxDelayMs: 60_000, resyncIntervalMs: 60_000, stallTimeoutMs: 60_000, fileDelayMs: 30, ...extra });
+    const stop = new AbortController();
+    const watching = b.watch(stop.signal);
+    await until('connect + first syncs', () => h.connections.length === 1 && b.status.syncs >= 2);
+    return { b, push: (e: MarathonEvent) => h.connections[0]!.push(e), done: async () => (stop.abort(), await watching) };
+  }
+
+  it('a new task, a task killed and a task turning unhealthy go to the runtime API at once; the file follows; /v2/apps is not read', async () => {
+    const h = harness();
+    const first = task('/a', '10.0.0.1', [31000], { healthCheckResults: [alive()] });
+    h.setApps([app('/a', [10001], [first], { healthChecks: [tcpCheck] })]);
+    // The debounce is longer than the test: only the event path can change anything.
+    const { b, push, done } = await started(h);
+    const fetched = h.calls.getApps;
+    push(running('a.instance-new._app.1', '10.0.0.2', 31001));
+    await sleep(50);
+    expect(h.calls.runtime).toEqual([]); // running, but no health result yet: no traffic
+    push(ev('health_status_changed_event', { appId: '/a', instanceId: 'a.instance-new', alive: true }));
+    await until('the new task routed', () => h.calls.runtime.length === 1);
+    expect(h.calls.runtime[0]).toEqual(['set server bbm_a_10001/s2 addr 10.0.0.2 port 31001', 'set server bbm_a_10001/s2 state ready']);
+    push(ev('status_update_event', { appId: '/a', taskId: first.id, taskStatus: 'TASK_KILLING', host: '10.0.0.1', ports: [31000] }));
+    await until('the killed task out', () => h.calls.runtime.length === 2);
+    expect(h.calls.runtime[1]).toEqual(['set server bbm_a_10001/s1 state maint']);
+    push(ev('instance_health_changed_event', { runSpecId: '/a', instanceId: 'a.instance-new', healthy: false }));
+    await until('the unhealthy task out', () => h.calls.runtime.length === 3);
+    expect(h.calls.runtime[2]).toEqual(['set server bbm_a_10001/s2 state maint']);
+    await until('the file written from the model', () => /server s1 0\.0\.0\.0:0 disabled\n  server s2 0\.0\.0\.0:0 disabled/.test(h.calls.installs.at(-1) ?? ''));
+    expect(h.calls.checks.at(-1)).toBe(false); // slots only: no haproxy -c
+    expect(h.calls.getApps).toBe(fetched);
+    expect(h.calls.reloads).toBe(1);
+    expect(b.status.eventUpdates).toBe(3);
+    // A full resync afterwards finds HAProxy already right: no runtime call, no reload.
+    h.setApps([app('/a', [10001], [], { healthChecks: [tcpCheck] })]);
+    expect((await b.syncOnce('periodic resync')).action).toBe('none');
+    expect(h.calls.runtime).toHaveLength(3);
+    await done();
+  });
+
+  it('falls back to a full sync for an app it does not hold (debounced) and for a removal it cannot place (at once)', async () => {
+    const h = harness();
+    const { push, done } = await started(h, { debounceMs: 100, maxDelayMs: 1_000 });
+    const fetched = h.calls.getApps;
+    push(ev('status_update_event', { appId: '/other', taskId: 'other.instance-x._app.1', taskStatus: 'TASK_RUNNING', host: '10.0.0.5', ports: [31005] }));
+    await sleep(40);
+    expect(h.calls.getApps).toBe(fetched);
+    await until('the debounced full sync', () => h.calls.getApps === fetched + 1);
+    push(ev('status_update_event', { appId: '/other', taskId: 'other.instance-x._app.1', taskStatus: 'TASK_KILLING' }));
+    await until('the urgent full sync', () => h.calls.getApps === fetched + 2, 80);
+    await done();
+  });
+
+  it('more healthy tasks than slots: a full sync and a reload', async () => {
+    const h = harness();
+    const { b, push, done } = await started(h, { debounceMs: 50 });
+    // What Marathon lists once these tasks run: the full sync reads it.
+    h.setApps([app('/a', [10001], [task('/a', '10.0.0.1', [31000]), ...[0, 1, 2, 3].map((i) => task('/a', `10.0.1.${i}`, [32000 + i]))])]);
+    for (let i = 0; i < 4; i++) push(running(`a.instance-${i}._app.1`, `10.0.1.${i}`, 32000 + i));
+    await until('the reload', () => h.calls.reloads === 2);
+    expect(h.reporter.lines.join('\n')).not.toMatch(/failed/);
+    expect(b.status.syncs).toBeGreaterThanOrEqual(3);
+    await done();
+  });
+
+  it('a runtime API failure leads to a full sync, which reloads', async () => {
+    const h = harness();
+    const { push, done } = await started(h);
+    h.deps.haproxy.runtime = async () => {
+      throw new Error('socket gone');
+    };
+    h.setApps([app('/a', [10001], [task('/a', '10.0.0.1', [31000]), task('/a', '10.0.0.2', [31001])])]);
+    push(running('a.instance-new._app.1', '10.0.0.2', 31001));
+    await until('the reload', () => h.calls.reloads === 2);
+    expect(h.reporter.lines.join('\n')).toMatch(/applying 1 event\(s\) failed: socket gone; full resync/);
+    await done();
+  });
+
+  it('applyEvents: false fetches apps on every event, as marathon-lb does', async () => {
+    const h = harness();
+    const { b, push, done } = await started(h, { applyEvents: false, debounceMs: 0 });
+    const fetched = h.calls.getApps;
+    push(running('a.instance-new._app.1', '10.0.0.2', 31001));
+    await until('a full sync', () => h.calls.getApps === fetched + 1);
+    expect(b.status.eventUpdates).toBe(0);
+    await done();
   });
 });
 
