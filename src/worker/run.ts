@@ -4,19 +4,22 @@
  * restart) and exits when the master asks it to shut down or the process is told to stop.
  */
 import { mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import WebSocket from 'ws';
 import type { RunContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { outputError } from '../output-file.js';
-import { COMMANDS } from './commands/index.js';
-import type { CommandContext } from './commands/context.js';
 import type { Env } from './environment.js';
 import { workerInfo } from './info.js';
-import { DEFAULT_SETTINGS, OutputBuffer, type WorkerSettings } from './output.js';
+import { DEFAULT_SETTINGS, type WorkerSettings } from './output.js';
+import { connectPbOnce } from './pb/connection.js';
+import { startCommand, type CommandChannel, type ConnectResult, type Outcome, type Running } from './runner.js';
 import { MasterSession, type Message } from './session.js';
 
+export type WorkerProtocol = 'msgpack' | 'pb';
+
 export interface WorkerOptions {
+  /** `pb`: the master's PB port (Twisted's Perspective Broker); `msgpack`: its msgpack_experimental_v7 port. */
+  protocol: WorkerProtocol;
   masterHost: string;
   masterPort: number;
   name: string;
@@ -39,13 +42,6 @@ export function retryDelay(attempt: number, maxDelay: number, jitter = Math.rand
   return Math.min(1.5 ** attempt, maxDelay) + jitter;
 }
 
-interface Running {
-  abort: AbortController;
-  buffer: OutputBuffer;
-}
-
-type Outcome = 'shutdown' | 'stopped' | 'lost';
-
 export async function runWorker(opts: WorkerOptions, ctx: RunContext): Promise<void> {
   try {
     mkdirSync(opts.basedir, { recursive: true });
@@ -54,12 +50,13 @@ export async function runWorker(opts: WorkerOptions, ctx: RunContext): Promise<v
     throw outputError(error, opts.basedir, opts.basedir, '--basedir');
   }
   const log = (line: string) => ctx.reporter.info(`${new Date().toISOString()} bbm worker: ${line}`);
-  const url = `ws://${opts.masterHost.includes(':') ? `[${opts.masterHost}]` : opts.masterHost}:${opts.masterPort}`;
+  const host = opts.masterHost.includes(':') ? `[${opts.masterHost}]` : opts.masterHost;
+  const url = opts.protocol === 'pb' ? `${host}:${opts.masterPort} (PB)` : `ws://${host}:${opts.masterPort}`;
   let attempt = 0;
   for (;;) {
     if (ctx.signal?.aborted) return;
     log(`connecting to ${url} as ${opts.name}`);
-    const { outcome, connected } = await connectOnce(url, opts, ctx, log);
+    const { outcome, connected } = opts.protocol === 'pb' ? await connectPbOnce(opts, ctx, log) : await connectOnce(`ws://${host}:${opts.masterPort}`, opts, ctx, log);
     if (outcome !== 'lost') return;
     attempt = connected ? 0 : attempt + 1;
     const delay = retryDelay(attempt, opts.maxDelay);
@@ -84,7 +81,7 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
   });
 }
 
-function connectOnce(url: string, opts: WorkerOptions, ctx: RunContext, log: (l: string) => void): Promise<{ outcome: Outcome; connected: boolean }> {
+function connectOnce(url: string, opts: WorkerOptions, ctx: RunContext, log: (l: string) => void): Promise<ConnectResult> {
   return new Promise((resolve) => {
     const auth = Buffer.from(`${opts.name}:${opts.password}`).toString('base64');
     const ws = new WebSocket(url, { headers: { Authorization: `Basic ${auth}` }, handshakeTimeout: 30_000, perMessageDeflate: false });
@@ -124,44 +121,24 @@ function connectOnce(url: string, opts: WorkerOptions, ctx: RunContext, log: (l:
       start_command: (msg) => {
         for (const k of ['command_id', 'command_name', 'args']) if (!(k in msg)) throw new Error(`message did not contain obligatory "${k}" key`);
         const id = String(msg.command_id);
-        const name = String(msg.command_name);
-        const command = COMMANDS[name];
-        if (!command) throw new Error(`unrecognized WorkerCommand '${name}'`);
-        const abort = new AbortController();
-        const buffer = new OutputBuffer(settings, (updates) => {
-          session.request({ op: 'update', args: updates, command_id: id }).catch((e: Error) => log(`update of command ${id} not acknowledged: ${e.message}`));
-        });
-        running.set(id, { abort, buffer });
-        const cctx: CommandContext = {
-          args: (msg.args ?? {}) as Record<string, unknown>,
-          send: (u) => buffer.add(u),
-          call: async (op, fields = {}) => {
-            await session.drained();
-            return session.request({ op, command_id: id, ...fields });
-          },
-          interrupted: abort.signal,
-          baseEnv: opts.env,
-          tmpdir: tmpdir(),
+        const channel: CommandChannel = {
+          update: (updates) => session.request({ op: 'update', args: updates, command_id: id }),
+          complete: (failure) => session.request({ op: 'complete', args: failure, command_id: id }),
+          call: (op, fields = {}) => session.request({ op, command_id: id, ...fields }),
+          drained: () => session.drained(),
+          isOpen: () => session.isOpen,
         };
-        const started = Date.now();
-        log(`command ${id}: ${name}`);
-        void Promise.resolve()
-          .then(() => command(cctx))
-          .then(
-            () => null,
-            (error: unknown) => {
-              log(`command ${id} (${name}) failed: ${error instanceof Error ? error.message : String(error)}`);
-              return error instanceof Error ? error.message : String(error);
-            },
-          )
-          .then((failure) => {
-            running.delete(id);
-            if (!abort.signal.aborted) buffer.add([['elapsed', (Date.now() - started) / 1000]]);
-            buffer.flush();
-            if (!session.isOpen) return;
-            return session.request({ op: 'complete', args: failure, command_id: id });
-          })
-          .catch((e: Error) => log(`completion of command ${id} not acknowledged: ${e.message}`));
+        const r = startCommand({
+          id,
+          name: String(msg.command_name),
+          args: (msg.args ?? {}) as Record<string, unknown>,
+          settings,
+          baseEnv: opts.env,
+          channel,
+          log,
+          done: () => running.delete(id),
+        });
+        running.set(id, r);
         return null;
       },
       interrupt_command: (msg) => {
