@@ -102,6 +102,10 @@ const PROJECTS = {
   },
 } as const;
 type Tag = 'py' | 'bbm';
+/** The max_builds case's workers: m<max_builds><p: buildbot-worker | b: bbm worker>. */
+const MAX_BUILDS_WORKERS = ['m1p', 'm2p', 'm1b', 'm2b'] as const;
+type MaxBuildsWorker = (typeof MAX_BUILDS_WORKERS)[number];
+const STALL_PROXY = path.join(import.meta.dirname, '../support/stall-proxy.mjs');
 const TAGS: Tag[] = ['py', 'bbm'];
 
 /** Maven offline against Debian's repository (read through a file:// repository into the worker's own local one). */
@@ -115,7 +119,7 @@ const MAVEN_SETTINGS = `<settings>
 `;
 
 /** The command cases' builders, appended to the generated file (test-only; `T_` names stay out of its way). */
-function commandBuilders(root: string, passwords: { wp: string; wb: string }): string {
+function commandBuilders(root: string, passwords: { wp: string; wb: string; ka: string; ka0: string }): string {
   const q = JSON.stringify;
   return `
 # ---- test-only: the command cases on workers wp (buildbot-worker) and wb (bbm worker) ----
@@ -226,6 +230,42 @@ def orphan_factory(tag):
 T_FACTORIES = {'shell': shell_factory, 'files': files_factory, 'git': git_factory, 'interrupt': interrupt_factory, 'orphan': orphan_factory}
 T_BUILDERS = [util.BuilderConfig(name=case + '-' + tag, workernames=[w], factory=make(tag))
               for case, make in T_FACTORIES.items() for tag, w in (('py', 'wp'), ('bbm', 'wb'))]
+
+# The keepalive case: bbm workers behind a proxy, ka with keepalives every 2 s, ka0 without.
+c['workers'] += [worker.Worker('ka', ${q(passwords.ka)}), worker.Worker('ka0', ${q(passwords.ka0)})]
+# The master's own keepalive request to msgpack workers comes every 3 s instead of every hour
+# (Buildbot 3.7 fixes Connection.keepalive_interval at 3600 s in worker/protocols/msgpack.py).
+from buildbot.worker.protocols import msgpack as _msgpack_protocol
+_msgpack_protocol.Connection.keepalive_interval = 3
+def keepalive_factory():
+    f = util.BuildFactory()
+    f.addStep(steps.ShellCommand(name='hello', command=['echo', 'built on ka']))
+    return f
+T_BUILDERS.append(util.BuilderConfig(name='keepalive', workernames=['ka'], factory=keepalive_factory()))
+
+# The max_builds case: workers m1p, m2p (buildbot-worker) and m1b, m2b (bbm worker), with max_builds
+# 1 and 2 from the generated file, two builders each (a, b) that leave markers in one folder per worker.
+def alone_factory(w, me, other):
+    # Fails if the other builder's build runs at the same time.
+    d = os.path.join(ROOT, 'mb-' + w)
+    f = util.BuildFactory()
+    f.addStep(steps.ShellCommand(name='alone', command=['sh', '-c',
+        'mkdir -p {d}; test ! -e {d}/{o} || {{ echo "{o} is running"; exit 1; }}; touch {d}/{m}; sleep 2; '
+        'if test -e {d}/{o}; then echo "{o} is running"; rc=1; else echo "ran alone"; rc=0; fi; rm -f {d}/{m}; exit $rc'.format(d=d, m=me, o=other)]))
+    return f
+def together_factory(w, me, other):
+    # Fails unless the other builder's build starts while this one runs (markers stay).
+    d = os.path.join(ROOT, 'mb-' + w)
+    f = util.BuildFactory()
+    f.addStep(steps.ShellCommand(name='together', command=['sh', '-c',
+        'mkdir -p {d}; touch {d}/{m}; n=0; while test ! -e {d}/{o}; do n=$((n+1)); '
+        'if test $n -gt 1200; then echo "{o} never ran beside {m}"; exit 1; fi; sleep 0.1; done; echo "{o} is running too"'.format(d=d, m=me, o=other)]))
+    return f
+for _w in ('m1p', 'm2p', 'm1b', 'm2b'):
+    for _me, _other in (('a', 'b'), ('b', 'a')):
+        T_BUILDERS.append(util.BuilderConfig(name='mb-%s-%s' % (_w, _me), workernames=[_w],
+            factory=(alone_factory if _w.startswith('m1') else together_factory)(_w, _me, _other)))
+
 c['builders'] += T_BUILDERS
 c['schedulers'].append(schedulers.ForceScheduler(name='cmd', builderNames=[b.name for b in T_BUILDERS]))
 `;
@@ -266,11 +306,11 @@ d('bbm worker beside buildbot-worker on one Debian Buildbot 3.7 master (msgpack_
     root = mkdtempSync(path.join(tmpdir(), 'bbm-worker-'));
     chmodSync(root, 0o755);
     const stamp = `${process.pid}-${Date.now()}`;
-    const passwords = { wp: `pw-py-${stamp}`, wb: `pw-bbm-${stamp}`, rp: `pw-rp-${stamp}`, rb: `pw-rb-${stamp}` };
+    const passwords = Object.fromEntries(['wp', 'wb', 'rp', 'rb', 'ka', 'ka0', ...MAX_BUILDS_WORKERS].map((w) => [w, `pw-${w}-${stamp}`])) as Record<'wp' | 'wb' | 'rp' | 'rb' | 'ka' | 'ka0' | MaxBuildsWorker, string>;
     const secrets = path.join(root, 'secrets');
     mkdirSync(secrets, { mode: 0o700 });
-    for (const w of ['rp', 'rb'] as const) writeFileSync(path.join(secrets, `worker-${w}`), passwords[w], { mode: 0o600 });
-    for (const w of ['wb', 'rb'] as const) writeFileSync(path.join(root, `${w}-password`), `${passwords[w]}\n`, { mode: 0o600 });
+    for (const w of ['rp', 'rb', ...MAX_BUILDS_WORKERS] as const) writeFileSync(path.join(secrets, `worker-${w}`), passwords[w], { mode: 0o600 });
+    for (const w of ['wb', 'rb', 'ka', 'ka0', 'm1b', 'm2b'] as const) writeFileSync(path.join(root, `${w}-password`), `${passwords[w]}\n`, { mode: 0o600 });
     writeFileSync(path.join(root, 'download.bin'), Buffer.alloc(3_000_000, 7));
     project(root, 'repo', { README: 'hello\n' }); // for steps.Git
 
@@ -284,6 +324,11 @@ d('bbm worker beside buildbot-worker on one Debian Buildbot 3.7 master (msgpack_
         workers: [
           { name: 'rp', maxBuilds: Object.keys(PROJECTS).length },
           { name: 'rb', maxBuilds: Object.keys(PROJECTS).length, kind: 'bbm' },
+          // the max_builds case's workers (no project builds on them: see below)
+          { name: 'm1p', maxBuilds: 1 },
+          { name: 'm2p', maxBuilds: 2 },
+          { name: 'm1b', maxBuilds: 1, kind: 'bbm' },
+          { name: 'm2b', maxBuilds: 2, kind: 'bbm' },
         ],
         workerAddress: '127.0.0.1',
         workerPort: PB_PORT,
@@ -306,6 +351,7 @@ d('bbm worker beside buildbot-worker on one Debian Buildbot 3.7 master (msgpack_
     });
     const generated = renderConfig(config, 'ci.config.ts');
     expect(generated).toContain(`'msgpack_experimental_v7': {'port': ${MSGPACK_PORT}}`);
+    for (const w of MAX_BUILDS_WORKERS) expect(generated).toMatch(new RegExp(`\\{'name': '${w}', 'password_secret': 'worker-${w}', 'max_builds': ${w[1]}\\}`));
     // The generated file, plus what this test needs: the REST API on a unix socket, no login
     // (authorization is not what this test is about), each project on its own worker, the command cases.
     const cfg = `${generated}
@@ -350,7 +396,8 @@ ${commandBuilders(root, passwords)}`;
       run(BUILDBOT_WORKER, ['create-worker', '-q', dir, `127.0.0.1:${PB_PORT}`, name, password], { env });
       return ns.spawn(BUILDBOT_WORKER, ['start', '--nodaemon', dir], { cwd: dir, env });
     };
-    workers.push(pythonWorker('wp', passwords.wp, cleanEnv), pythonWorker('rp', passwords.rp, recipeEnv('py')));
+    workers.push(pythonWorker('wp', passwords.wp, cleanEnv), pythonWorker('rp', passwords.rp, recipeEnv('py')), pythonWorker('m1p', passwords.m1p, cleanEnv), pythonWorker('m2p', passwords.m2p, cleanEnv));
+    for (const w of ['m1b', 'm2b']) workers.push(startBbmWorker(ns, { name: w, passwordFile: path.join(root, `${w}-password`), basedir: path.join(root, `worker-${w}`), log: path.join(root, `${w}.log`) }));
     wb = startBbmWorker(ns, {
       name: 'wb',
       passwordFile: path.join(root, 'wb-password'),
@@ -361,7 +408,7 @@ ${commandBuilders(root, passwords)}`;
     });
     const passEnv = ['npm_config_audit', 'npm_config_fund', 'npm_config_update_notifier', 'npm_config_cache', 'MAVEN_OPTS', 'GRADLE_USER_HOME', 'GOFLAGS', 'GOPROXY'];
     workers.push(wb, startBbmWorker(ns, { name: 'rb', passwordFile: path.join(root, 'rb-password'), basedir: path.join(root, 'worker-rb'), env: recipeEnv('bbm'), log: path.join(root, 'rb.log'), extra: passEnv.flatMap((n) => ['--pass-env', n]) }));
-    await Promise.all(['wp', 'wb', 'rp', 'rb'].map((w) => master.waitConnected(w, 120_000)));
+    await Promise.all(['wp', 'wb', 'rp', 'rb', ...MAX_BUILDS_WORKERS].map((w) => master.waitConnected(w, 120_000)));
     // The recipes build while the command cases run; the recipes case below waits for them.
     recipes = buildRecipes();
     recipes.catch(() => {});
@@ -488,6 +535,84 @@ ${commandBuilders(root, passwords)}`;
     expect(b.killedAfterMs, 'the orphan survived').toBeDefined();
   }, 120_000);
 
+
+  it('keepalives: a connection that dies without closing is noticed within two keepalive intervals, dropped, and made again; the next build runs (without keepalives it goes unnoticed)', async () => {
+    // Worker ka (--keepalive 2) and ka0 (--keepalive 0) reach the master through a proxy; SIGUSR1 makes
+    // the proxy stop forwarding their connections without closing either side.
+    const proxyLog = path.join(root, 'stall-proxy.log');
+    type ProxyEvent = { conn?: number; event: string; worker?: string; port?: number; by?: string };
+    const events = (): ProxyEvent[] =>
+      readFileSync(proxyLog, 'utf8')
+        .split('\n')
+        .flatMap((l) => {
+          try {
+            return [JSON.parse(l) as ProxyEvent];
+          } catch {
+            return [];
+          }
+        });
+    const connsOf = (name: string) => events().flatMap((e) => (e.event === 'open' && e.worker === name ? [e.conn!] : []));
+    const on = (conn: number, event: string) => events().some((e) => e.conn === conn && e.event === event);
+    const proxy = ns.spawn(process.execPath, [STALL_PROXY, String(MSGPACK_PORT)], { log: proxyLog });
+    const logs = { ka: path.join(root, 'ka.log'), ka0: path.join(root, 'ka0.log') };
+    const started: ChildProcess[] = [proxy];
+    try {
+      const port = await until('the proxy to listen', async () => events().find((e) => e.event === 'listening')?.port, 30_000, proxyLog);
+      for (const [name, keepalive] of [['ka', '2'], ['ka0', '0']] as const) {
+        started.push(startBbmWorker(ns, { name, port, passwordFile: path.join(root, `${name}-password`), basedir: path.join(root, `worker-${name}`), log: logs[name], extra: ['--keepalive', keepalive, '--max-delay', '2'] }));
+      }
+      await Promise.all(['ka', 'ka0'].map((w) => master.waitConnected(w, 120_000)));
+      const [first] = connsOf('ka');
+      const [first0] = connsOf('ka0');
+      // A live connection carries keepalives both ways: ka's pings answered by the master's pongs, the
+      // master's keepalive requests answered by the worker (ka0 too: it only sends no pings).
+      await until("the master's pongs to ka's pings, and both workers' answers to the master's keepalives", async () => (on(first!, 'pong') && on(first!, 'keepalive-answered') && on(first0!, 'keepalive-answered') ? true : undefined), 60_000, proxyLog);
+      expect(on(first0!, 'ping')).toBe(false);
+      expect((await master.build('keepalive', {}, 'cmd')).results).toBe(0);
+
+      process.kill(proxy.pid!, 'SIGUSR1');
+      await until('the proxy to stall both connections', async () => (on(first!, 'stalled') && on(first0!, 'stalled') ? true : undefined), 30_000, proxyLog);
+      await until('ka to notice the dead connection', async () => (readFileSync(logs.ka, 'utf8').includes('no answer to a keepalive ping within 2 s') ? true : undefined), 60_000, logs.ka);
+      // A new connection, accepted: the master sends keepalives on it once the worker is attached (after
+      // pinging the old connection in vain for 10 s, worker/manager.py PING_TIMEOUT, and dropping it).
+      const second = await until('ka to be attached again over a new connection', async () => connsOf('ka').find((c) => c !== first && on(c, 'keepalive-answered')), 120_000, logs.ka);
+      expect(events().some((e) => e.conn === first && e.event === 'closed' && e.by === 'master')).toBe(true);
+      expect((await master.build('keepalive', {}, 'cmd')).results).toBe(0);
+      expect(on(second, 'pong')).toBe(true);
+      // Without keepalives, the dead connection is still ka0's only one, and the master still lists ka0 as connected.
+      expect(connsOf('ka0')).toEqual([first0]);
+      expect(readFileSync(logs.ka0, 'utf8')).not.toMatch(/disconnected|no answer to a keepalive/);
+      expect((await master.worker('ka0'))?.connected_to.length).toBeGreaterThan(0);
+    } finally {
+      await Promise.all(started.reverse().map((c) => stop(c, 10_000)));
+    }
+  }, 300_000);
+
+  it('max_builds from the config: with 1 a worker runs its two builders\' builds one at a time, with 2 at once (bbm worker as buildbot-worker)', async () => {
+    type Timed = FinishedBuild & { started_at: number; complete_at: number };
+    const runs = await Promise.all(
+      MAX_BUILDS_WORKERS.map(async (w) => {
+        // Both requests first, then wait: with max_builds 1 the second waits in the queue.
+        const brids = await Promise.all(['a', 'b'].map((x) => master.startBuild(`mb-${w}-${x}`, 'cmd')));
+        const builds = (await Promise.all(brids.map((id) => master.finished(id, 300_000)))) as Timed[];
+        return { w, builds };
+      }),
+    );
+    for (const { w, builds } of runs) {
+      const step = w.startsWith('m1') ? 'alone' : 'together';
+      const logs = await Promise.all(builds.map((b) => log(b, step)));
+      expect(builds.map((b) => b.results), `${w}: ${logs.join(' | ')}`).toEqual([0, 0]);
+      const [x, y] = [...builds].sort((p, q) => p.started_at - q.started_at) as [Timed, Timed];
+      if (step === 'alone') {
+        for (const l of logs) expect(l).toContain('ran alone');
+        expect(y.started_at, `${w}: the second build started before the first ended`).toBeGreaterThanOrEqual(x.complete_at);
+      } else {
+        expect(logs[0]).toContain('b is running too');
+        expect(logs[1]).toContain('a is running too');
+        expect(y.started_at, `${w}: the second build waited for the first`).toBeLessThanOrEqual(x.complete_at);
+      }
+    }
+  }, 360_000);
 
   it('the recipes (python, node, docker, auto, maven, gradle, go) build end to end on both workers with the same steps and results', async () => {
     const r = await recipes;

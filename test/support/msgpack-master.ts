@@ -189,9 +189,9 @@ export interface Step {
 }
 export type FinishedBuild = Build & { steps: Step[] };
 
-/** `bbm worker` inside the namespace, connecting to the master's msgpack port (or its PB port with `protocol: 'pb'`). */
-export function startBbmWorker(ns: Namespace, opts: { name: string; passwordFile: string; basedir: string; env?: NodeJS.ProcessEnv; log?: string; extra?: string[]; protocol?: 'pb' | 'msgpack' }): ChildProcess {
-  const connect = opts.protocol === 'pb' ? ['--protocol', 'pb', '--master', `127.0.0.1:${PB_PORT}`] : ['--master', `127.0.0.1:${MSGPACK_PORT}`];
+/** `bbm worker` inside the namespace, connecting to the master's msgpack port (or its PB port with `protocol: 'pb'`; or `port`: a proxy in front of it). */
+export function startBbmWorker(ns: Namespace, opts: { name: string; passwordFile: string; basedir: string; env?: NodeJS.ProcessEnv; log?: string; extra?: string[]; protocol?: 'pb' | 'msgpack'; port?: number }): ChildProcess {
+  const connect = opts.protocol === 'pb' ? ['--protocol', 'pb', '--master', `127.0.0.1:${opts.port ?? PB_PORT}`] : ['--master', `127.0.0.1:${opts.port ?? MSGPACK_PORT}`];
   return ns.spawn(process.execPath, [CLI, 'worker', ...connect, '--name', opts.name, '--password-file', opts.passwordFile, '--basedir', opts.basedir, ...(opts.extra ?? [])], {
     env: opts.env ?? { PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`, HOME: opts.basedir, LANG: 'C.UTF-8' },
     log: opts.log,
