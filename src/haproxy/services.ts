@@ -5,7 +5,7 @@
  * add a line or a keyword to the generated file.
  */
 import { isIP } from 'node:net';
-import type { AppInfo } from '../marathon/types.js';
+import type { AppInfo, Task } from '../marathon/types.js';
 import { safeAppId } from '../marathon/app-id.js';
 import { servicePortsOf } from '../marathon/service-ports.js';
 import { isTaskHealthy } from '../marathon/task-health.js';
@@ -66,67 +66,141 @@ export function isHostname(value: string): boolean {
   return value.split('.').every((part) => HOST_LABEL.test(part));
 }
 
+/**
+ * Whether `value` is a dotted-decimal IPv4 literal as node:net's isIPv4 reads one (four numbers
+ * 0-255 without leading zeros), by a scan of its characters: it runs for every task, where the
+ * regular expressions of isIP cost more than the rest of the task's checks.
+ */
+function isIPv4Literal(value: string): boolean {
+  const n = value.length;
+  if (n < 7 || n > 15) return false;
+  let parts = 0;
+  let i = 0;
+  while (i < n) {
+    const start = i;
+    let octet = 0;
+    while (i < n) {
+      const c = value.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      octet = octet * 10 + (c - 48);
+      i++;
+    }
+    const digits = i - start;
+    if (digits === 0 || digits > 3 || octet > 255 || (digits > 1 && value.charCodeAt(start) === 48)) return false;
+    parts++;
+    if (i === n) break;
+    if (value.charCodeAt(i) !== 46 || parts === 4) return false;
+    i++;
+    if (i === n) return false;
+  }
+  return parts === 4;
+}
+
+/** node:net's isIP (0, 4 or 6), with IPv4 (nearly every task's host) checked without a regular expression. */
+export function ipVersion(value: string): 0 | 4 | 6 {
+  return isIPv4Literal(value) ? 4 : (isIP(value) as 0 | 4 | 6);
+}
+
 /** Printable in a warning without breaking a log line. */
 export function shown(value: unknown): string {
   if (typeof value !== 'string') return String(JSON.stringify(value) ?? value).slice(0, 80);
   return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
 }
 
-function label(app: AppInfo, index: number, key: string): { name: string; value: string } | undefined {
-  const labels = app.labels ?? {};
-  const name = `HAPROXY_${index}_${key}`;
-  const value = (labels as Record<string, unknown>)[name];
-  return typeof value === 'string' ? { name, value } : undefined;
+/** The marathon-lb labels read per port index; the names of index n are made once, not per app. */
+interface PortLabelNames {
+  GROUP: string;
+  MODE: string;
+  BALANCE: string;
+  BIND_ADDR: string;
+  VHOST: string;
+  ENABLED: string;
+}
+const labelNamesByIndex: PortLabelNames[] = [];
+function portLabelNames(index: number): PortLabelNames {
+  let names = labelNamesByIndex[index];
+  if (!names) {
+    const name = (key: string) => `HAPROXY_${index}_${key}`;
+    names = { GROUP: name('GROUP'), MODE: name('MODE'), BALANCE: name('BALANCE'), BIND_ADDR: name('BIND_ADDR'), VHOST: name('VHOST'), ENABLED: name('ENABLED') };
+    labelNamesByIndex[index] = names;
+  }
+  return names;
 }
 
-function groupOf(app: AppInfo, index: number): string | undefined {
-  const labels = (app.labels ?? {}) as Record<string, unknown>;
-  const perPort = labels[`HAPROXY_${index}_GROUP`];
-  if (typeof perPort === 'string') return perPort;
-  const appGroup = labels.HAPROXY_GROUP;
-  return typeof appGroup === 'string' ? appGroup : undefined;
+type Labels = Record<string, unknown>;
+
+/** A label's value when it is a string (anything else counts as absent, as before). */
+function label(labels: Labels, name: string): string | undefined {
+  const value = labels[name];
+  return typeof value === 'string' ? value : undefined;
 }
 
-function groupMatches(wanted: string | undefined, app: AppInfo, index: number): boolean {
-  if (wanted === undefined || wanted === '*') return true;
-  const g = groupOf(app, index);
-  return g !== undefined && g.split(',').map((s) => s.trim()).includes(wanted);
+/**
+ * marathon-lb's --group as a test of one port's labels: HAPROXY_{n}_GROUP, else HAPROXY_GROUP,
+ * a comma-separated list that must hold `wanted`. Made once per run.
+ */
+function groupTest(wanted: string | undefined): (labels: Labels, names: PortLabelNames) => boolean {
+  if (wanted === undefined || wanted === '*') return () => true;
+  // A label that is exactly the wanted group (the usual case) needs no split.
+  const plain = !wanted.includes(',') && wanted.trim() === wanted;
+  return (labels, names) => {
+    const g = label(labels, names.GROUP) ?? label(labels, 'HAPROXY_GROUP');
+    if (g === undefined) return false;
+    if (plain && g === wanted) return true;
+    return g.split(',').map((s) => s.trim()).includes(wanted);
+  };
+}
+
+const byId = (a: AppInfo, b: AppInfo) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+const byAddress = (a: Server, b: Server) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : a.port - b.port || (a.taskId < b.taskId ? -1 : 1));
+const NO_LABELS: Labels = {};
+
+function healthyTasks(app: AppInfo): Task[] {
+  const out: Task[] = [];
+  for (const task of app.tasks ?? []) if (isTaskHealthy(app, task)) out.push(task);
+  return out;
 }
 
 export function buildServices(apps: readonly AppInfo[], options: ServiceOptions): ServicesResult {
   const warnings: Warning[] = [];
   const services: Service[] = [];
-  const usedPorts = new Map<string, string>();
-  for (const p of options.reservedPorts ?? []) usedPorts.set(String(p), 'bbm haproxy itself');
+  const usedPorts = new Map<number, string>();
+  for (const p of options.reservedPorts ?? []) usedPorts.set(p, 'bbm haproxy itself');
   const usedVhosts = new Map<string, string>();
-  const sorted = apps.filter(isAppRecord).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const inGroup = groupTest(options.group);
+  const sorted = apps.filter(isAppRecord).sort(byId);
 
   for (const app of sorted) {
     if (typeof app.id !== 'string' || !APP_ID.test(app.id)) {
       warnings.push({ path: shown(app.id), message: 'not a valid Marathon app id; the app is left out' });
       continue;
     }
+    const labels = (app.labels ?? NO_LABELS) as Labels;
     const ports = servicePortsOf(app);
-    ports.forEach((spec, index) => {
+    // Health is per task, not per port: decided once for the app, when a port first needs it.
+    let healthy: Task[] | undefined;
+    for (let index = 0; index < ports.length; index++) {
+      const spec = ports[index]!;
+      const names = portLabelNames(index);
       const where = `${app.id} port ${index}`;
-      if (!groupMatches(options.group, app, index)) return;
-      const enabled = label(app, index, 'ENABLED');
-      if (enabled && enabled.value.toLowerCase() === 'false') return;
+      if (!inGroup(labels, names)) continue;
+      const enabled = label(labels, names.ENABLED);
+      if (enabled !== undefined && enabled.toLowerCase() === 'false') continue;
       if (!Number.isInteger(spec.servicePort) || spec.servicePort < 1 || spec.servicePort > 65535) {
         warnings.push({ path: where, message: `service port ${shown(spec.servicePort)} is not a port in 1-65535; left out` });
-        return;
+        continue;
       }
-      if (!String(spec.protocol).split(',').includes('tcp')) {
+      if (spec.protocol !== 'tcp' && !String(spec.protocol).split(',').includes('tcp')) {
         warnings.push({ path: where, message: `protocol ${shown(spec.protocol)} has no tcp; HAProxy cannot serve it; left out` });
-        return;
+        continue;
       }
 
       let mode: Mode = 'tcp';
-      const modeLabel = label(app, index, 'MODE');
-      if (modeLabel) {
-        const v = modeLabel.value.trim().toLowerCase();
+      const modeLabel = label(labels, names.MODE);
+      if (modeLabel !== undefined) {
+        const v = modeLabel.trim().toLowerCase();
         if (v === 'http' || v === 'tcp') mode = v;
-        else warnings.push({ path: `${app.id} labels.${modeLabel.name}`, message: `${shown(modeLabel.value)} is not http or tcp; using tcp` });
+        else warnings.push({ path: `${app.id} labels.${names.MODE}`, message: `${shown(modeLabel)} is not http or tcp; using tcp` });
       } else {
         // marathon-lb: an HTTP health check on this port means the service speaks HTTP.
         const http = (app.healthChecks ?? []).some(
@@ -136,38 +210,38 @@ export function buildServices(apps: readonly AppInfo[], options: ServiceOptions)
       }
 
       let balance: Balance = 'roundrobin';
-      const balanceLabel = label(app, index, 'BALANCE');
-      if (balanceLabel) {
-        const v = balanceLabel.value.trim().toLowerCase();
+      const balanceLabel = label(labels, names.BALANCE);
+      if (balanceLabel !== undefined) {
+        const v = balanceLabel.trim().toLowerCase();
         if ((BALANCE_ALGORITHMS as readonly string[]).includes(v)) balance = v as Balance;
         else
           warnings.push({
-            path: `${app.id} labels.${balanceLabel.name}`,
-            message: `${shown(balanceLabel.value)} is not one of ${BALANCE_ALGORITHMS.join(', ')}; using roundrobin`,
+            path: `${app.id} labels.${names.BALANCE}`,
+            message: `${shown(balanceLabel)} is not one of ${BALANCE_ALGORITHMS.join(', ')}; using roundrobin`,
           });
       }
 
       let bind = options.bind;
-      const bindLabel = label(app, index, 'BIND_ADDR');
-      if (bindLabel) {
-        const v = bindLabel.value.trim();
-        if (isIP(v)) bind = v;
-        else warnings.push({ path: `${app.id} labels.${bindLabel.name}`, message: `${shown(bindLabel.value)} is not an IP address; using ${bind}` });
+      const bindLabel = label(labels, names.BIND_ADDR);
+      if (bindLabel !== undefined) {
+        const v = bindLabel.trim();
+        if (ipVersion(v)) bind = v;
+        else warnings.push({ path: `${app.id} labels.${names.BIND_ADDR}`, message: `${shown(bindLabel)} is not an IP address; using ${bind}` });
       }
 
       const vhosts: string[] = [];
-      const vhostLabel = label(app, index, 'VHOST');
-      if (vhostLabel) {
-        for (const raw of vhostLabel.value.split(',')) {
+      const vhostLabel = label(labels, names.VHOST);
+      if (vhostLabel !== undefined) {
+        for (const raw of vhostLabel.split(',')) {
           const v = raw.trim().toLowerCase();
           if (v === '') continue;
           if (!isHostname(v)) {
-            warnings.push({ path: `${app.id} labels.${vhostLabel.name}`, message: `${shown(raw)} is not a host name; ignored` });
+            warnings.push({ path: `${app.id} labels.${names.VHOST}`, message: `${shown(raw)} is not a host name; ignored` });
             continue;
           }
           const owner = usedVhosts.get(v);
           if (owner) {
-            warnings.push({ path: `${app.id} labels.${vhostLabel.name}`, message: `virtual host ${v} is already routed to ${owner}; ignored here` });
+            warnings.push({ path: `${app.id} labels.${names.VHOST}`, message: `virtual host ${v} is already routed to ${owner}; ignored here` });
             continue;
           }
           usedVhosts.set(v, where);
@@ -176,32 +250,32 @@ export function buildServices(apps: readonly AppInfo[], options: ServiceOptions)
         if (vhosts.length > 0) mode = 'http';
       }
 
-      const portKey = `${spec.servicePort}`;
-      const owner = usedPorts.get(portKey);
+      const owner = usedPorts.get(spec.servicePort);
       if (owner) {
         warnings.push({ path: where, message: `service port ${spec.servicePort} is already used by ${owner}; left out (service ports must be unique)` });
         for (const v of vhosts) usedVhosts.delete(v);
-        return;
+        continue;
       }
-      usedPorts.set(portKey, where);
+      usedPorts.set(spec.servicePort, where);
 
       const servers: Server[] = [];
-      for (const task of app.tasks ?? []) {
-        if (!isTaskHealthy(app, task)) continue;
+      healthy ??= healthyTasks(app);
+      for (const task of healthy) {
         const port = task.ports?.[index];
         if (!Number.isInteger(port) || (port as number) < 1 || (port as number) > 65535) {
           warnings.push({ path: `${app.id} task ${shown(task.id)}`, message: `host port ${shown(port)} for port index ${index} is not a port; task left out` });
           continue;
         }
         const host = typeof task.host === 'string' ? task.host : '';
-        const ip = isIP(host) ? host : isHostname(host) ? options.resolve(host) : undefined;
-        if (!ip || !isIP(ip)) {
+        const literal = ipVersion(host) !== 0;
+        const ip = literal ? host : isHostname(host) ? options.resolve(host) : undefined;
+        if (!ip || (!literal && !ipVersion(ip))) {
           warnings.push({ path: `${app.id} task ${shown(task.id)}`, message: `host ${shown(task.host)} is not an IP or a resolvable host name; task left out` });
           continue;
         }
         servers.push({ ip, port: port as number, taskId: String(task.id) });
       }
-      servers.sort((a, b) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : a.port - b.port || (a.taskId < b.taskId ? -1 : 1)));
+      if (servers.length > 1) servers.sort(byAddress);
 
       services.push({
         appId: app.id,
@@ -214,7 +288,7 @@ export function buildServices(apps: readonly AppInfo[], options: ServiceOptions)
         vhosts,
         servers,
       });
-    });
+    }
   }
   return { services, warnings };
 }

@@ -1,7 +1,8 @@
+import { isIP } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { planApply } from '../../../src/haproxy/plan.js';
 import { assignSlots, renderConfig, type RenderOptions } from '../../../src/haproxy/render.js';
-import { buildServices, type ServiceOptions } from '../../../src/haproxy/services.js';
+import { buildServices, ipVersion, type ServiceOptions } from '../../../src/haproxy/services.js';
 import type { AppInfo } from '../../../src/marathon/types.js';
 import { alive, app, failing, httpCheck, task, tcpCheck } from './fixtures.js';
 
@@ -246,5 +247,52 @@ describe('planApply', () => {
   it('more tasks than slots: reload', () => {
     const many = Array.from({ length: 5 }, (_, i) => task('/a', `10.0.1.${i}`, [31000]));
     expect(planApply(base, again([app('/a', [10001], many)])).kind).toBe('reload');
+  });
+});
+
+describe('ipVersion: node:net isIP, with IPv4 read without a regular expression', () => {
+  const cases: [string, 0 | 4 | 6][] = [
+    ['10.0.0.1', 4],
+    ['0.0.0.0', 4],
+    ['255.255.255.255', 4],
+    ['1.2.3.4', 4],
+    ['256.1.1.1', 0],
+    ['01.2.3.4', 0],
+    ['1.2.3', 0],
+    ['1.2.3.4.5', 0],
+    ['1.2.3.', 0],
+    ['.1.2.3', 0],
+    ['1..2.3', 0],
+    ['1.2.3.4 ', 0],
+    ['1.2.3.4\n', 0],
+    ['1.2.3.0400', 0],
+    ['::1', 6],
+    ['::ffff:1.2.3.4', 6],
+    ['fe80::1%eth0', 6],
+    ['', 0],
+    ['localhost', 0],
+  ];
+  it.each(cases)('%j → %i', (value, expected) => expect(ipVersion(value)).toBe(expected));
+
+  it('agrees with isIP on 50 000 near-IPv4 strings from a seeded generator', () => {
+    let seed = 7;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const digits = '01234567890025';
+    let valid = 0;
+    for (let n = 0; n < 50_000; n++) {
+      const parts = rnd() < 0.6 ? 4 : 3 + Math.floor(rnd() * 3);
+      const groups: string[] = [];
+      for (let p = 0; p < parts; p++) {
+        let g = '';
+        const length = Math.floor(rnd() * 4.3);
+        for (let i = 0; i < length; i++) g += digits[Math.floor(rnd() * digits.length)];
+        groups.push(g);
+      }
+      const value = groups.join('.') + (rnd() < 0.05 ? ' ' : '');
+      const expected = isIP(value);
+      if (expected === 4) valid++;
+      if (ipVersion(value) !== expected) expect.fail(`${JSON.stringify(value)}: ipVersion ${ipVersion(value)}, isIP ${expected}`);
+    }
+    expect(valid).toBeGreaterThan(1_000); // valid ones among the near misses, so the comparison covers both answers
   });
 });
