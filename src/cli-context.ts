@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { RunContext } from './context.js';
 import { InterruptedError } from './errors.js';
 import { streamReporter } from './reporter.js';
+import { WaitClock } from './timing.js';
 
 /**
  * One CLI run per process: src/cli.ts turns the first SIGINT/SIGTERM into `interrupt()`, and every
@@ -10,6 +11,13 @@ import { streamReporter } from './reporter.js';
 let made: AbortController | undefined;
 // Made on first use: `bbm --version` never needs it (start-up, docs/performance.md).
 const controller = (): AbortController => (made ??= new AbortController());
+
+let clock: WaitClock | undefined;
+/** The run's one WaitClock: every RunContext of the run counts its waits there (timing.ts). */
+export const runWaits = (): WaitClock => (clock ??= new WaitClock());
+
+/** Whether a signal has stopped the run. */
+export const runStopped = (): boolean => made?.signal.aborted === true;
 
 export function interrupt(signalName: 'SIGINT' | 'SIGTERM'): InterruptedError {
   if (!controller().signal.aborted) controller().abort(new InterruptedError(signalName));
@@ -24,5 +32,6 @@ export function cliContext(cwd?: string): RunContext {
     reporter: streamReporter(process.stderr),
     stdout: (line) => process.stdout.write(`${line}\n`),
     signal: controller().signal,
+    waits: runWaits(),
   };
 }

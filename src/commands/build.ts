@@ -36,6 +36,7 @@ export const buildCommand = defineCommand<BuildArgs>({
     ['$0 build --image 127.0.0.1:5000/webapp:webApp-12-main-v1.4', 'build ./Dockerfile and tag the image'],
     ['NPM_TOKEN=… $0 build --image web:1 --build-arg NPM_TOKEN --label team=web', 'a build argument taken from the environment, an extra label'],
   ],
+  timed: true,
   run: async (args) => {
     const [{ runBuild }, { cliContext }] = await Promise.all([import('../image/build.js'), import('../cli-context.js')]);
     await runBuild(

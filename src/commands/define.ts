@@ -26,7 +26,9 @@
  * Checks that involve several options or the library's own rules stay in the library.
  */
 import type { Argv, CommandModule, Options } from 'yargs';
-import { UsageError } from '../errors.js';
+import { InterruptedError, UsageError } from '../errors.js';
+import { runStopped, runWaits } from '../cli-context.js';
+import { formatTiming } from '../timing.js';
 import { envName } from './env-options.js';
 
 /** What a number option accepts. */
@@ -53,6 +55,11 @@ export interface CommandSpec<A> {
   /** `[command line, what it does]`; `$0` is `bbm`. */
   examples: readonly [readonly [string, string], ...(readonly [string, string])[]];
   run(argv: A): Promise<void>;
+  /**
+   * A build step's command: its last stderr line says where its time went (src/timing.ts), after
+   * it succeeded or failed (not after bad usage or a stop).
+   */
+  timed?: boolean;
 }
 
 function ruleText(rule: NumberRule): string {
@@ -108,7 +115,15 @@ export function defineCommand<A>(spec: CommandSpec<A>): DefinedCommand {
         if (problem) problems.push(problem);
       }
       if (problems.length) throw new UsageError(problems.join('\n'), { hint: `see \`bbm ${spec.name} --help\`` });
-      await spec.run(argv as A);
+      if (!spec.timed) return spec.run(argv as A);
+      const tell = () => process.stderr.write(`${formatTiming(runWaits().timing(spec.name, performance.now()))}\n`);
+      try {
+        await spec.run(argv as A);
+      } catch (error) {
+        if (!(error instanceof UsageError || error instanceof InterruptedError || runStopped())) tell();
+        throw error;
+      }
+      tell();
     },
   };
 }

@@ -59,6 +59,7 @@ export const deployCommand = defineCommand<DeployArgs>({
     ['$0 deploy --app marathon.json --image web:1 --dry-run', 'print the filled definition and the lint result, send nothing'],
     ['$0 deploy --app marathon.json --image r:5000/web:7 --environment staging --app-id /staging/web --instances 1', 'the per-environment values the generated deploy step passes'],
   ],
+  timed: true,
   run: async (argv) => {
     const marathon = marathonConnection(argv);
     const [{ runDeploy }, { cliContext }, { parseOverrides }] = await Promise.all([import('../deploy/run.js'), import('../cli-context.js'), import('../deploy/overrides.js')]);

@@ -16,6 +16,7 @@ export const detectCommand = defineCommand<Args>({
     ['$0 detect', 'prints e.g. python; exit 2 when no type is recognised'],
     ['$0 detect --cwd build/src --json', '{"type","tests","setupPy","pyproject","gradleWrapper"}'],
   ],
+  timed: true,
   run: async (argv) => {
     const [{ cliContext }, { untilStopped }] = await Promise.all([import('../cli-context.js'), import('../stopping.js')]);
     const ctx = cliContext(argv.cwd);

@@ -45,6 +45,7 @@ export const promoteCommand = defineCommand<PromoteArgs>({
     ['$0 promote --project hello --from staging --to production', 'what runs healthy in staging, pinned by digest, to production'],
     ['$0 promote --project hello --to production --build 42', 'build 42 as it ran in staging'],
   ],
+  timed: true,
   run: async (argv) => {
     if (argv.targets && argv.config) throw new UsageError('give --targets or --config, not both');
     if (argv.build !== undefined && argv.build !== '' && !/^\d{1,9}$/.test(String(argv.build)))

@@ -25,6 +25,7 @@ export const pushCommand = defineCommand<PushArgs>({
     ['$0 push --image 127.0.0.1:5000/webapp:webApp-12-main-v1.4', 'push; the last line is the digest'],
     ['BBM_REGISTRY_USER=ci BBM_REGISTRY_PASSWORD=… $0 push --image registry.example.com/web:1 --json', 'with a login from the environment, {"image","digest"} on stdout'],
   ],
+  timed: true,
   run: async (args) => {
     const [{ runPush }, { cliContext }] = await Promise.all([import('../image/push.js'), import('../cli-context.js')]);
     await runPush(

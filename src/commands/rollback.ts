@@ -32,6 +32,7 @@ export const rollbackCommand = defineCommand<RollbackArgs>({
     ['$0 rollback --app-id /web --to 2026-01-05T10:00:00.000Z --timeout 120', 'to a version `bbm status --app-id /web` lists'],
     ['$0 rollback --project hello --environment production', 'the project’s app in production, URL and credentials from ci.config.ts'],
   ],
+  timed: true,
   run: async (argv) => {
     const [{ runRollback }, { cliContext }] = await Promise.all([import('../deploy/rollback.js'), import('../cli-context.js')]);
     if (argv.project !== undefined) {

@@ -26,6 +26,7 @@ export const tagCommand = defineCommand<TagArgs>({
     ['$0 tag --project webApp --build-number 12 --branch main', 'prints e.g. webApp-12-main-v1.4-3-gabc1234'],
     ['$0 tag --project webApp --build-number 12 --branch main --registry 127.0.0.1:5000 --json', 'the tag, the full image reference and the git facts as JSON'],
   ],
+  timed: true,
   run: async (args) => {
     const [{ runTag }, { cliContext }] = await Promise.all([import('../tag/run.js'), import('../cli-context.js')]);
     await runTag(

@@ -9,8 +9,9 @@ import { marathonHttpError } from '../marathon/http-error.js';
 import type { AppInfo, MarathonEvent } from '../marathon/types.js';
 import type { Reporter } from '../reporter.js';
 import { sleep } from '../sleep.js';
+import { waitOn, type WaitClock } from '../timing.js';
 import { EventHub } from './event-hub.js';
-import { countVersion, Progress, touchesApp, waitForDeployment, type DeploymentOutcome } from './follow.js';
+import { countVersion, MARATHON_WAITS, Progress, touchesApp, waitForDeployment, type DeploymentOutcome } from './follow.js';
 import type { DeployPlan } from './plan.js';
 
 export type FollowMode = 'auto' | 'events' | 'poll';
@@ -27,6 +28,8 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
   /** How long a "success" may take to show in the app's tasks (default 20 s). */
   confirmTimeoutMs?: number;
+  /** Counts the time Marathon takes (rollout, another deployment's lock, rollback): src/timing.ts. */
+  waits?: WaitClock;
 }
 
 export interface DeployResult {
@@ -101,7 +104,7 @@ export async function executeDeploy(plan: DeployPlan, opts: ExecuteOptions): Pro
         if (left <= 0) throw error;
         reporter.info(`${appId} is locked by deployment ${ids.join(', ')}; waiting for it to finish (up to ${left} s more; --force would cancel it)`);
         for (const id of ids) {
-          const outcome = await waitForDeployment({ client, hub, deploymentId: id, deadline, signal: opts.signal });
+          const outcome = await waitOn(opts.waits, MARATHON_WAITS.lock, () => waitForDeployment({ client, hub, deploymentId: id, deadline, signal: opts.signal }));
           if (outcome.kind === 'timeout')
             throw new OperationFailedError(`${appId} stayed locked by deployment ${id} until the timeout; nothing was deployed`, {
               hint: `check it with \`bbm status --app-id ${appId}\`; rerun with a longer --timeout, or with --force to cancel it`,
@@ -120,7 +123,9 @@ export async function executeDeploy(plan: DeployPlan, opts: ExecuteOptions): Pro
     let followed = { deploymentId: put.deploymentId, version: put.version };
     /** The app as read right after the deployment ended: the health gate's first look (one GET, not two). */
     let firstRead: AppInfo | undefined;
-    let outcome = await waitForDeployment({ client, hub, deploymentId: put.deploymentId, deadline, signal: opts.signal, onPoll: () => progress.refresh() });
+    const rollout = (deploymentId: string) =>
+      waitOn(opts.waits, MARATHON_WAITS.rollout, () => waitForDeployment({ client, hub, deploymentId, deadline, signal: opts.signal, onPoll: () => progress.refresh() }));
+    let outcome = await rollout(put.deploymentId);
     const followedBy: DeployResult['followedBy'] = outcome.kind !== 'timeout' && outcome.via === 'event' ? 'events' : 'polling';
 
     if (outcome.kind === 'success' || outcome.kind === 'gone') {
@@ -141,7 +146,7 @@ export async function executeDeploy(plan: DeployPlan, opts: ExecuteOptions): Pro
           reporter.info(`${appId}: waiting for deployment ${d.id}, which brings version ${now.version}`);
           followed = { deploymentId: d.id, version: now.version };
           firstRead = undefined;
-          outcome = await waitForDeployment({ client, hub, deploymentId: d.id, deadline, signal: opts.signal, onPoll: () => progress.refresh() });
+          outcome = await rollout(d.id);
           if (outcome.kind === 'timeout' || outcome.kind === 'failed') break;
         }
       }
@@ -149,7 +154,9 @@ export async function executeDeploy(plan: DeployPlan, opts: ExecuteOptions): Pro
 
     if (outcome.kind === 'success' || outcome.kind === 'gone') {
       // 3. a green build means the new version serves: every instance on it, running and healthy
-      const app = await confirm(client, appId, followed.version, Math.min(deadline, Date.now() + (opts.confirmTimeoutMs ?? 20_000)), opts.signal, firstRead);
+      const app = await confirm(client, appId, followed.version, Math.min(deadline, Date.now() + (opts.confirmTimeoutMs ?? 20_000)), firstRead, (ms) =>
+        waitOn(opts.waits, MARATHON_WAITS.rollout, () => sleep(ms, opts.signal)),
+      );
       const c = countVersion(app.app, followed.version);
       if (!app.ok && outcome.kind === 'success' && Date.parse(app.app.version) > Date.parse(followed.version)) {
         // Marathon reported our deployment done; a newer one (another build) has replaced it since.
@@ -195,7 +202,9 @@ export async function executeDeploy(plan: DeployPlan, opts: ExecuteOptions): Pro
     let rolledBack = 'the deployment had already ended when it was cancelled';
     if (rollback) {
       reporter.info(`rollback deployment ${rollback.deploymentId} started`);
-      const r: DeploymentOutcome = await waitForDeployment({ client, hub, deploymentId: rollback.deploymentId, deadline: rollbackDeadline, signal: opts.signal, onPoll: () => progress.refresh() });
+      const r: DeploymentOutcome = await waitOn(opts.waits, MARATHON_WAITS.rollback, () =>
+        waitForDeployment({ client, hub, deploymentId: rollback.deploymentId, deadline: rollbackDeadline, signal: opts.signal, onPoll: () => progress.refresh() }),
+      );
       rolledBack =
         r.kind === 'timeout'
           ? `the rollback deployment ${rollback.deploymentId} did not finish within ${Math.round(rollbackMs / 1000)} s`
@@ -226,8 +235,18 @@ function isOlder(a: string, b: string): boolean {
   return !Number.isNaN(ta) && !Number.isNaN(tb) && ta < tb;
 }
 
-/** Waits until every instance runs `version` and is healthy, or the deadline passes. */
-async function confirm(client: MarathonClient, appId: string, version: string, deadline: number, signal?: AbortSignal, first?: AppInfo): Promise<{ ok: boolean; app: AppInfo }> {
+/**
+ * Waits until every instance runs `version` and is healthy, or the deadline passes. The pauses
+ * between reads wait for Marathon (old tasks still being killed): `pause` counts them as the rollout's.
+ */
+async function confirm(
+  client: MarathonClient,
+  appId: string,
+  version: string,
+  deadline: number,
+  first: AppInfo | undefined,
+  pauseFor: (ms: number) => Promise<void>,
+): Promise<{ ok: boolean; app: AppInfo }> {
   const start = Date.now();
   for (let read = first; ; read = undefined) {
     const app = read ?? (await client.getApp(appId));
@@ -238,7 +257,7 @@ async function confirm(client: MarathonClient, appId: string, version: string, d
     // the last old tasks are often still being killed when the deployment reports success
     const pause = Date.now() - start < 2_000 ? 100 : 500;
     if (Date.now() + pause >= deadline) return { ok: false, app }; // no read may start past the deadline
-    await sleep(pause, signal);
+    await pauseFor(pause);
   }
 }
 

@@ -20,6 +20,9 @@ export type DeploymentOutcome =
   | { kind: 'timeout' };
 
 export const POLL_INTERVAL_MS = 1_000;
+
+/** What a deploy waits on in Marathon, as its timing line names it (src/timing.ts). */
+export const MARATHON_WAITS = { rollout: 'Marathon rollout', lock: 'another deployment', rollback: 'Marathon rollback' } as const;
 /** While the stream is open, /v2/deployments is still checked this often, in case an event was lost. */
 const SAFETY_CHECK_MS = 15_000;
 

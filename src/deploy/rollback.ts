@@ -8,8 +8,9 @@ import type { RunContext } from '../context.js';
 import { normalizeAppId } from '../marathon/app-id.js';
 import { makeClient, type MarathonConnection } from '../marathon/connection.js';
 import { EventHub } from './event-hub.js';
-import { countVersion, waitForDeployment } from './follow.js';
+import { countVersion, MARATHON_WAITS, waitForDeployment } from './follow.js';
 import { sleep } from '../sleep.js';
+import { waitOn } from '../timing.js';
 import type { MarathonClient } from '../marathon/client.js';
 import { describeBuild, rollbackCandidates, versionFacts, type VersionFacts } from './rollback-target.js';
 
@@ -86,7 +87,7 @@ export async function runRollback(opts: RollbackOptions, ctx: RunContext): Promi
         `rollback deployment ${r.deploymentId} of ${appId} is left running in Marathon: ${appId} goes from configuration ${current} to ${target} (version ${r.version}); ` +
         `see \`bbm status --app-id ${appId}\`, cancel it with DELETE ${client.url}/v2/deployments/${r.deploymentId}`;
       ctx.reporter.info(`deployment ${r.deploymentId}, new version ${r.version}`);
-      const outcome = await waitForDeployment({ client, hub, deploymentId: r.deploymentId, deadline, signal: ctx.signal });
+      const outcome = await waitOn(ctx.waits, MARATHON_WAITS.rollback, () => waitForDeployment({ client, hub, deploymentId: r.deploymentId, deadline, signal: ctx.signal }));
       if (outcome.kind === 'timeout')
         throw new OperationFailedError(`the rollback deployment ${r.deploymentId} of ${appId} did not finish within ${opts.timeoutSeconds} s; it is left running`, {
           hint: `see \`bbm status --app-id ${appId}\`; cancel it with DELETE ${client.url}/v2/deployments/${r.deploymentId}`,
@@ -103,7 +104,7 @@ export async function runRollback(opts: RollbackOptions, ctx: RunContext): Promi
         }
         if (Date.now() + 500 >= deadline) // no read may start past the deadline
           throw new OperationFailedError(`${appId}: the rollback finished but ${c?.healthy ?? 0} of ${c?.instances ?? '?'} instances are healthy`);
-        await sleep(500, ctx.signal);
+        await waitOn(ctx.waits, MARATHON_WAITS.rollback, () => sleep(500, ctx.signal));
       }
     });
     ctx.stdout(done);

@@ -73,7 +73,7 @@ export async function runDeploy(opts: DeployCommandOptions, ctx: RunContext): Pr
       );
     if (opts.dryRun) return plan;
     client ??= await makeClient(opts.marathon, ctx, { deadline });
-    const result = await executeDeploy(plan, { client, reporter: ctx.reporter, deadline, follow: opts.follow, signal: ctx.signal });
+    const result = await executeDeploy(plan, { client, reporter: ctx.reporter, deadline, follow: opts.follow, signal: ctx.signal, waits: ctx.waits });
     ctx.stdout(`${result.appId} ${result.version}`);
     return plan;
   } finally {

@@ -6,12 +6,14 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { RunContext } from '../context.js';
 import { buildContextStream } from '../docker/build-context.js';
-import { connectDocker } from '../docker/client.js';
+import { connectDocker, type Docker } from '../docker/client.js';
 import { eventError, readProgress } from '../docker/progress.js';
 import { parseImageReference } from '../docker/reference.js';
 import { OperationFailedError, UsageError } from '../errors.js';
 import { sourceFacts } from '../git/git.js';
+import { waitOn } from '../timing.js';
 import { composeLabels, createdTime, parsePairs } from './labels.js';
+import { DOCKER_WAITS } from './waits.js';
 
 export interface BuildOptions {
   image: string;
@@ -68,21 +70,50 @@ export async function buildImage(options: BuildOptions, ctx: RunContext): Promis
 
   const { docker, endpoint } = await connectDocker(ctx.env);
   ctx.reporter.info(`bbm build: ${ref.full} from ${ctx.cwd} (${dockerfileRel}) on ${endpoint.description}`);
+  // From the request to the end of its output the engine builds: the step's Docker share (src/timing.ts).
+  const { step, failure, id, lastLines } = await waitOn(ctx.waits, DOCKER_WAITS.build, () =>
+    engineBuild(docker, ref.full, { dockerfile: dockerfileRel, buildargs, labels, network: options.network, pull: options.pull }, ctx),
+  );
+  if (failure !== undefined) {
+    throw new OperationFailedError(`docker build of ${ref.full} failed${step ? ` at ${step}` : ''}: ${failure}`, {
+      hint: 'the build output above shows the failing step; fix the Dockerfile or the project and build again',
+    });
+  }
+  if (!id) throw new OperationFailedError(`docker build of ${ref.full} ended without an image id (last output: ${lastLines.join(' | ')})`);
+  ctx.reporter.info(`bbm build: built ${ref.full} (${id})`);
+  return { image: ref.full, id, labels };
+}
+
+interface EngineBuildOutcome {
+  /** The last `Step n/m : …` line. */
+  step: string | undefined;
+  failure: string | undefined;
+  id: string | undefined;
+  lastLines: string[];
+}
+
+/** The engine's build: the request, then its output passed through as plain lines. */
+async function engineBuild(
+  docker: Docker,
+  image: string,
+  o: { dockerfile: string; buildargs: Record<string, string>; labels: Record<string, string>; network: string | undefined; pull: boolean | undefined },
+  ctx: RunContext,
+): Promise<EngineBuildOutcome> {
   let response: NodeJS.ReadableStream;
   try {
-    response = await docker.buildImage(buildContextStream(ctx.cwd, dockerfileRel), {
-      t: ref.full,
-      dockerfile: dockerfileRel,
-      buildargs,
-      labels,
-      networkmode: options.network,
-      pull: options.pull ? '1' : undefined,
+    response = await docker.buildImage(buildContextStream(ctx.cwd, o.dockerfile), {
+      t: image,
+      dockerfile: o.dockerfile,
+      buildargs: o.buildargs,
+      labels: o.labels,
+      networkmode: o.network,
+      pull: o.pull ? '1' : undefined,
       rm: true,
       forcerm: true,
       abortSignal: ctx.signal,
     } as Parameters<typeof docker.buildImage>[1]);
   } catch (error) {
-    throw engineError(error, ref.full);
+    throw engineError(error, image);
   }
 
   let step: string | undefined;
@@ -107,14 +138,7 @@ export async function buildImage(options: BuildOptions, ctx: RunContext): Promis
     const error = eventError(event);
     if (error) failure = error;
   });
-  if (failure !== undefined) {
-    throw new OperationFailedError(`docker build of ${ref.full} failed${step ? ` at ${step}` : ''}: ${failure}`, {
-      hint: 'the build output above shows the failing step; fix the Dockerfile or the project and build again',
-    });
-  }
-  if (!id) throw new OperationFailedError(`docker build of ${ref.full} ended without an image id (last output: ${lastLines.join(' | ')})`);
-  ctx.reporter.info(`bbm build: built ${ref.full} (${id})`);
-  return { image: ref.full, id, labels };
+  return { step, failure, id, lastLines };
 }
 
 function engineError(error: unknown, image: string): Error {

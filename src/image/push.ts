@@ -12,6 +12,8 @@ import { eventError, readProgress } from '../docker/progress.js';
 import { parseImageReference } from '../docker/reference.js';
 import { isAuthMessage, isTransientMessage, withRetry } from '../docker/retry.js';
 import { InterruptedError, OperationFailedError, UnreachableError, UsageError } from '../errors.js';
+import { waitOn } from '../timing.js';
+import { DOCKER_WAITS } from './waits.js';
 
 export interface PushOptions {
   image: string;
@@ -55,20 +57,23 @@ export async function pushImage(options: PushOptions, ctx: RunContext): Promise<
   }
 
   let attempts = 0;
-  const digest = await withRetry(
-    async () => {
-      attempts++;
-      return pushOnce(image, ref.tag, credentials, ctx);
-    },
-    {
-      retries,
-      baseDelayMs,
-      maxDelayMs: 30_000,
-      signal: ctx.signal,
-      isTransient: (e) => e instanceof TransientPushError || isEngineConnectionError(e),
-      onRetry: (e, attempt, delay) =>
-        ctx.reporter.warn(`push of ${ref.full} failed: ${(e as Error).message}; retry ${attempt} of ${retries} in ${delay} ms`),
-    },
+  // Every attempt and the backoff between them wait on the engine and the registry (src/timing.ts).
+  const digest = await waitOn(ctx.waits, DOCKER_WAITS.push, () =>
+    withRetry(
+      async () => {
+        attempts++;
+        return pushOnce(image, ref.tag, credentials, ctx);
+      },
+      {
+        retries,
+        baseDelayMs,
+        maxDelayMs: 30_000,
+        signal: ctx.signal,
+        isTransient: (e) => e instanceof TransientPushError || isEngineConnectionError(e),
+        onRetry: (e, attempt, delay) =>
+          ctx.reporter.warn(`push of ${ref.full} failed: ${(e as Error).message}; retry ${attempt} of ${retries} in ${delay} ms`),
+      },
+    ),
   ).catch((error: unknown) => {
     if (error instanceof InterruptedError)
       throw error.leaving(`no further attempt after ${attempts}; ${ref.full} is in the registry only if the engine had finished pushing it (run bbm push again)`);

@@ -18,6 +18,7 @@ import { sendJson, startTestServer } from '../support/http-server.js';
 import { components, describeWith } from '../support/integration.js';
 import { freePort, until } from '../support/ports.js';
 import { bbm } from '../support/processes.js';
+import { lastTiming } from '../../src/timing.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const COMPOSE_FILE = path.join(ROOT, 'docker-compose.yml');
@@ -59,7 +60,9 @@ let taskPorts = '';
 let ui = '';
 let builderId = 0;
 let cookie = '';
-const timings: Record<string, number> = {};
+const timings: Record<string, unknown> = {};
+/** The build's steps that run bbm, and the command each one runs. */
+const BBM_STEPS: Record<string, string> = { layout: 'detect', detect: 'detect', tag: 'tag', 'docker build': 'build', 'docker push': 'push', deploy: 'deploy' };
 
 const compose = (args: string[], timeoutMs?: number) => exec('docker-compose', ['-p', project, '-f', COMPOSE_FILE, ...args], { env, cwd: ROOT, timeoutMs });
 
@@ -443,23 +446,41 @@ d('the whole pipeline, from a commit to HAProxy, through docker-compose.yml', ()
     expect([...result.bodies.keys()].some((k) => k.includes('e2e v2'))).toBe(true);
     v2Build = b;
 
-    // Where commit → serving went (Buildbot's REST step timings; wall clock of this machine).
+    // Where commit → serving went. Buildbot's REST step times are whole seconds (3.7 stores them as
+    // integers); each bbm step's last log line splits its own run exactly: its waits on the Docker
+    // engine and on Marathon, and bbm's own share (src/timing.ts).
     const ms = (s: Step) => ((s.complete_at ?? 0) - (s.started_at ?? 0)) * 1000;
     const sum = (names: string[]) => list.filter((s) => names.includes(s.name)).reduce((n, s) => n + ms(s), 0);
     const buildMs = ((b.complete_at ?? 0) - b.started_at) * 1000;
     const stepsMs = list.reduce((n, s) => n + ms(s), 0);
+    const bbmSteps = list.filter((s) => BBM_STEPS[s.name]);
+    const told = await Promise.all(bbmSteps.map(async (s) => ({ step: s, t: lastTiming(await stepLog(b.buildid, s.name)) })));
+    for (const { step, t } of told) {
+      expect(t, `step ${step.name} ends with its timing line`).toBeDefined();
+      expect(t!.command).toBe(BBM_STEPS[step.name]);
+      expect(t!.waits.reduce((n, w) => n + w.ms, 0)).toBeLessThanOrEqual(t!.totalMs);
+      expect(t!.ownMs).toBeLessThanOrEqual(t!.totalMs);
+      // the process ran inside its step (Buildbot's times are whole seconds)
+      expect(t!.totalMs).toBeLessThanOrEqual(ms(step) + 1000);
+    }
+    const waited = (what: string) => told.reduce((n, { t }) => n + (t?.waits.filter((w) => w.what === what).reduce((m, w) => m + w.ms, 0) ?? 0), 0);
+    const bbmTotalMs = told.reduce((n, { t }) => n + (t?.totalMs ?? 0), 0);
     const split = {
       total_commit_to_first_v2_response_s: (firstV2 - pushedAt) / 1000,
       total_commit_to_build_green_s: ((b.complete_at ?? 0) * 1000 - pushedAt) / 1000,
       buildbot_s: (b.started_at * 1000 - pushedAt + sum(['worker_preparation', 'checkout']) + (buildMs - stepsMs)) / 1000,
-      project_tests_s: sum(['layout', 'virtualenv', 'install', 'pytest', 'setup.py test', 'sdist', 'wheel']) / 1000,
-      docker_s: sum(['docker build', 'docker push']) / 1000,
-      bbm_s: sum(['tag', 'deploy']) / 1000,
-      of_which_bbm_deploy_s: sum(['deploy']) / 1000,
+      buildbot_around_bbm_processes_s: (sum(bbmSteps.map((s) => s.name)) - bbmTotalMs) / 1000,
+      project_tests_s: sum(['virtualenv', 'install', 'pytest', 'setup.py test', 'sdist', 'wheel']) / 1000,
+      docker_s: (waited('docker build') + waited('docker push')) / 1000,
+      marathon_rollout_s: waited('Marathon rollout') / 1000,
+      bbm_own_s: told.reduce((n, { t }) => n + (t?.ownMs ?? 0), 0) / 1000,
+      bbm_own_by_step_s: Object.fromEntries(told.map(({ step, t }) => [step.name, (t?.ownMs ?? 0) / 1000])),
+      bbm_invocations: told.length,
       first_v2_response_after_deploy_step_start_s: (firstV2 - (list.find((s) => s.name === 'deploy')?.started_at ?? 0) * 1000) / 1000,
       requests_ok: result.ok,
       requests_failed: result.failed,
     };
+    expect(split.bbm_invocations).toBe(5); // layout (bbm detect --json), tag, build, push, deploy
     Object.assign(timings, split);
     process.stdout.write(`e2e commit → serving split: ${JSON.stringify(split, null, 2)}\n`);
   }, 25 * MIN);

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openRepo, tempDir } from '../support/git-repo.js';
 import { BASE_IMAGE, REGISTRY, components, describeWith } from '../support/integration.js';
 import { flakyProxy } from '../support/flaky-proxy.js';
+import { expectTimingLine } from '../support/timing.js';
 import { bbm, freePort, waitFor } from '../support/processes.js';
 
 const run = `${process.pid}-${Date.now().toString(36)}`;
@@ -89,6 +90,7 @@ d('bbm build and bbm push with the real engine and registry', () => {
     expect(r.stderr).toContain('app.txt');
     expect(r.stderr).not.toContain('secret.txt');
     expect(r.stderr).not.toMatch(/\u001b\[/); // plain lines for a Buildbot log
+    expectTimingLine(r.stderr, 'build', ['docker build']);
     const inspected = JSON.parse(docker('image', 'inspect', image))[0] as { Id: string; Config: { Labels: Record<string, string> } };
     expect(inspected.Id).toBe(id);
     const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: project, encoding: 'utf8' }).trim();
@@ -111,6 +113,7 @@ d('bbm build and bbm push with the real engine and registry', () => {
     expect(digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(await manifestDigest(REGISTRY, repository, tag)).toBe(digest);
     pushed.push(`http://${REGISTRY}/v2/${repository}/manifests/${digest}`);
+    expectTimingLine(r.stderr, 'push', ['docker push']);
 
     const again = await bbm(['push', '--image', image, '--json']);
     expect(again.status, again.stderr).toBe(0);

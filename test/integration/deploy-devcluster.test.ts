@@ -15,6 +15,7 @@ import { startTestDevcluster, type TestDevcluster } from '../support/devcluster.
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
 import { runCli, type CliResult } from '../support/run-cli.js';
 import { appDefinitionErrors } from '../support/schema.js';
+import { expectTimingLine } from '../support/timing.js';
 import { startTestServer } from '../support/http-server.js';
 
 const d = await describeWith([components.docker, components.baseImage]);
@@ -119,6 +120,8 @@ d('bbm deploy against bbm devcluster', () => {
     // subscribed before the PUT
     expect(proxy.records.findIndex((x) => x.url.startsWith('/v2/events'))).toBeLessThan(proxy.records.indexOf(put));
     expect(proxy.records.find((x) => x.url.startsWith('/v2/events'))?.headers.accept).toBe('text/event-stream');
+    // the last line says how long Marathon took and how long bbm
+    expectTimingLine(r.stderr, 'deploy', ['Marathon rollout']);
   });
 
   it('an upgrade replaces every instance; status shows the new version, its build and the old one', async () => {
@@ -145,6 +148,8 @@ d('bbm deploy against bbm devcluster', () => {
     expect(r.stderr).toMatch(/did not finish within 8 s; cancelling deployment/);
     expect(r.stderr).toMatch(/rolled back \(deployment [0-9a-f-]+ finished\)/);
     expect(r.stderr).toMatch(/now: app version .* \(the previous one\), 2 running, 2 healthy of 2/);
+    expect(r.stderr).toMatch(/^bbm: error: /m);
+    expectTimingLine(r.stderr.slice(0, r.stderr.search(/^bbm: error: /m)), 'deploy', ['Marathon rollout', 'Marathon rollback']);
     expect(proxy.records.some((x) => x.method === 'DELETE' && x.url.startsWith('/v2/deployments/'))).toBe(true);
     const { pages, app } = await serving();
     expect(pages).toEqual(['build 2', 'build 2']);
@@ -199,6 +204,7 @@ d('bbm deploy against bbm devcluster', () => {
     expect(second.code, explain(second)).toBe(0);
     expect(second.stderr).toMatch(/is locked by deployment [0-9a-f-]+; waiting for it to finish/);
     expect(second.stderr).toMatch(/finished; sending the definition again/);
+    expectTimingLine(second.stderr, 'deploy', ['another deployment', 'Marathon rollout']);
     expect(one.code, explain(one)).toBe(0);
     expect((await serving()).pages).toEqual(['build 5']);
     versions.b5 = second.stdout.trim().split(' ')[1]!;

@@ -8,6 +8,7 @@ import { memoryReporter } from '../../src/reporter.js';
 import { computeTag } from '../../src/tag/run.js';
 import { components, describeWith } from '../support/integration.js';
 import { openRepo, tempDir, tempRepo, type TempRepo } from '../support/git-repo.js';
+import { expectTimingLine } from '../support/timing.js';
 
 const cli = path.resolve(import.meta.dirname, '../../dist/cli.js');
 const made: TempRepo[] = [];
@@ -150,6 +151,8 @@ d('bbm tag against real git repositories', () => {
     const plain = bbm(['tag', '--project', 'webApp', '--build-number', '123', '--branch', 'master', '--cwd', r.dir], '/');
     expect(plain.status).toBe(0);
     expect(plain.stdout).toBe('webApp-123-master-0.5.20\n');
+    // stderr's last line: where its time went (git is bbm's own work: no waits)
+    expectTimingLine(plain.stderr, 'tag', []);
 
     // Options also come from BBM_* variables; unrelated BBM_* variables do not break the command.
     const json = bbm(['tag', '--json', '--registry', '127.0.0.1:5000'], r.dir, {
