@@ -4,9 +4,11 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import type { RunContext } from '../context.js';
 import { buildContextStream } from '../docker/build-context.js';
-import { connectDocker, type Docker } from '../docker/client.js';
+import { connectDocker } from '../docker/client.js';
+import type { DockerEngine } from '../docker/engine.js';
 import { eventError, readProgress } from '../docker/progress.js';
 import { parseImageReference } from '../docker/reference.js';
 import { OperationFailedError, UsageError } from '../errors.js';
@@ -94,24 +96,27 @@ interface EngineBuildOutcome {
 
 /** The engine's build: the request, then its output passed through as plain lines. */
 async function engineBuild(
-  docker: Docker,
+  docker: DockerEngine,
   image: string,
   o: { dockerfile: string; buildargs: Record<string, string>; labels: Record<string, string>; network: string | undefined; pull: boolean | undefined },
   ctx: RunContext,
 ): Promise<EngineBuildOutcome> {
-  let response: NodeJS.ReadableStream;
+  let response: Readable;
   try {
-    response = await docker.buildImage(buildContextStream(ctx.cwd, o.dockerfile), {
-      t: image,
-      dockerfile: o.dockerfile,
-      buildargs: o.buildargs,
-      labels: o.labels,
-      networkmode: o.network,
-      pull: o.pull ? '1' : undefined,
-      rm: true,
-      forcerm: true,
-      abortSignal: ctx.signal,
-    } as Parameters<typeof docker.buildImage>[1]);
+    response = await docker.build(
+      buildContextStream(ctx.cwd, o.dockerfile),
+      {
+        t: image,
+        dockerfile: o.dockerfile,
+        buildargs: o.buildargs,
+        labels: o.labels,
+        networkmode: o.network,
+        pull: o.pull ? '1' : undefined,
+        rm: true,
+        forcerm: true,
+      },
+      ctx.signal,
+    );
   } catch (error) {
     throw engineError(error, image);
   }
@@ -120,7 +125,7 @@ async function engineBuild(
   let failure: string | undefined;
   let id: string | undefined;
   const lastLines: string[] = [];
-  await readProgress(response as import('node:stream').Readable, (event) => {
+  await readProgress(response, (event) => {
     if (event.stream !== undefined) {
       for (const line of event.stream.replace(/\n$/, '').split('\n')) {
         if (line.trim() === '') continue;
