@@ -22,7 +22,7 @@ import type { CheckResult, InstallResult } from '../haproxy/adapter.js';
 import { findRefusedApps } from '../haproxy/culprits.js';
 import { isAppRecord } from './model.js';
 import { planApply, slotCommands } from '../haproxy/plan.js';
-import { assignSlots, haproxyAddress, renderConfig, type Rendered, type RenderOptions } from '../haproxy/render.js';
+import { assignSlots, haproxyAddress, renderConfig, serverLine, type Rendered, type RenderOptions } from '../haproxy/render.js';
 import { applyEvent, modelOf, TASK_EVENTS, type TaskModel } from './events.js';
 import { buildServices, type Service } from '../haproxy/services.js';
 
@@ -179,6 +179,10 @@ export class Bridge {
   private servicesOfApp = new Map<string, string[]>();
   /** `applied.slots` runs ahead of `applied.text` (events applied through the runtime API only). */
   private fileStale = false;
+  /** Backends whose slots changed since the file was written. */
+  private staleBackends = new Set<string>();
+  /** `applied.text` as lines, and the line of each backend's `server s1`: the file is patched, not rendered again. */
+  private fileLines: { lines: string[]; firstServer: Map<string, number> } | undefined;
 
   constructor(
     private readonly deps: BridgeDeps,
@@ -269,6 +273,8 @@ export class Bridge {
       }
       this.applied = rendered;
       this.fileStale = false;
+      this.staleBackends.clear();
+      this.fileLines = undefined;
       this.model = modelOf(apps);
       this.services = new Map(routed.map((s) => [s.name, s]));
       this.servicesOfApp = new Map();
@@ -396,21 +402,34 @@ export class Bridge {
     }
     for (const { service, table } of updates) {
       this.services.set(service.name, service);
+      if (table.some((key, i) => key !== slots0(applied, service.name)[i])) this.staleBackends.add(service.name);
       applied.slots.set(service.name, table);
-      if (all.length > 0) this.fileStale = true;
     }
+    if (this.staleBackends.size > 0) this.fileStale = true;
     return { applied: count, commands: all.length, ...(resync === undefined ? {} : { resync: { reason: resync, urgent } }) };
   }
 
-  /** Rewrites the file from the model after events moved slots through the runtime API only. */
+  /**
+   * Writes what HAProxy runs to the file after events moved slots through the runtime API only:
+   * the server lines of the changed backends are replaced in the last text (rendering 10 000
+   * tasks again would hold up the next event for longer than applying it takes).
+   */
   writeConfigFromModel(): Promise<void> {
     const run = this.chain.then(async () => {
       const applied = this.applied;
       if (!this.fileStale || !applied) return;
-      const rendered = renderConfig([...this.services.values()].sort(byRenderOrder), this.options.render, applied.slots);
-      if (rendered.skeleton !== applied.skeleton) throw new OperationFailedError('internal: the configuration from events differs in structure from the running one');
-      await this.deps.haproxy.install(rendered.text, { check: false });
-      this.applied = rendered;
+      this.fileLines ??= indexServerLines(applied.text);
+      const { lines, firstServer } = this.fileLines;
+      for (const name of this.staleBackends) {
+        const at = firstServer.get(name);
+        const table = applied.slots.get(name);
+        if (at === undefined || !table) throw new OperationFailedError(`internal: no server lines for backend ${name} in the running configuration`);
+        table.forEach((key, i) => (lines[at + i] = serverLine(i, key)));
+      }
+      const text = lines.join('\n');
+      await this.deps.haproxy.install(text, { check: false });
+      this.applied = { ...applied, text };
+      this.staleBackends.clear();
       this.fileStale = false;
     });
     this.chain = run.catch(() => undefined);
@@ -599,9 +618,23 @@ export class Bridge {
   }
 }
 
-/** The order buildServices returns services in (app id, then port index): the file's order. */
-function byRenderOrder(a: Service, b: Service): number {
-  return a.appId < b.appId ? -1 : a.appId > b.appId ? 1 : a.portIndex - b.portIndex;
+function slots0(applied: Rendered, name: string): readonly (string | null)[] {
+  return applied.slots.get(name) ?? [];
+}
+
+/** The rendered text as lines, and for each `backend NAME` the line of its `server s1`. */
+function indexServerLines(text: string): { lines: string[]; firstServer: Map<string, number> } {
+  const lines = text.split('\n');
+  const firstServer = new Map<string, number>();
+  let backend: string | undefined;
+  lines.forEach((line, i) => {
+    if (line.startsWith('backend ')) backend = line.slice(8);
+    else if (backend !== undefined && line.startsWith('  server s1 ')) {
+      firstServer.set(backend, i);
+      backend = undefined;
+    }
+  });
+  return { lines, firstServer };
 }
 
 function reservedPortsOf(render: RenderOptions): number[] {

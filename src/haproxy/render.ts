@@ -58,6 +58,11 @@ export interface Rendered {
 
 const PLACEHOLDER = '0.0.0.0:0';
 
+/** Slot `index` (0 = s1) holding `key` (`ip:port`), or empty (disabled); the bridge patches these lines in place. */
+export function serverLine(index: number, key: string | null): string {
+  return key === null ? `  server s${index + 1} ${PLACEHOLDER} disabled` : `  server s${index + 1} ${key}`;
+}
+
 /**
  * `ip:port` in HAProxy's address syntax (IPv6 needs the ipv6@ prefix to keep the port apart).
  * `ip` is an IP literal (services.ts and the --bind check let nothing else through), so a colon
@@ -166,7 +171,7 @@ function serverLines(table: readonly (string | null)[]): string {
   let out = '';
   for (let i = 0; i < table.length; i++) {
     const key = table[i];
-    out += key === null || key === undefined ? `  server s${i + 1} ${PLACEHOLDER} disabled\n` : `  server s${i + 1} ${key}\n`;
+    out += `${serverLine(i, key ?? null)}\n`;
   }
   return out;
 }

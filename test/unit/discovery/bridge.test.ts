@@ -235,10 +235,41 @@ describe('Bridge.watch: task and health events without fetching apps', () => {
     expect(h.calls.getApps).toBe(fetched);
     expect(h.calls.reloads).toBe(1);
     expect(b.status.eventUpdates).toBe(3);
-    // A full resync afterwards finds HAProxy already right: no runtime call, no reload.
+    // A full resync afterwards finds HAProxy and the file already right: no runtime call, no
+    // reload, and the text it renders is byte for byte the one patched from the events.
     h.setApps([app('/a', [10001], [], { healthChecks: [tcpCheck] })]);
-    expect((await b.syncOnce('periodic resync')).action).toBe('none');
+    const installs = h.calls.installs.length;
+    const resync = await b.syncOnce('periodic resync');
+    expect(resync.action).toBe('none');
+    expect(resync.install.status).toBe('unchanged');
+    expect(h.calls.installs).toHaveLength(installs);
     expect(h.calls.runtime).toHaveLength(3);
+    await done();
+  });
+
+  it('the file patched from events is the text a full render gives (several apps, vhosts, two ports)', async () => {
+    const h = harness();
+    const a1 = task('/a', '10.0.0.1', [31000]);
+    const b1 = task('/b', '10.0.0.2', [31001, 31002]);
+    const c1 = task('/c', '10.0.0.3', [31003]);
+    const apps = () => [
+      app('/a', [10001], [a1]),
+      app('/b', [10002, 10003], [b1, ...extraB], { labels: { HAPROXY_0_VHOST: 'b.example.com' } }),
+      app('/c', [10004], [c1].filter((t) => t.state === 'TASK_RUNNING')),
+    ];
+    let extraB: ReturnType<typeof task>[] = [];
+    h.setApps(apps());
+    const { push, done } = await started(h);
+    const installs = h.calls.installs.length;
+    push(ev('status_update_event', { appId: '/b', taskId: 'b.instance-n._app.1', taskStatus: 'TASK_RUNNING', host: '10.0.0.9', ports: [32001, 32002] }));
+    push(ev('status_update_event', { appId: '/c', taskId: c1.id, taskStatus: 'TASK_KILLED' }));
+    await until('the file from events', () => h.calls.installs.length === installs + 1);
+    extraB = [task('/b', '10.0.0.9', [32001, 32002])];
+    c1.state = 'TASK_KILLED';
+    h.setApps(apps());
+    await until('the runtime calls', () => h.calls.runtime.flat().length === 5);
+    const resync = await new Bridge(h.deps, h.options).syncOnce('compare');
+    expect(resync.install.status).toBe('unchanged');
     await done();
   });
 
