@@ -32,17 +32,38 @@ RUN rm -rf buildbot \
  && test -f dist/cli.js \
  && node dist/cli.js --version
 
-FROM ${NODE_IMAGE}
-ARG TOOLCHAIN_PACKAGES="python3-venv python3-pip python3-pytest python3-setuptools python3-wheel"
+# The system: the worker program's packages (none for bbm) and what every build uses.
+FROM ${NODE_IMAGE} AS system
 ARG WORKER=buildbot-worker
 ENV LANG=C.UTF-8 PYTHONUNBUFFERED=1 BBM_WORKER_KIND=${WORKER}
 RUN set -eu; export DEBIAN_FRONTEND=noninteractive; \
     case "$WORKER" in buildbot-worker) worker_packages=buildbot-worker ;; bbm) worker_packages= ;; \
       *) echo "WORKER must be buildbot-worker or bbm, not '$WORKER'" >&2; exit 2 ;; esac; \
     apt-get update -qq \
- && apt-get install -y -qq --no-install-recommends $worker_packages git ca-certificates haproxy procps $TOOLCHAIN_PACKAGES >/dev/null \
+ && apt-get install -y -qq --no-install-recommends $worker_packages git ca-certificates haproxy procps >/dev/null \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin \
  && git config --system --add safe.directory '*'
+
+# The worker without any toolchain (`--target bare`): with WORKER=bbm, an image without Python. The
+# stack's end-to-end test checks that from this stage, which every build of this file builds anyway.
+FROM system AS bare
+COPY --from=package /opt/bbm /opt/bbm
+COPY buildbot/worker/ /opt/bbm-worker/
+RUN ln -s /opt/bbm/dist/cli.js /usr/local/bin/bbm && chmod +x /opt/bbm/dist/cli.js && bbm --version
+VOLUME /var/lib/buildbot
+WORKDIR /var/lib/buildbot
+ENTRYPOINT ["/opt/bbm-worker/start.sh"]
+
+# The image: the system plus the toolchains (a layer of its own, kept before bbm so a change of bbm
+# does not reinstall them).
+FROM system
+ARG TOOLCHAIN_PACKAGES="python3-venv python3-pip python3-pytest python3-setuptools python3-wheel"
+RUN set -eu; export DEBIAN_FRONTEND=noninteractive; \
+    if [ -n "$(echo $TOOLCHAIN_PACKAGES)" ]; then \
+      apt-get update -qq \
+   && apt-get install -y -qq --no-install-recommends $TOOLCHAIN_PACKAGES >/dev/null \
+   && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin; \
+    fi
 COPY --from=package /opt/bbm /opt/bbm
 COPY buildbot/worker/ /opt/bbm-worker/
 RUN ln -s /opt/bbm/dist/cli.js /usr/local/bin/bbm && chmod +x /opt/bbm/dist/cli.js && bbm --version

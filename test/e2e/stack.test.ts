@@ -372,6 +372,30 @@ d('the whole pipeline, from a commit to HAProxy, through docker-compose.yml', ()
     expect(Number(tables.stdout.trim())).toBeGreaterThanOrEqual(1);
   });
 
+  it("the worker image runs bbm worker without Python's worker; Python only with a toolchain that needs it", async () => {
+    const image = `buildbot-marathon/worker:${project}`;
+    const sh = (img: string, script: string) => exec('docker', ['run', '--rm', '--entrypoint', 'sh', img, '-c', script]);
+    // The stack's image: no buildbot-worker, no Twisted; python3 there because its toolchain (the
+    // Dockerfile's default TOOLCHAIN_PACKAGES, for the stack's python project) brings it.
+    const noPyWorker = await sh(image, 'command -v buildbot-worker || python3 -c "import buildbot_worker" || python3 -c "import twisted"');
+    expect(noPyWorker.code, noPyWorker.stdout).not.toBe(0);
+    const toolchain = await sh(image, 'python3 -m pytest --version && python3 -m venv --help >/dev/null && bbm --version');
+    expect(toolchain.code, toolchain.stderr).toBe(0);
+    // The same worker without any toolchain: the Dockerfile's `bare` stage, which the compose build
+    // above already built (the legacy builder builds every stage): no Python at all.
+    const bare = `buildbot-marathon/worker-bare:${project}`;
+    const built = await exec('docker', ['build', '-q', '--target', 'bare', '--build-arg', `NODE_IMAGE=${env.BBM_NODE_BASE}`, '--build-arg', 'WORKER=bbm', '-t', bare, '-f', 'buildbot/worker.Dockerfile', '.'], { env, cwd: ROOT, timeoutMs: 10 * MIN });
+    expect(built.code, built.stderr.slice(-3000)).toBe(0);
+    try {
+      const python = await sh(bare, 'command -v python3 || command -v python || ls /usr/bin/python* /usr/local/bin/python*');
+      expect(python.code, `python in the bare bbm worker image: ${python.stdout}`).not.toBe(0);
+      const works = await sh(bare, 'bbm worker --help >/dev/null && git --version && haproxy -v >/dev/null');
+      expect(works.code, works.stderr).toBe(0);
+    } finally {
+      await exec('docker', ['rmi', bare]);
+    }
+  }, 15 * MIN);
+
   let v1Image = '';
 
   it('a pushed commit is tested, tagged, built, pushed, deployed, and served through HAProxy', async () => {
