@@ -1,4 +1,4 @@
-// `bbm worker` beside buildbot-worker 3.7 (Debian), same run, same Debian master: time from start to
+// `bbm worker` (msgpack_experimental_v7 and PB) beside buildbot-worker 3.7 (Debian, PB), same run, same Debian master: time from start to
 // connected (as the master's REST API sees it), idle memory (RSS of the worker's process tree after
 // 5 s connected and idle), and the per-command overhead of 500 `true` shell steps (build wall time /
 // 500, builds run one at a time). The master offers PB and msgpack_experimental_v7 and runs in a
@@ -102,7 +102,7 @@ export default async function workerBench(ctx) {
       path.join(masterDir, 'master.cfg'),
       `from buildbot.plugins import worker, schedulers, util, steps
 c = BuildmasterConfig = {}
-c['workers'] = [worker.Worker('wp%d' % i, 'bench-py') for i in range(${STARTS})] + [worker.Worker('wb%d' % i, 'bench-bbm') for i in range(${STARTS})]
+c['workers'] = [worker.Worker('%s%d' % (p, i), 'bench-' + p) for p in ('wp', 'wb', 'wq') for i in range(${STARTS})]
 c['protocols'] = {'pb': {'port': 'tcp:${PB}:interface=127.0.0.1'}, 'msgpack_experimental_v7': {'port': ${MSGPACK}}}
 c['www'] = dict(port=${JSON.stringify(`unix:${socket}`)}, plugins={})
 c['db'] = {'db_url': 'sqlite:///state.sqlite'}
@@ -112,32 +112,35 @@ def many():
     for i in range(${STEPS}):
         f.addStep(steps.ShellCommand(name='true-%d' % i, command=['true']))
     return f
-c['builders'] = [util.BuilderConfig(name='many-py', workernames=['wp%d' % i for i in range(${STARTS})], factory=many()),
-                  util.BuilderConfig(name='many-bbm', workernames=['wb%d' % i for i in range(${STARTS})], factory=many())]
-c['schedulers'] = [schedulers.ForceScheduler(name='force', builderNames=['many-py', 'many-bbm'])]
+c['builders'] = [util.BuilderConfig(name='many-' + p, workernames=['%s%d' % (p, i) for i in range(${STARTS})], factory=many()) for p in ('wp', 'wb', 'wq')]
+c['schedulers'] = [schedulers.ForceScheduler(name='force', builderNames=['many-wp', 'many-wb', 'many-wq'])]
 `,
     );
     const master = inNs('/usr/bin/buildbot', ['start', '--nodaemon', masterDir], { cwd: masterDir, env });
     await until('the master', async () => (await api(socket, '/api/v2/masters')).masters.some((m) => m.active), 180_000, 300);
 
     // Each start uses a fresh worker name (wp0, wp1…), so no start waits for the master to notice the previous stop.
-    const pwFile = path.join(root, 'wb-password');
-    writeFileSync(pwFile, 'bench-bbm', { mode: 0o600 });
+    const pwFile = (p) => {
+      const f = path.join(root, `${p}-password`);
+      writeFileSync(f, `bench-${p}`, { mode: 0o600 });
+      return f;
+    };
     const starters = {
       'buildbot-worker': (i) => {
         const dir = path.join(root, `worker-py${i}`);
-        spawnSync('/usr/bin/buildbot-worker', ['create-worker', '-q', dir, `127.0.0.1:${PB}`, `wp${i}`, 'bench-py'], { env });
+        spawnSync('/usr/bin/buildbot-worker', ['create-worker', '-q', dir, `127.0.0.1:${PB}`, `wp${i}`, 'bench-wp'], { env });
         return () => inNs('/usr/bin/buildbot-worker', ['start', '--nodaemon', dir], { cwd: dir, env });
       },
-      'bbm worker': (i) => () => inNs(process.execPath, [ctx.cli, 'worker', '--master', `127.0.0.1:${MSGPACK}`, '--name', `wb${i}`, '--password-file', pwFile, '--basedir', path.join(root, `worker-bbm${i}`)], { env }),
+      'bbm worker (msgpack)': (i) => () => inNs(process.execPath, [ctx.cli, 'worker', '--master', `127.0.0.1:${MSGPACK}`, '--name', `wb${i}`, '--password-file', pwFile('wb'), '--basedir', path.join(root, `worker-wb${i}`)], { env }),
+      'bbm worker (PB)': (i) => () => inNs(process.execPath, [ctx.cli, 'worker', '--protocol', 'pb', '--master', `127.0.0.1:${PB}`, '--name', `wq${i}`, '--password-file', pwFile('wq'), '--basedir', path.join(root, `worker-wq${i}`)], { env }),
     };
-    const prefix = { 'buildbot-worker': 'wp', 'bbm worker': 'wb' };
+    const prefix = { 'buildbot-worker': 'wp', 'bbm worker (msgpack)': 'wb', 'bbm worker (PB)': 'wq' };
     const connected = async (name) => {
       const { workers } = await api(socket, '/api/v2/workers');
       return workers.find((x) => x.name === name)?.connected_to.length > 0;
     };
     const rows = [];
-    const startMs = { 'buildbot-worker': [], 'bbm worker': [] };
+    const startMs = Object.fromEntries(Object.keys(starters).map((k) => [k, []]));
     const live = {};
     for (let i = 0; i < STARTS; i++) {
       for (const kind of Object.keys(starters)) {
@@ -154,7 +157,7 @@ c['schedulers'] = [schedulers.ForceScheduler(name='force', builderNames=['many-p
     const rss = Object.fromEntries(Object.entries(live).map(([k, c]) => [k, treeRss(c.pid)]));
     const buildMs = {};
     for (const kind of Object.keys(starters)) {
-      const builder = `many-${prefix[kind] === 'wp' ? 'py' : 'bbm'}`;
+      const builder = `many-${prefix[kind]}`;
       const { builders } = await api(socket, `/api/v2/builders?name=${builder}`);
       const id = builders[0].builderid;
       const t0 = Date.now();
@@ -170,7 +173,9 @@ c['schedulers'] = [schedulers.ForceScheduler(name='force', builderNames=['many-p
     }
     for (const kind of Object.keys(starters)) rows.push({ name: `${kind}: idle RSS after 5 s connected`, value: rss[kind], unit: 'MB', note: 'process tree' });
     for (const kind of Object.keys(starters)) rows.push({ name: `${kind}: ${STEPS} \`true\` shell steps, per step`, value: buildMs[kind] / STEPS, unit: 'ms', digits: 2, note: `build ${(buildMs[kind] / 1000).toFixed(1)} s incl. the master's share` });
-    rows.push({ name: 'bbm worker / buildbot-worker: per step', value: buildMs['bbm worker'] / buildMs['buildbot-worker'], unit: 'x', digits: 2 });
+    for (const kind of ['bbm worker (msgpack)', 'bbm worker (PB)']) {
+      rows.push({ name: `${kind} / buildbot-worker: per step`, value: buildMs[kind] / buildMs['buildbot-worker'], unit: 'x', digits: 2 });
+    }
     await stopChild(master, 60_000);
     return rows;
   } finally {
