@@ -10,7 +10,7 @@
  * stays keeps its slot and its connections.
  */
 import { UsageError } from '../errors.js';
-import type { Service } from './services.js';
+import { BALANCE_ALGORITHMS, type Balance, type Mode, type Service } from './services.js';
 
 export interface RenderOptions {
   /** Path of the stats (runtime API) socket in the global section. */
@@ -58,9 +58,17 @@ export interface Rendered {
 
 const PLACEHOLDER = '0.0.0.0:0';
 
+/** `  server sN ` and `  server sN 0.0.0.0:0 disabled` for slot index N-1, made once per index. */
+const serverPrefix: string[] = [];
+const disabledLine: string[] = [];
+
 /** Slot `index` (0 = s1) holding `key` (`ip:port`), or empty (disabled); the bridge patches these lines in place. */
 export function serverLine(index: number, key: string | null): string {
-  return key === null ? `  server s${index + 1} ${PLACEHOLDER} disabled` : `  server s${index + 1} ${key}`;
+  for (let k = serverPrefix.length; k <= index; k++) {
+    serverPrefix.push(`  server s${k + 1} `);
+    disabledLine.push(`  server s${k + 1} ${PLACEHOLDER} disabled`);
+  }
+  return key === null ? (disabledLine[index] as string) : serverPrefix[index] + key;
 }
 
 /**
@@ -149,30 +157,41 @@ function vhostFrontend(services: readonly Service[], options: RenderOptions): st
   return `\nfrontend bbm_http_vhosts\n  bind ${haproxyAddress(options.httpBind, options.httpPort)}\n  mode http\n  option forwardfor\n  option idle-close-on-response\n${out}`;
 }
 
-// On a reload the old worker answers the next request of an idle keep-alive connection with
-// `Connection: close` instead of closing it under a client that may be sending.
-const HTTP_FRONTEND = '  option forwardfor\n  option idle-close-on-response\n';
-// A task that died under a request is retried on another one, but a request that may have had an
-// effect (not GET/HEAD) is only retried when it never reached the task.
-const HTTP_BACKEND = '  retry-on conn-failure empty-response junk-response response-timeout\n  http-request disable-l7-retry if !METH_GET\n';
+/** A frontend's lines after `bind`, up to the name of its default backend, per mode. */
+const FRONTEND_TAIL: Readonly<Record<Mode, string>> = {
+  tcp: '  mode tcp\n  default_backend ',
+  // On a reload the old worker answers the next request of an idle keep-alive connection with
+  // `Connection: close` instead of closing it under a client that may be sending.
+  http: '  mode http\n  option forwardfor\n  option idle-close-on-response\n  default_backend ',
+};
 
-/** A service's frontend and backend up to (not including) its server lines. */
+/** A backend's lines after its name, before its servers, per mode and balance algorithm. */
+const BACKEND_HEAD: Readonly<Record<Mode, Readonly<Record<Balance, string>>>> = {
+  tcp: Object.fromEntries(BALANCE_ALGORITHMS.map((b) => [b, `\n  mode tcp\n  balance ${b}\n`])) as Record<Balance, string>,
+  // A task that died under a request is retried on another one, but a request that may have had
+  // an effect (not GET/HEAD) is only retried when it never reached the task.
+  http: Object.fromEntries(
+    BALANCE_ALGORITHMS.map((b) => [b, `\n  mode http\n  balance ${b}\n  retry-on conn-failure empty-response junk-response response-timeout\n  http-request disable-l7-retry if !METH_GET\n`]),
+  ) as Record<Balance, string>,
+};
+
+/**
+ * A service's frontend and backend up to (not including) its server lines. Written as few
+ * pieces as it takes (the constant runs above are one piece each): each `+` is a piece the final
+ * join copies.
+ */
 function serviceSections(s: Service): string {
-  const http = s.mode === 'http';
   return (
-    `\n# ${s.appId} service port ${s.servicePort} (port index ${s.portIndex})\n` +
-    `frontend ${s.name}\n  bind ${haproxyAddress(s.bind, s.servicePort)}\n  mode ${s.mode}\n${http ? HTTP_FRONTEND : ''}  default_backend ${s.name}\n` +
-    `\nbackend ${s.name}\n  mode ${s.mode}\n  balance ${s.balance}\n${http ? HTTP_BACKEND : ''}`
+    '\n# ' + s.appId + ' service port ' + s.servicePort + ' (port index ' + s.portIndex + ')\nfrontend ' + s.name +
+    '\n  bind ' + haproxyAddress(s.bind, s.servicePort) + '\n' + FRONTEND_TAIL[s.mode] + s.name +
+    '\n\nbackend ' + s.name + BACKEND_HEAD[s.mode][s.balance]
   );
 }
 
 /** `  server sN ip:port` per filled slot, `  server sN 0.0.0.0:0 disabled` per empty one. */
 function serverLines(table: readonly (string | null)[]): string {
   let out = '';
-  for (let i = 0; i < table.length; i++) {
-    const key = table[i];
-    out += `${serverLine(i, key ?? null)}\n`;
-  }
+  for (let i = 0; i < table.length; i++) out += serverLine(i, table[i] ?? null) + '\n';
   return out;
 }
 

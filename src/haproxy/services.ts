@@ -203,10 +203,10 @@ export function buildServices(apps: readonly AppInfo[], options: ServiceOptions)
         else warnings.push({ path: `${app.id} labels.${names.MODE}`, message: `${shown(modeLabel)} is not http or tcp; using tcp` });
       } else {
         // marathon-lb: an HTTP health check on this port means the service speaks HTTP.
-        const http = (app.healthChecks ?? []).some(
-          (h) => (h.portIndex ?? 0) === index && ['HTTP', 'MESOS_HTTP'].includes(h.protocol ?? 'HTTP'),
-        );
-        if (http) mode = 'http';
+        for (const h of app.healthChecks ?? []) {
+          const protocol = h.protocol ?? 'HTTP';
+          if ((h.portIndex ?? 0) === index && (protocol === 'HTTP' || protocol === 'MESOS_HTTP')) mode = 'http';
+        }
       }
 
       let balance: Balance = 'roundrobin';

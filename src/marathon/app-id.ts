@@ -109,5 +109,7 @@ export function normalizeAppId(raw: string, source = 'app id'): string {
 
 /** `/tools/docker/registry` → `tools_docker_registry` (PathId.safePath: task ids, text/plain tasks, HAProxy names). */
 export function safeAppId(id: string): string {
-  return id.replace(/^\/+/, '').replace(/\//g, '_');
+  let start = 0;
+  while (id.charCodeAt(start) === 0x2f) start++; // leading slashes go
+  return id.slice(start).replaceAll('/', '_');
 }

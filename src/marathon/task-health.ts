@@ -13,7 +13,9 @@ export function isTaskHealthy(app: Pick<AppInfo, 'healthChecks'>, task: Pick<Tas
   const checks = app.healthChecks?.length ?? 0;
   if (checks === 0) return true;
   const results = task.healthCheckResults ?? [];
-  return results.length >= checks && results.every((r) => r && r.alive === true);
+  if (results.length < checks) return false;
+  for (const r of results) if (!r || r.alive !== true) return false;
+  return true;
 }
 
 /** The state of the app's tasks for one version, as progress and as the final health gate. */
