@@ -95,7 +95,6 @@ export function connectPbOnce(opts: WorkerOptions, ctx: RunContext, log: (l: str
           const writer = raw.writer instanceof RemoteReference ? raw.writer : undefined;
           const reader = raw.reader instanceof RemoteReference ? raw.reader : undefined;
           const refs = [stepref, writer, reader].filter((r): r is RemoteReference => r !== undefined);
-          for (const r of refs) call.retain(r);
           const commandArgs = pbArgs(command, raw, builderFolder(opts.basedir, b.builddir), opts.env.HOME);
           delete commandArgs.writer;
           delete commandArgs.reader;
@@ -142,6 +141,8 @@ export function connectPbOnce(opts: WorkerOptions, ctx: RunContext, log: (l: str
             },
           });
           running.set(key, r);
+          // kept until the command is over (released in done)
+          for (const ref of refs) call.retain(ref);
           return null;
         },
         interruptCommand: (args) => {
