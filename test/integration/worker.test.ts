@@ -2,7 +2,8 @@
  * `bbm worker` against Debian's Buildbot 3.7 master, beside the Python `buildbot-worker`, on ONE
  * master and at the same time: one generated master.cfg (`bbm generate` of a config whose recipe
  * workers are `rp` — buildbot-worker, PB — and `rb` — `kind: 'bbm'`, so the file offers msgpack),
- * plus test builders for the commands (`<case>-py` on `wp`, `<case>-bbm` on `wb`). Every recipe
+ * plus test builders for the commands (`<case>-py` on `wp`, `<case>-bbm` on `wb`, and `<case>-pb` on `wq`,
+ * which is `bbm worker --protocol pb` on the master's PB port). Every recipe
  * project exists twice (`<name>-py` on rp, `<name>-bbm` on rb) and all of them build while the
  * command cases run; each side checks its expectations on both builds and that both gave the same
  * steps and results. Builds run for real: venv + pip + pytest, npm ci + npm test, mvn and gradle
@@ -12,7 +13,7 @@
  * (its msgpack port cannot be bound to loopback in 3.7): see test/support/msgpack-master.ts.
  */
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -119,14 +120,14 @@ const MAVEN_SETTINGS = `<settings>
 `;
 
 /** The command cases' builders, appended to the generated file (test-only; `T_` names stay out of its way). */
-function commandBuilders(root: string, passwords: { wp: string; wb: string; ka: string; ka0: string }): string {
+function commandBuilders(root: string, passwords: { wp: string; wb: string; wq: string; ka: string; ka0: string }): string {
   const q = JSON.stringify;
   return `
-# ---- test-only: the command cases on workers wp (buildbot-worker) and wb (bbm worker) ----
+# ---- test-only: the command cases on workers wp (buildbot-worker), wb (bbm worker, msgpack) and wq (bbm worker, PB) ----
 from buildbot.process import buildstep, remotecommand, results
 from buildbot.steps.worker import CompositeStepMixin
 ROOT = ${q(root)}
-c['workers'] += [worker.Worker('wp', ${q(passwords.wp)}, max_builds=2), worker.Worker('wb', ${q(passwords.wb)}, max_builds=2)]
+c['workers'] += [worker.Worker('wp', ${q(passwords.wp)}, max_builds=2), worker.Worker('wb', ${q(passwords.wb)}, max_builds=2), worker.Worker('wq', ${q(passwords.wq)}, max_builds=2)]
 
 class Probe(buildstep.BuildStep, CompositeStepMixin):
     """The file commands no stock step sends alone: glob, listdir, rmfile, stat on missing paths."""
@@ -229,7 +230,7 @@ def orphan_factory(tag):
 
 T_FACTORIES = {'shell': shell_factory, 'files': files_factory, 'git': git_factory, 'interrupt': interrupt_factory, 'orphan': orphan_factory}
 T_BUILDERS = [util.BuilderConfig(name=case + '-' + tag, workernames=[w], factory=make(tag))
-              for case, make in T_FACTORIES.items() for tag, w in (('py', 'wp'), ('bbm', 'wb'))]
+              for case, make in T_FACTORIES.items() for tag, w in (('py', 'wp'), ('bbm', 'wb'), ('pb', 'wq'))]
 
 # The keepalive case: bbm workers behind a proxy, ka with keepalives every 2 s, ka0 without.
 c['workers'] += [worker.Worker('ka', ${q(passwords.ka)}), worker.Worker('ka0', ${q(passwords.ka0)})]
@@ -279,13 +280,14 @@ d('bbm worker beside buildbot-worker on one Debian Buildbot 3.7 master (msgpack_
   let master: TestMaster;
   const workers: ChildProcess[] = [];
   let wb: ChildProcess;
+  let wq: ChildProcess;
   let recipes: Promise<Record<Tag, Record<string, FinishedBuild>>>;
   const images: string[] = [];
 
   // The command cases run while every recipe builds: the deadlines are generous.
-  const both = async (kase: string): Promise<{ py: FinishedBuild; bbm: FinishedBuild }> => {
-    const [p, b] = await Promise.all([master.build(`${kase}-py`, {}, 'cmd', 540_000), master.build(`${kase}-bbm`, {}, 'cmd', 540_000)]);
-    return { py: p, bbm: b };
+  const both = async (kase: string): Promise<{ py: FinishedBuild; bbm: FinishedBuild; pb: FinishedBuild }> => {
+    const [p, b, q] = await Promise.all(['py', 'bbm', 'pb'].map((tag) => master.build(`${kase}-${tag}`, {}, 'cmd', 540_000)));
+    return { py: p!, bbm: b!, pb: q! };
   };
   const log = async (b: FinishedBuild, step: string, name = 'stdio') => master.stepLog(b.buildid, b.steps.find((s) => s.name === step)!.number, name);
 
@@ -306,12 +308,12 @@ d('bbm worker beside buildbot-worker on one Debian Buildbot 3.7 master (msgpack_
     root = mkdtempSync(path.join(tmpdir(), 'bbm-worker-'));
     chmodSync(root, 0o755);
     const stamp = `${process.pid}-${Date.now()}`;
-    const passwords = Object.fromEntries(['wp', 'wb', 'rp', 'rb', 'ka', 'ka0', ...MAX_BUILDS_WORKERS].map((w) => [w, `pw-${w}-${stamp}`])) as Record<'wp' | 'wb' | 'rp' | 'rb' | 'ka' | 'ka0' | MaxBuildsWorker, string>;
+    const passwords = Object.fromEntries(['wp', 'wb', 'wq', 'rp', 'rb', 'ka', 'ka0', ...MAX_BUILDS_WORKERS].map((w) => [w, `pw-${w}-${stamp}`])) as Record<'wp' | 'wb' | 'wq' | 'rp' | 'rb' | 'ka' | 'ka0' | MaxBuildsWorker, string>;
     const secrets = path.join(root, 'secrets');
     mkdirSync(secrets, { mode: 0o700 });
     for (const w of ['rp', 'rb', ...MAX_BUILDS_WORKERS] as const) writeFileSync(path.join(secrets, `worker-${w}`), passwords[w], { mode: 0o600 });
-    for (const w of ['wb', 'rb', 'ka', 'ka0', 'm1b', 'm2b'] as const) writeFileSync(path.join(root, `${w}-password`), `${passwords[w]}\n`, { mode: 0o600 });
-    writeFileSync(path.join(root, 'download.bin'), Buffer.alloc(3_000_000, 7));
+    for (const w of ['wb', 'wq', 'rb', 'ka', 'ka0', 'm1b', 'm2b'] as const) writeFileSync(path.join(root, `${w}-password`), `${passwords[w]}\n`, { mode: 0o600 });
+    writeFileSync(path.join(root, 'download.bin'), randomBytes(3_000_000));
     project(root, 'repo', { README: 'hello\n' }); // for steps.Git
 
     const config = resolveConfig({
@@ -406,9 +408,19 @@ ${commandBuilders(root, passwords)}`;
       log: path.join(root, 'wb.log'),
       extra: ['--admin', 'tests <t@example.invalid>', '--max-delay', '2'],
     });
+    wq = startBbmWorker(ns, {
+      name: 'wq',
+      protocol: 'pb',
+      passwordFile: path.join(root, 'wq-password'),
+      basedir: path.join(root, 'worker-wq'),
+      env: { ...cleanEnv, SECRET_TOKEN: 'must-not-leak', BBM_STEP_MODE: 'test' },
+      log: path.join(root, 'wq.log'),
+      extra: ['--admin', 'tests <t@example.invalid>', '--max-delay', '2'],
+    });
+    workers.push(wq);
     const passEnv = ['npm_config_audit', 'npm_config_fund', 'npm_config_update_notifier', 'npm_config_cache', 'MAVEN_OPTS', 'GRADLE_USER_HOME', 'GOFLAGS', 'GOPROXY'];
     workers.push(wb, startBbmWorker(ns, { name: 'rb', passwordFile: path.join(root, 'rb-password'), basedir: path.join(root, 'worker-rb'), env: recipeEnv('bbm'), log: path.join(root, 'rb.log'), extra: passEnv.flatMap((n) => ['--pass-env', n]) }));
-    await Promise.all(['wp', 'wb', 'rp', 'rb', ...MAX_BUILDS_WORKERS].map((w) => master.waitConnected(w, 120_000)));
+    await Promise.all(['wp', 'wb', 'wq', 'rp', 'rb', ...MAX_BUILDS_WORKERS].map((w) => master.waitConnected(w, 120_000)));
     // The recipes build while the command cases run; the recipes case below waits for them.
     recipes = buildRecipes();
     recipes.catch(() => {});
@@ -422,22 +434,28 @@ ${commandBuilders(root, passwords)}`;
     if (root && !process.env.BBM_TEST_KEEP) rmSync(root, { recursive: true, force: true });
   }, 120_000);
 
-  it('connects with worker info: admin, host, version, and a filtered environment', async () => {
-    const w = await master.worker('wb');
-    expect(w?.workerinfo.admin).toBe('tests <t@example.invalid>');
-    expect(String(w?.workerinfo.version)).toMatch(/bbm worker/);
-    // The master's own view of the worker (connection info, environment) through its Python objects is in twistd.log only;
-    // the environment reaches the steps, checked below in the shell case.
-    const argv = readFileSync(`/proc/${wb.pid}/cmdline`, 'utf8');
-    expect(argv).not.toContain('pw-bbm');
+  it('connects with worker info: admin, host, version, and a filtered environment (msgpack and PB)', async () => {
+    for (const [name, child] of [['wb', wb], ['wq', wq]] as const) {
+      const w = await master.worker(name);
+      expect(w?.workerinfo.admin, name).toBe('tests <t@example.invalid>');
+      expect(String(w?.workerinfo.version), name).toMatch(/bbm worker/);
+      // The master's own view of the worker (connection info, environment) through its Python objects is in twistd.log only;
+      // the environment reaches the steps, checked below in the shell case.
+      const argv = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8');
+      expect(argv).not.toContain('pw-');
+    }
+    expect(readFileSync(path.join(root, 'wq.log'), 'utf8')).not.toContain('pw-wq');
   });
 
   it('shell: argv and string commands, env expansion and unset, workdir, exit codes, signals, stdin, logfiles, binary and large output, timeouts', async () => {
     const r = await both('shell');
     expect(stepsOf(r.bbm)).toEqual(stepsOf(r.py));
-    const res = Object.fromEntries(r.bbm.steps.map((s) => [s.name, s.results]));
-    expect(res).toMatchObject({ argv: 0, string: 0, env: 0, workdir: 0, rc3: 1, signal: 2, stdin: 0, logfile: 0, binary: 0, large: 0, 'idle-timeout': 2, maxtime: 2, 'missing-program': 2, usepty: 0 });
-    for (const b of [r.py, r.bbm]) {
+    expect(stepsOf(r.pb)).toEqual(stepsOf(r.py));
+    for (const b of [r.bbm, r.pb]) {
+      const res = Object.fromEntries(b.steps.map((s) => [s.name, s.results]));
+      expect(res).toMatchObject({ argv: 0, string: 0, env: 0, workdir: 0, rc3: 1, signal: 2, stdin: 0, logfile: 0, binary: 0, large: 0, 'idle-timeout': 2, maxtime: 2, 'missing-program': 2, usepty: 0 });
+    }
+    for (const b of [r.py, r.bbm, r.pb]) {
       expect(await log(b, 'argv')).toContain("a b|it's|é日本||");
       const str = await log(b, 'string');
       expect(str).toMatch(/one\n/);
@@ -459,23 +477,29 @@ ${commandBuilders(root, passwords)}`;
       expect(await log(b, 'maxtime')).toContain('command timed out: 2 seconds elapsed');
     }
     // The environment steps see (and the log prints) is the filtered one: no secret-named variable of the worker.
-    const bbmEnv = await log(r.bbm, 'env');
-    expect(bbmEnv).not.toContain('must-not-leak');
-    expect(bbmEnv).toContain('BBM_MODE=test');
+    for (const b of [r.bbm, r.pb]) {
+      const bbmEnv = await log(b, 'env');
+      expect(bbmEnv).not.toContain('must-not-leak');
+      expect(bbmEnv).toContain('BBM_MODE=test');
+    }
   }, 600_000);
 
   it('file commands and transfers: mkdir, stat, cpdir, rmdir, glob, listdir, rmfile, uploads and downloads, missing paths', async () => {
     const r = await both('files');
     expect(stepsOf(r.bbm)).toEqual(stepsOf(r.py));
-    const res = Object.fromEntries(r.bbm.steps.map((s) => [s.name, s.results]));
-    expect(res).toMatchObject({ prepare: 0, mkdir: 0, 'exists-file': 0, 'exists-missing': 2, cpdir: 0, 'check-copy': 0, rmdir: 0, 'check-rmdir': 0, 'rmdir-missing': 0, upload: 0, 'upload-missing': 2, 'upload-max': 2, dirupload: 0, 'dirupload-gz': 0, download: 0, 'check-download': 0, 'download-missing': 2, probe: 0 });
-    const probes = await Promise.all([r.py, r.bbm].map((b) => log(b, 'probe', 'probe')));
-    const [pyProbe, bbmProbe] = probes.map((p) => JSON.parse(p) as Record<string, unknown>) as [Record<string, unknown>, Record<string, unknown>];
+    expect(stepsOf(r.pb)).toEqual(stepsOf(r.py));
+    for (const b of [r.bbm, r.pb]) {
+      const res = Object.fromEntries(b.steps.map((s) => [s.name, s.results]));
+      expect(res).toMatchObject({ prepare: 0, mkdir: 0, 'exists-file': 0, 'exists-missing': 2, cpdir: 0, 'check-copy': 0, rmdir: 0, 'check-rmdir': 0, 'rmdir-missing': 0, upload: 0, 'upload-missing': 2, 'upload-max': 2, dirupload: 0, 'dirupload-gz': 0, download: 0, 'check-download': 0, 'download-missing': 2, probe: 0 });
+    }
+    const probes = await Promise.all([r.py, r.bbm, r.pb].map((b) => log(b, 'probe', 'probe')));
+    const [pyProbe, bbmProbe, pbProbe] = probes.map((p) => JSON.parse(p) as Record<string, unknown>) as [Record<string, unknown>, Record<string, unknown>, Record<string, unknown>];
     expect(bbmProbe).toEqual(pyProbe);
+    expect(pbProbe).toEqual(pyProbe);
     expect(bbmProbe).toMatchObject({ glob: ['a.txt', 'c.txt'], glob_hidden: ['.hidden'], glob_none: [], listdir: ['.hidden', 'a.txt', 'c.txt', 'sub'], exists: true, exists_missing: false, exists_after_rmfile: false, rmfile_missing: 'failed', listdir_missing_rc: 2 });
     expect(bbmProbe.glob_recursive).toEqual(['.', 'a.txt', 'c.txt', 'sub', 'sub/b.txt']);
     const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
-    for (const tag of ['py', 'bbm']) {
+    for (const tag of ['py', 'bbm', 'pb']) {
       const up = path.join(root, `up-${tag}`);
       expect(readFileSync(path.join(up, 'big.bin')).length).toBe(BIG);
       expect(readFileSync(path.join(up, 'src', 'sub', 'b.txt'), 'utf8')).toBe('b\n');
@@ -486,7 +510,12 @@ ${commandBuilders(root, passwords)}`;
     expect(readFileSync(path.join(root, 'up-bbm', 'max.bin')).length).toBe(readFileSync(path.join(root, 'up-py', 'max.bin')).length);
     expect(sha(path.join(root, 'up-bbm', 'big.bin'))).toMatch(/^[0-9a-f]{64}$/);
     expect(await log(r.bbm, 'prepare')).toContain(sha(path.join(root, 'up-bbm', 'big.bin')));
-    expect(await log(r.py, 'check-download')).toContain(`${sha(path.join(root, 'download.bin'))}  down/dl.bin\n640`);
+    expect(await log(r.pb, 'prepare')).toContain(sha(path.join(root, 'up-pb', 'big.bin')));
+    expect(existsSync(path.join(root, 'up-pb', 'nope.bin'))).toBe(existsSync(path.join(root, 'up-py', 'nope.bin')));
+    expect(readFileSync(path.join(root, 'up-pb', 'max.bin')).length).toBe(readFileSync(path.join(root, 'up-py', 'max.bin')).length);
+    // FileDownload of 3 MB of random bytes: buildbot-worker and bbm worker over PB get them exactly, with the mode
+    for (const b of [r.py, r.pb]) expect(await log(b, 'check-download')).toContain(`${sha(path.join(root, 'download.bin'))}  down/dl.bin\n640`);
+    expect(await log(r.pb, 'download-missing')).toBe(await log(r.py, 'download-missing'));
     // Over msgpack_experimental_v7 the master answers every read with nothing (Buildbot ≤ 4.3,
     // master/buildbot/worker/protocols/manager/msgpack.py call_update_read_file drops remote_read's
     // result): the file is created with its mode and stays empty. If a master fixes it, this fails.
@@ -497,12 +526,17 @@ ${commandBuilders(root, passwords)}`;
   it('steps.Git clones and updates as with buildbot-worker', async () => {
     const r = await both('git');
     expect(stepsOf(r.bbm)).toEqual(stepsOf(r.py));
+    expect(stepsOf(r.pb)).toEqual(stepsOf(r.py));
     expect(r.bbm.results).toBe(0);
+    expect(r.pb.results).toBe(0);
     expect(await log(r.bbm, 'log')).toContain('first commit');
+    expect(await log(r.pb, 'log')).toContain('first commit');
     const props = (await master.get<{ properties: Record<string, [unknown, string]>[] }>(`/builds/${r.bbm.buildid}/properties`)).properties[0]!;
     const pyProps = (await master.get<{ properties: Record<string, [unknown, string]>[] }>(`/builds/${r.py.buildid}/properties`)).properties[0]!;
     expect(props.got_revision?.[0]).toMatch(/^[0-9a-f]{40}$/);
     expect(props.got_revision?.[0]).toBe(pyProps.got_revision?.[0]);
+    const pbProps = (await master.get<{ properties: Record<string, [unknown, string]>[] }>(`/builds/${r.pb.buildid}/properties`)).properties[0]!;
+    expect(pbProps.got_revision?.[0]).toBe(pyProps.got_revision?.[0]);
   }, 240_000);
 
   const stopBuild = async (kase: string, tag: string, waitMs = 20_000) => {
@@ -519,10 +553,13 @@ ${commandBuilders(root, passwords)}`;
   };
 
   it('a stopped build kills its whole process group (SIGTERM ignored: SIGKILL after sigtermTime)', async () => {
-    const [p, b] = await Promise.all([stopBuild('interrupt', 'py', 8_000), stopBuild('interrupt', 'bbm')]);
+    const [p, b, q] = await Promise.all([stopBuild('interrupt', 'py', 8_000), stopBuild('interrupt', 'bbm'), stopBuild('interrupt', 'pb')]);
     expect(b.build.results).toBe(p.build.results);
+    expect(q.build.results).toBe(p.build.results);
     expect(b.build.results).toBe(6); // CANCELLED
     expect(b.killedAfterMs, 'the ignoring child survived').toBeDefined();
+    expect(q.killedAfterMs, 'the ignoring child survived (PB)').toBeDefined();
+    expect(await log(q.build, 'sleeper')).toContain('command interrupted, attempting to kill');
     // buildbot-worker 3.7 forgets the group after SIGTERM and then kills only the shell
     // (runprocess.py sendSig clears pgid): its child lives on, so it is not held to this.
     if (p.killedAfterMs === undefined) spawnSync('kill', ['-KILL', String(p.pid)]);
@@ -530,9 +567,11 @@ ${commandBuilders(root, passwords)}`;
   }, 120_000);
 
   it('a child that outlives its shell\'s SIGTERM is still killed once sigtermTime is over (bbm worker)', async () => {
-    const b = await stopBuild('orphan', 'bbm');
+    const [b, q] = await Promise.all([stopBuild('orphan', 'bbm'), stopBuild('orphan', 'pb')]);
     expect(b.build.results).toBe(6);
     expect(b.killedAfterMs, 'the orphan survived').toBeDefined();
+    expect(q.build.results).toBe(6);
+    expect(q.killedAfterMs, 'the orphan survived (PB)').toBeDefined();
   }, 120_000);
 
 
@@ -653,16 +692,24 @@ ${commandBuilders(root, passwords)}`;
     await master.stop();
     await master.start();
     await master.waitConnected('wb', 90_000);
-    const b = await master.build('git-bbm', {}, 'cmd');
+    await master.waitConnected('wq', 90_000);
+    const [b, q] = await Promise.all([master.build('git-bbm', {}, 'cmd'), master.build('git-pb', {}, 'cmd')]);
     expect(b.results).toBe(0);
+    expect(q.results).toBe(0);
     expect(wb.exitCode).toBeNull();
+    expect(wq.exitCode).toBeNull();
   }, 240_000);
 
-  it('shuts down when the master asks (graceful stop: no new builds, then exit 0)', async () => {
-    const w = (await master.get<{ workers: { workerid: number; name: string }[] }>('/workers')).workers.find((x) => x.name === 'wb')!;
-    const exited = new Promise<number | null>((resolve) => wb.once('exit', (code) => resolve(code)));
-    await master.post(`/api/v2/workers/${w.workerid}`, { jsonrpc: '2.0', method: 'stop', id: 1, params: {} });
-    expect(await Promise.race([exited, new Promise((r) => setTimeout(() => r('still running'), 30_000))])).toBe(0);
-    await until('the master to see wb gone', async () => ((await master.worker('wb'))?.connected_to.length === 0 ? true : undefined), 30_000);
+  it('shuts down when the master asks (graceful stop: no new builds, then exit 0), over msgpack and PB', async () => {
+    const all = (await master.get<{ workers: { workerid: number; name: string }[] }>('/workers')).workers;
+    await Promise.all(
+      ([['wb', wb], ['wq', wq]] as const).map(async ([name, child]) => {
+        const w = all.find((x) => x.name === name)!;
+        const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+        await master.post(`/api/v2/workers/${w.workerid}`, { jsonrpc: '2.0', method: 'stop', id: 1, params: {} });
+        expect(await Promise.race([exited, new Promise((r) => setTimeout(() => r('still running'), 30_000))]), name).toBe(0);
+        await until(`the master to see ${name} gone`, async () => ((await master.worker(name))?.connected_to.length === 0 ? true : undefined), 30_000);
+      }),
+    );
   }, 90_000);
 });
