@@ -110,10 +110,18 @@ const p99 = (sorted) => sorted[Math.max(0, Math.ceil(sorted.length * 0.99) - 1)]
 
 /** JSON request with the content type the engine requires of bodies. */
 async function api(url, method, p, body) {
-  const r = await fetch(`${url}${p}`, {
-    method,
-    ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}),
-  });
+  const init = { method, ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) } : {}) };
+  let r;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      r = await fetch(`${url}${p}`, init);
+      break;
+    } catch (e) {
+      // a reused keep-alive connection the server closed: try again on a new one (a GET, or a PUT that never arrived)
+      if (attempt === 3) throw new Error(`${method} ${p}: ${e.message} (${e.cause?.code ?? ''} ${e.cause?.message ?? ''})`);
+      await sleep(500);
+    }
+  }
   const text = await r.text();
   if (!r.ok) throw new Error(`${method} ${p}: ${r.status} ${text.slice(0, 300)}`);
   return text ? JSON.parse(text) : undefined;
@@ -145,11 +153,12 @@ function startEngine(ctx, name, state) {
   const nodeArgs = (process.env.BBM_BENCH_DC_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const p = spawn(
     process.execPath,
-    [...nodeArgs, ctx.cli, 'devcluster', '--port', '0', '--state-dir', state, '--name', name, '--pull', 'never', '--host-port-range', '40000-41999'],
+    [...nodeArgs, process.env.BBM_BENCH_DC_CLI ?? ctx.cli, 'devcluster', '--port', '0', '--state-dir', state, '--name', name, '--pull', 'never', '--host-port-range', '40000-41999'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let err = '';
   p.stderr.setEncoding('utf8').on('data', (d) => (err = (err + d).slice(-20000)));
+  p.once('exit', (code, signal) => (err += `\n[bbm devcluster exited: code ${code}, signal ${signal}]`));
   return new Promise((resolve, reject) => {
     let out = '';
     p.stdout.setEncoding('utf8').on('data', (d) => {
@@ -377,6 +386,8 @@ async function atScale(ctx) {
     rows.push({ name: `  of which health-check waits (${waves} × ${FIRST_PROBE_MS} ms to the first probe)`, value: floorMs / 1000, unit: 's', digits: 2 });
     rows.push({ name: '  beyond the health checks (total − waits)', value: (upgradeMs - floorMs) / 1000, unit: 's', digits: 2 });
     rows.push({ name: `baseline: Docker alone starting ${rollN} such containers in ${waves} waves of ${wave}`, value: dockerMs / 1000, unit: 's', digits: 2, baseline: true });
+  } catch (e) {
+    throw new Error(`${e.message}\n--- the engine's last stderr ---\n${engine?.log().slice(-4000) ?? ''}`, { cause: e });
   } finally {
     events?.close();
     process.removeListener('SIGINT', onSignal);

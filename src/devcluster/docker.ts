@@ -3,6 +3,7 @@
  * containers of one cluster (by label), stop and remove them. Nothing else talks to Docker.
  */
 import http from 'node:http';
+import { inspect } from 'node:util';
 import Docker from 'dockerode';
 
 export const LABEL_CLUSTER = 'bbm.devcluster.name';
@@ -49,6 +50,13 @@ export interface ContainerSummary {
   running: boolean;
 }
 
+/** A container of the cluster died (stopped, exited, was killed) or was removed: what the events stream says. */
+export interface ContainerEvent {
+  id: string;
+  action: 'die' | 'destroy';
+  labels: Record<string, string>;
+}
+
 export interface ContainerDetails {
   running: boolean;
   exitCode: number;
@@ -60,6 +68,9 @@ export interface ContainerDetails {
 export class DockerRuntime {
   private readonly docker: Docker;
   private limitsUnsupported = false;
+  /** Images seen present: a launch does not ask again (a create that finds one gone asks anew). */
+  private readonly present = new Set<string>();
+  private closed = false;
   onWarning: ((line: string) => void) | undefined;
 
   /** Every request to the engine goes through this agent, so close() can cut the ones in flight. */
@@ -69,12 +80,64 @@ export class DockerRuntime {
     socketPath = '/var/run/docker.sock',
     private readonly pull: PullPolicy = 'missing',
   ) {
+    // docker-modem formats every request's options with util.inspect (showHidden, depth null) even
+    // when its debug log is off, the agent included: with it every socket in flight, so each request
+    // cost more the more were running (most of the engine's CPU while it started 50 containers).
+    Object.defineProperty(this.agent, inspect.custom, { value: () => 'http.Agent (bbm devcluster → Docker)' });
     this.docker = new Docker({ socketPath, agent: this.agent } as Docker.DockerOptions);
   }
 
   /** Aborts every Docker request in flight (a pull, a stop waiting out its grace period): stopping must not wait for them. */
   close(): void {
+    this.closed = true;
     this.agent.destroy();
+  }
+
+  /**
+   * Follows Docker's event stream for the containers of one cluster (`die`, `destroy`), so the
+   * engine hears of a container that ends without listing them all on every tick. `live(true)`
+   * once the stream is open (events before it were missed: list once), `live(false)` when it
+   * breaks; it reconnects after a second until close().
+   */
+  watch(cluster: string, onEvent: (e: ContainerEvent) => void, live: (open: boolean) => void): void {
+    const connect = async () => {
+      if (this.closed) return;
+      let stream: NodeJS.ReadableStream;
+      try {
+        stream = (await this.docker.getEvents({ filters: { type: ['container'], event: ['die', 'destroy'], label: [`${LABEL_CLUSTER}=${cluster}`] } })) as NodeJS.ReadableStream;
+      } catch {
+        setTimeout(() => void connect(), 1000).unref();
+        return;
+      }
+      live(true);
+      let buffer = '';
+      stream.on('data', (chunk: Buffer) => {
+        buffer += chunk.toString('utf8');
+        let nl: number;
+        while ((nl = buffer.indexOf('\n')) >= 0) {
+          const line = buffer.slice(0, nl).trim();
+          buffer = buffer.slice(nl + 1);
+          if (!line) continue;
+          try {
+            const e = JSON.parse(line) as { Action?: string; Actor?: { ID?: string; Attributes?: Record<string, string> } };
+            if ((e.Action === 'die' || e.Action === 'destroy') && e.Actor?.ID) onEvent({ id: e.Actor.ID, action: e.Action, labels: e.Actor.Attributes ?? {} });
+          } catch {
+            /* not an event line */
+          }
+        }
+      });
+      let ended = false;
+      const end = () => {
+        if (ended) return;
+        ended = true;
+        live(false);
+        if (!this.closed) setTimeout(() => void connect(), 1000).unref();
+      };
+      stream.once('end', end);
+      stream.once('close', end);
+      stream.once('error', end);
+    };
+    void connect();
   }
 
   /** Labels of the presence volume `name`, or undefined when there is none. */
@@ -124,6 +187,12 @@ export class DockerRuntime {
   }
 
   private async ensureImage(image: string, force: boolean): Promise<void> {
+    if (!force && this.present.has(image)) return;
+    await this.findOrPull(image, force);
+    this.present.add(image);
+  }
+
+  private async findOrPull(image: string, force: boolean): Promise<void> {
     if (this.pull === 'never') {
       try {
         await this.docker.getImage(image).inspect();
@@ -185,7 +254,12 @@ export class DockerRuntime {
     });
     let container: Docker.Container;
     try {
-      container = await create(!this.limitsUnsupported);
+      container = await create(!this.limitsUnsupported).catch(async (e: unknown) => {
+        // removed since it was last seen: look (or pull) again, once
+        if (!isGone(e) || !this.present.delete(spec.image)) throw e;
+        await this.ensureImage(spec.image, false);
+        return await create(!this.limitsUnsupported);
+      });
     } catch (e) {
       // An engine without the cpu/memory cgroup controllers refuses limits: run without them.
       if (this.limitsUnsupported || !/cgroup|memory|cpu/i.test((e as Error).message)) throw e;

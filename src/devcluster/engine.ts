@@ -10,7 +10,7 @@ import type { Reporter } from '../reporter.js';
 import type { ResolvedApp, ResolvedHealthCheck } from './app.js';
 import { isBridge, isHostNetworking, sameConfig, servicePortsOf } from './app.js';
 import { unplaceableReason } from './placement.js';
-import type { ContainerSpec, DockerRuntime, PortBinding } from './docker.js';
+import type { ContainerEvent, ContainerSpec, DockerRuntime, PortBinding } from './docker.js';
 import { LABEL_APP, LABEL_CLUSTER, LABEL_CONFIG, LABEL_ENGINE, LABEL_PORTS, LABEL_STAGED, LABEL_STATE, LABEL_TASK, LABEL_VERSION } from './docker.js';
 import type { EventBus } from './events.js';
 import { isoNow } from './events.js';
@@ -21,7 +21,7 @@ import { HostPorts } from './host-ports.js';
 import { HttpError } from './http-error.js';
 import type { HealthState, TaskRecord } from './task-record.js';
 import { CONDITION, firstProbeAt, freshHealth, isReady } from './task-record.js';
-import { appView, deploymentView, planView, queueView, taskView } from './views.js';
+import { appJson, appView, deploymentView, planView, queueView, taskView } from './views.js';
 import type { Agent } from './views.js';
 import { within } from './within.js';
 import { probe } from './health.js';
@@ -60,6 +60,11 @@ export interface UpsertOptions {
   uri: string;
 }
 
+/** With Docker's event stream open, the full list of containers is still compared this often (a missed event, a stray). */
+const FULL_SYNC_MS = 5000;
+/** Probes due this close together run in one wake-up of the health timer. */
+const HEALTH_SLACK_MS = 20;
+
 const LOCKED_MESSAGE =
   "App is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/<DEPLOYMENT_ID>'.";
 
@@ -70,6 +75,13 @@ export class Engine {
   /** Why an app's next task cannot be placed (logged once per reason). */
   private readonly waiting = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
+  /** The one health-check timer, armed for the earliest probe due (healthAt). */
+  private healthTimer: NodeJS.Timeout | undefined;
+  private healthAt = Infinity;
+  /** Docker's event stream is open: containers are listed when it reports one of ours ended, and every FULL_SYNC_MS. */
+  private eventsLive = false;
+  private syncWanted = true;
+  private lastSyncAt = 0;
   private ticking: Promise<void> = Promise.resolve();
   private stopped = false;
   private lastVersionMs = Date.now();
@@ -103,7 +115,14 @@ export class Engine {
   /** Removes containers of this cluster name left by an earlier state, adopts its own, starts reconciling. */
   async start(): Promise<void> {
     await this.removeLeftovers();
+    this.o.runtime.watch(this.o.name, (e) => this.containerEvent(e), (open) => {
+      this.eventsLive = open;
+      this.syncWanted = true; // what happened while it was closed is only in a full list
+      if (open) this.kick();
+    });
     await this.sync();
+    this.lastSyncAt = Date.now();
+    this.syncWanted = false;
     this.schedule(0);
   }
 
@@ -114,6 +133,7 @@ export class Engine {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.healthTimer) clearTimeout(this.healthTimer);
     this.o.runtime.close();
     await within(500, this.ticking);
     await within(500, this.o.store.save());
@@ -167,6 +187,17 @@ export class Engine {
   appInfo(id: string, embed: { tasks: boolean; lastTaskFailure: boolean }): AppInfo {
     const rec = this.appRecord(id);
     return appView(rec.current, this.tasksOf(id), this.deploymentsOf(id), rec.lastTaskFailure, this.agent, embed);
+  }
+
+  /** appInfo as JSON text (GET /v2/apps builds it for every app at every request). */
+  appJson(id: string, embed: { tasks: boolean; lastTaskFailure: boolean }): string {
+    const rec = this.appRecord(id);
+    return appJson(rec.current, this.tasksOf(id), this.deploymentsOf(id), rec.lastTaskFailure, this.agent, embed);
+  }
+
+  /** The current definition (for filters that read only the definition). */
+  definition(id: string): ResolvedApp {
+    return this.appRecord(id).current;
   }
 
   private get agent(): Agent {
@@ -490,8 +521,23 @@ export class Engine {
     }, delayMs);
   }
 
+  /** A container of ours ended or went away without the engine asking: compare the list on the next tick. */
+  private containerEvent(e: ContainerEvent): void {
+    if (!this.owns(e.labels)) return;
+    const t = this.tasks.get(e.labels[LABEL_TASK] ?? '');
+    // the engine's own kills and removals (and containers it does not track) need no list
+    if (!t || t.killing) return;
+    this.syncWanted = true;
+    this.kick();
+  }
+
   private async tick(): Promise<void> {
-    await this.sync();
+    const now = Date.now();
+    if (this.syncWanted || !this.eventsLive || now - this.lastSyncAt >= FULL_SYNC_MS) {
+      this.syncWanted = false;
+      this.lastSyncAt = now;
+      await this.sync();
+    }
     this.lastWarning = '';
     let changed = false;
     for (const d of [...this.state.deployments]) if (this.stepDeployment(d)) changed = true;
@@ -500,7 +546,7 @@ export class Engine {
     }
     for (const t of this.tasks.values())
       if (!(t.appId in this.state.apps) && this.deploymentsOf(t.appId).length === 0) this.kill(t, 'app no longer exists');
-    this.runHealthChecks();
+    this.scheduleHealth();
     if (changed) await this.o.store.save();
   }
 
@@ -634,8 +680,11 @@ export class Engine {
     this.hostPorts.release(t.hostPorts);
     t.containerId = id;
     t.startedMs = Date.now();
-    const details = await this.o.runtime.inspect(id).catch(() => undefined);
-    if (details?.ipAddress) t.ip = details.ipAddress;
+    if (isBridge(app)) {
+      // the container's own address (Mesos-level checks, ipAddresses); host networking has none of its own
+      const details = await this.o.runtime.inspect(id).catch(() => undefined);
+      if (details?.ipAddress) t.ip = details.ipAddress;
+    }
     t.state = 'TASK_RUNNING';
     t.startedAt = isoNow(t.startedMs);
     app.healthChecks.forEach((hc, i) => {
@@ -644,7 +693,10 @@ export class Engine {
     });
     this.statusUpdate(t, 'TASK_RUNNING');
     if (t.killing) await this.finishKill(t);
-    else this.kick();
+    else {
+      for (const h of t.health) this.armHealth(h.nextAt);
+      this.kick();
+    }
   }
 
   private bumpBackoff(app: ResolvedApp): void {
@@ -775,23 +827,54 @@ export class Engine {
 
   /* ------------------------------------------------------------------ health */
 
+  /** Arms the health timer for `at` unless it already fires earlier: one timer for every task's checks. */
+  private armHealth(at: number): void {
+    if (this.stopped || !Number.isFinite(at) || (this.healthTimer && this.healthAt <= at)) return;
+    if (this.healthTimer) clearTimeout(this.healthTimer);
+    this.healthAt = at;
+    this.healthTimer = setTimeout(() => {
+      this.healthTimer = undefined;
+      this.healthAt = Infinity;
+      this.runHealthChecks();
+    }, Math.max(0, at - Date.now()));
+  }
+
+  /** Arms the health timer for the earliest probe due among the running tasks (after each tick). */
+  private scheduleHealth(): void {
+    let next = Infinity;
+    for (const t of this.tasks.values()) {
+      if (t.state !== 'TASK_RUNNING' || t.killing) continue;
+      for (const h of t.health) if (!h.inFlight && h.nextAt < next) next = h.nextAt;
+    }
+    this.armHealth(next);
+  }
+
+  /** Starts every probe that is due (within HEALTH_SLACK_MS), then re-arms the timer for the next one. */
   private runHealthChecks(): void {
     const now = Date.now();
+    let next = Infinity;
     for (const t of this.tasks.values()) {
       if (t.state !== 'TASK_RUNNING' || t.killing) continue;
       t.app.healthChecks.forEach((hc, i) => {
         const h = t.health[i];
-        if (!h || h.inFlight || now < h.nextAt) return;
+        if (!h || h.inFlight) return;
+        if (h.nextAt > now + HEALTH_SLACK_MS) {
+          next = Math.min(next, h.nextAt);
+          return;
+        }
         const target = probeTarget(t, hc, this.o.bindAddress);
         h.inFlight = true;
         h.nextAt = now + hc.intervalSeconds * 1000;
         const run = target ? probe(target) : Promise.resolve('no port to check');
         void run.then((failure) => {
           h.inFlight = false;
-          if (this.tasks.get(t.id) === t && !t.killing) this.healthResult(t, hc, h, failure);
+          if (this.tasks.get(t.id) !== t || t.killing) return;
+          this.healthResult(t, hc, h, failure);
+          this.armHealth(h.nextAt);
         });
       });
     }
+    this.armHealth(next);
   }
 
   private healthResult(t: TaskRecord, hc: ResolvedHealthCheck, h: HealthState, failure: string | undefined): void {

@@ -78,6 +78,12 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   res.end(text);
 }
 
+/** A body already serialised (the app list, put together from cached task JSON). */
+function sendJsonText(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
 function flag(url: URL, name: string, dflt: boolean): boolean {
   const v = url.searchParams.get(name);
   if (v === null) return dflt;
@@ -197,7 +203,7 @@ async function route(engine: Engine, info: ServerInfo, streams: Set<ServerRespon
     return tasks(engine, req, res, url);
   }
   if (path === '/v2/apps') {
-    if (method === 'GET') return sendJson(res, 200, { apps: listApps(engine, url) });
+    if (method === 'GET') return sendJsonText(res, 200, `{"apps":[${listApps(engine, url).join(',')}]}`);
     if (method === 'POST') {
       const body = await readBody(req);
       const given = body && typeof body === 'object' && !Array.isArray(body) ? (body as { id?: unknown }).id : undefined;
@@ -290,17 +296,23 @@ function appId(raw: string | undefined): string {
   return `/${s}`.replace(/\/+$/, '') || '/';
 }
 
-function listApps(engine: Engine, url: URL): AppInfo[] {
+/** Each listed app as JSON text; the filters read only the definition, so the others are never built. */
+function listApps(engine: Engine, url: URL): string[] {
   const embed = new Set(url.searchParams.getAll('embed'));
   const idFilter = url.searchParams.get('id')?.toLowerCase();
   const cmdFilter = url.searchParams.get('cmd');
   const label = url.searchParams.get('label');
   return engine
     .appIds()
-    .map((id) => engine.appInfo(id, { tasks: embed.has('apps.tasks'), lastTaskFailure: embed.has('apps.lastTaskFailure') }))
-    .filter((a) => !idFilter || String(a.id).toLowerCase().includes(idFilter))
-    .filter((a) => !cmdFilter || (typeof a.cmd === 'string' && a.cmd.includes(cmdFilter)))
-    .filter((a) => !label || matchesLabels((a.labels ?? {}) as Record<string, string>, label));
+    .filter((id) => {
+      const a = engine.definition(id);
+      return (
+        (!idFilter || a.id.toLowerCase().includes(idFilter)) &&
+        (!cmdFilter || (typeof a.cmd === 'string' && a.cmd.includes(cmdFilter))) &&
+        (!label || matchesLabels(a.labels ?? {}, label))
+      );
+    })
+    .map((id) => engine.appJson(id, { tasks: embed.has('apps.tasks'), lastTaskFailure: embed.has('apps.lastTaskFailure') }));
 }
 
 /** Marathon's label selector: `k`, `k==v`, `k!=v`, `k in (a,b)`, `k notin (a,b)`, comma-separated. */

@@ -50,6 +50,45 @@ export function taskView(t: TaskRecord, agent: Agent): Task {
   });
 }
 
+/** Everything taskView reads from a task that changes while it runs (its id, app and stagedAt do not). */
+function viewKey(t: TaskRecord, agent: Agent): string {
+  let key = `${t.state}|${t.killing}|${t.startedAt ?? ''}|${t.ip ?? ''}|${t.hostPorts.join(',')}|${t.version}|${t.stagedAt}|${agent.host}|${agent.agentId}`;
+  for (const h of t.health) key += `|${h.alive}|${h.consecutiveFailures}|${h.firstSuccess}|${h.lastSuccess}|${h.lastFailure}|${h.lastFailureCause}`;
+  return key;
+}
+
+const taskJsonCache = new WeakMap<TaskRecord, { key: string; app: ResolvedApp; json: string }>();
+
+/**
+ * JSON.stringify(taskView(t, agent)), made again only when something it shows changed: a list of
+ * hundreds of tasks is mostly the same text from one request to the next.
+ */
+export function taskJson(t: TaskRecord, agent: Agent): string {
+  const key = viewKey(t, agent);
+  const cached = taskJsonCache.get(t);
+  if (cached && cached.key === key && cached.app === t.app) return cached.json;
+  const json = JSON.stringify(taskView(t, agent));
+  taskJsonCache.set(t, { key, app: t.app, json });
+  return json;
+}
+
+/** JSON.stringify(appView(…)), the same text, with each task's JSON from taskJson. */
+export function appJson(
+  app: ResolvedApp,
+  tasks: TaskRecord[],
+  deployments: DeploymentRecord[],
+  lastTaskFailure: TaskFailure | undefined,
+  agent: Agent,
+  embed: { tasks: boolean; lastTaskFailure: boolean },
+): string {
+  const { tasks: _views, lastTaskFailure: failure, ...rest } = appView(app, tasks, deployments, lastTaskFailure, agent, { ...embed, tasks: false });
+  // appView puts `tasks` and then `lastTaskFailure` after every other key
+  let json = JSON.stringify(rest).slice(0, -1);
+  if (embed.tasks) json += `,"tasks":[${tasks.map((t) => taskJson(t, agent)).join(',')}]`;
+  if (failure !== undefined) json += `,"lastTaskFailure":${JSON.stringify(failure)}`;
+  return `${json}}`;
+}
+
 /** GET /v2/apps[/{id}]: the definition with counts (TaskCounts), deployments, and optionally tasks and the last failure. */
 export function appView(
   app: ResolvedApp,

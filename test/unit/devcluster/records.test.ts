@@ -5,7 +5,7 @@ import { containerSpec } from '../../../src/devcluster/container-spec.js';
 import { recordProbe } from '../../../src/devcluster/health-state.js';
 import type { TaskRecord } from '../../../src/devcluster/task-record.js';
 import { firstProbeAt, freshHealth, isReady } from '../../../src/devcluster/task-record.js';
-import { appView, deploymentView, taskView } from '../../../src/devcluster/views.js';
+import { appJson, appView, deploymentView, taskJson, taskView } from '../../../src/devcluster/views.js';
 
 const check = (over: Partial<ResolvedHealthCheck> = {}): ResolvedHealthCheck => ({
   protocol: 'HTTP', gracePeriodSeconds: 10, intervalSeconds: 1, timeoutSeconds: 1, maxConsecutiveFailures: 2, delaySeconds: 15, ...over,
@@ -68,6 +68,41 @@ describe('views', () => {
     const view = appView(app(), [healthy, sick, task({ id: 'c', state: 'TASK_STAGING' })], [], undefined, agent, { tasks: false, lastTaskFailure: true });
     expect(view).toMatchObject({ tasksStaged: 1, tasksRunning: 2, tasksHealthy: 1, tasksUnhealthy: 1, deployments: [] });
     expect(view.tasks).toBeUndefined();
+  });
+  it.each<[string, { tasks: boolean; lastTaskFailure: boolean }, boolean]>([
+    ['with tasks and the last failure', { tasks: true, lastTaskFailure: true }, true],
+    ['with tasks, no failure recorded', { tasks: true, lastTaskFailure: true }, false],
+    ['without tasks', { tasks: false, lastTaskFailure: true }, true],
+    ['without either', { tasks: false, lastTaskFailure: false }, true],
+  ])('appJson is the text of appView, %s', (_what, embed, failed) => {
+    const healthy = task();
+    healthy.health[0]!.alive = true;
+    const tasks = [healthy, task({ id: 'b', killing: true }), task({ id: 'c', state: 'TASK_STAGING', startedAt: undefined })];
+    const failure = failed ? { appId: '/a/b', host: 'h', message: 'm', state: 'TASK_FAILED' as const, taskId: 'x', timestamp: 't', version: 'v1', slaveId: 'S0' } : undefined;
+    const deployments = [{ id: 'd1', version: 'v2', appId: '/a/b', action: 'RestartApplication' as const, original: null, target: null }];
+    expect(appJson(app(), tasks, deployments, failure, agent, embed)).toBe(JSON.stringify(appView(app(), tasks, deployments, failure, agent, embed)));
+  });
+  it('taskJson follows every change of what a task shows', () => {
+    const t = task();
+    const seen = [taskJson(t, agent)];
+    const changes: ((x: TaskRecord) => void)[] = [
+      (x) => (x.health[0]!.alive = true),
+      (x) => (x.health[0]!.lastSuccess = '2026-01-01T00:00:02.000Z'),
+      (x) => (x.health[0]!.consecutiveFailures = 1),
+      (x) => (x.health[0]!.lastFailureCause = 'boom'),
+      (x) => (x.state = 'TASK_STAGING'),
+      (x) => (x.killing = true),
+      (x) => (x.ip = '172.17.0.9'),
+      (x) => (x.hostPorts = [31006]),
+    ];
+    for (const change of changes) {
+      change(t);
+      const json = taskJson(t, agent);
+      expect(json).toBe(JSON.stringify(taskView(t, agent)));
+      expect(seen).not.toContain(json);
+      seen.push(json);
+    }
+    expect(taskJson(t, { host: 'other', agentId: 'S0' })).toBe(JSON.stringify(taskView(t, { host: 'other', agentId: 'S0' })));
   });
   it('shows a deployment with one step', () => {
     const d = deploymentView({ id: 'd1', version: 'v2', appId: '/a/b', action: 'RestartApplication', original: null, target: null });
