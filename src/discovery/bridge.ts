@@ -359,7 +359,7 @@ export class Bridge {
     }
     const minSlots = this.options.render.minSlots ?? 4;
     const commands = { enable: [] as string[], disable: [] as string[] };
-    const updates: { service: Service; table: (string | null)[] }[] = [];
+    const updates: { service: Service; table: (string | null)[]; moved: boolean }[] = [];
     for (const appId of touched) {
       const names = this.servicesOfApp.get(appId);
       const app = model.apps.get(appId);
@@ -390,7 +390,7 @@ export class Bridge {
           continue;
         }
         slotCommands(name, slots, table, commands);
-        updates.push({ service: { ...before, servers: now.servers }, table });
+        updates.push({ service: { ...before, servers: now.servers }, table, moved: table.some((key, i) => key !== slots[i]) });
       }
     }
     const all = [...commands.enable, ...commands.disable];
@@ -400,10 +400,10 @@ export class Bridge {
       this.status.eventUpdates++;
       this.deps.reporter.info(`haproxy: ${all.length} runtime change(s) applied from ${count} event(s), without fetching apps`);
     }
-    for (const { service, table } of updates) {
+    for (const { service, table, moved } of updates) {
       this.services.set(service.name, service);
-      if (table.some((key, i) => key !== slots0(applied, service.name)[i])) this.staleBackends.add(service.name);
       applied.slots.set(service.name, table);
+      if (moved) this.staleBackends.add(service.name);
     }
     if (this.staleBackends.size > 0) this.fileStale = true;
     return { applied: count, commands: all.length, ...(resync === undefined ? {} : { resync: { reason: resync, urgent } }) };
@@ -428,7 +428,8 @@ export class Bridge {
       }
       const text = lines.join('\n');
       await this.deps.haproxy.install(text, { check: false });
-      this.applied = { ...applied, text };
+      // Same skeleton and slots; only the text catches up (its skeleton stays unrendered until asked).
+      applied.text = text;
       this.staleBackends.clear();
       this.fileStale = false;
     });
@@ -616,10 +617,6 @@ export class Bridge {
       if (this.fileStale) await this.writeConfigFromModel().catch((error: Error) => reporter.warn(`cannot write the configuration: ${error.message}`));
     }
   }
-}
-
-function slots0(applied: Rendered, name: string): readonly (string | null)[] {
-  return applied.slots.get(name) ?? [];
 }
 
 /** The rendered text as lines, and for each `backend NAME` the line of its `server s1`. */

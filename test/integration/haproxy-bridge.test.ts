@@ -4,7 +4,7 @@
  * through a fault proxy. Traffic goes to the service port on 127.0.0.1 only.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -76,6 +76,13 @@ d('bbm haproxy --watch with a real devcluster and a real HAProxy', () => {
       .filter((f) => (Number(f[6]) & 1) === 0 && f[5] === '2')
       .map((f) => `${f[4]}:${f[18]}`)
       .sort();
+  }
+  /** The enabled servers of the backend in the file on disk (`server sN ip:port`, not disabled). */
+  async function fileServers(): Promise<string[]> {
+    const text = await readFile(out(), 'utf8');
+    const at = text.indexOf(`\nbackend ${backend()}\n`);
+    const section = text.slice(at + 1).split('\n\n')[0] ?? '';
+    return [...section.matchAll(/^ {2}server s\d+ (\S+)$/gm)].map((m) => m[1]!).sort();
   }
   async function routesMatch() {
     await until(
@@ -176,6 +183,8 @@ d('bbm haproxy --watch with a real devcluster and a real HAProxy', () => {
     } finally {
       await load.stop();
     }
+    // The file follows what HAProxy runs (patched from the events, no full render).
+    await until('the file to hold what HAProxy routes', async () => JSON.stringify(await fileServers()) === JSON.stringify(await haproxyServers()), 30_000, 300);
     const r = load.result;
     expect(r.failures).toEqual([]);
     expect(r.failed).toBe(0);
