@@ -116,9 +116,9 @@ export function assignSlots(keys: readonly string[], previous: readonly (string 
 }
 
 /*
- * The text is made of whole lines, each ending in "\n", appended to two lists of pieces (text and
- * skeleton) that share everything but the server lines, and joined once at the end: no list of
- * lines per line, no second pass.
+ * The text is made of whole lines, each ending in "\n", as a list of pieces joined once at the
+ * end (no array of lines, no second pass); the skeleton is joined from the same pieces, with blank
+ * server lines, when it is first read.
  */
 
 function globalSection(options: RenderOptions): string {
