@@ -576,7 +576,7 @@ ${commandBuilders(root, passwords)}`;
 
 
   it('keepalives: a connection that dies without closing is noticed within two keepalive intervals, dropped, and made again; the next build runs (without keepalives it goes unnoticed)', async () => {
-    // Worker ka (--keepalive 2) and ka0 (--keepalive 0) reach the master through a proxy; SIGUSR1 makes
+    // Worker ka (--keepalive 5: its reply timeout too, so not less on a loaded machine) and ka0 (--keepalive 0) reach the master through a proxy; SIGUSR1 makes
     // the proxy stop forwarding their connections without closing either side.
     const proxyLog = path.join(root, 'stall-proxy.log');
     type ProxyEvent = { conn?: number; event: string; worker?: string; port?: number; by?: string };
@@ -597,7 +597,7 @@ ${commandBuilders(root, passwords)}`;
     const started: ChildProcess[] = [proxy];
     try {
       const port = await until('the proxy to listen', async () => events().find((e) => e.event === 'listening')?.port, 30_000, proxyLog);
-      for (const [name, keepalive] of [['ka', '2'], ['ka0', '0']] as const) {
+      for (const [name, keepalive] of [['ka', '5'], ['ka0', '0']] as const) {
         started.push(startBbmWorker(ns, { name, port, passwordFile: path.join(root, `${name}-password`), basedir: path.join(root, `worker-${name}`), log: logs[name], extra: ['--keepalive', keepalive, '--max-delay', '2'] }));
       }
       await Promise.all(['ka', 'ka0'].map((w) => master.waitConnected(w, 120_000)));
@@ -611,7 +611,7 @@ ${commandBuilders(root, passwords)}`;
 
       process.kill(proxy.pid!, 'SIGUSR1');
       await until('the proxy to stall both connections', async () => (on(first!, 'stalled') && on(first0!, 'stalled') ? true : undefined), 30_000, proxyLog);
-      await until('ka to notice the dead connection', async () => (readFileSync(logs.ka, 'utf8').includes('no answer to a keepalive ping within 2 s') ? true : undefined), 60_000, logs.ka);
+      await until('ka to notice the dead connection', async () => (readFileSync(logs.ka, 'utf8').includes('no answer to a keepalive ping within 5 s') ? true : undefined), 60_000, logs.ka);
       // A new connection, accepted: the master sends keepalives on it once the worker is attached (after
       // pinging the old connection in vain for 10 s, worker/manager.py PING_TIMEOUT, and dropping it).
       const second = await until('ka to be attached again over a new connection', async () => connsOf('ka').find((c) => c !== first && on(c, 'keepalive-answered')), 120_000, logs.ka);
