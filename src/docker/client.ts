@@ -1,18 +1,21 @@
 /**
- * The Docker adapter's connection: one client (engine.ts) for the engine named by DOCKER_HOST
+ * The Docker adapter's connection: one dockerode client for the engine named by DOCKER_HOST
  * (`unix:///path` or `tcp://host:port`, TLS with DOCKER_TLS_VERIFY/DOCKER_CERT_PATH), default
- * `unix:///var/run/docker.sock`. Used by `bbm build` and `bbm push`.
+ * `unix:///var/run/docker.sock`. Reused by build, push, devcluster and stack code.
+ * Only this folder imports dockerode, and only from command handlers, so `bbm tag` never loads it.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import Docker from 'dockerode';
 import { UnreachableError, UsageError } from '../errors.js';
-import { DockerEngine, type EngineOptions } from './engine.js';
 import { isTransientMessage, withRetry, type RetryOptions } from './retry.js';
+
+export type { default as Docker } from 'dockerode';
 
 export interface DockerEndpoint {
   /** Human-readable, for messages: `unix:///var/run/docker.sock`, `tcp://127.0.0.1:2376`. */
   description: string;
-  options: EngineOptions;
+  options: Docker.DockerOptions;
 }
 
 export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
@@ -29,7 +32,7 @@ export function dockerEndpoint(env: Readonly<Record<string, string | undefined>>
   const m = /^tcp:\/\/([^/:]+|\[[0-9a-fA-F:]+\]):(\d{1,5})\/?$/.exec(host);
   if (m) {
     const tls = env.DOCKER_TLS_VERIFY !== undefined && env.DOCKER_TLS_VERIFY !== '' && env.DOCKER_TLS_VERIFY !== '0';
-    const options: EngineOptions = { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]), protocol: tls ? 'https' : 'http' };
+    const options: Docker.DockerOptions = { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]), protocol: tls ? 'https' : 'http' };
     if (tls) {
       const dir = env.DOCKER_CERT_PATH || path.join(env.HOME ?? '', '.docker');
       try {
@@ -53,9 +56,9 @@ export function dockerEndpoint(env: Readonly<Record<string, string | undefined>>
 export async function connectDocker(
   env: Readonly<Record<string, string | undefined>>,
   retry: Partial<RetryOptions> = {},
-): Promise<{ docker: DockerEngine; endpoint: DockerEndpoint }> {
+): Promise<{ docker: Docker; endpoint: DockerEndpoint }> {
   const endpoint = dockerEndpoint(env);
-  const docker = new DockerEngine(endpoint.options);
+  const docker = new Docker(endpoint.options);
   try {
     await withRetry(() => docker.ping(), { retries: 2, baseDelayMs: 500, ...retry, isTransient: (e) => isEngineConnectionError(e) });
   } catch (error) {

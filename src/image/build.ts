@@ -4,11 +4,9 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import type { RunContext } from '../context.js';
 import { buildContextStream } from '../docker/build-context.js';
-import { connectDocker } from '../docker/client.js';
-import type { DockerEngine } from '../docker/engine.js';
+import { connectDocker, type Docker } from '../docker/client.js';
 import { eventError, readProgress } from '../docker/progress.js';
 import { parseImageReference } from '../docker/reference.js';
 import { OperationFailedError, UsageError } from '../errors.js';
@@ -96,27 +94,24 @@ interface EngineBuildOutcome {
 
 /** The engine's build: the request, then its output passed through as plain lines. */
 async function engineBuild(
-  docker: DockerEngine,
+  docker: Docker,
   image: string,
   o: { dockerfile: string; buildargs: Record<string, string>; labels: Record<string, string>; network: string | undefined; pull: boolean | undefined },
   ctx: RunContext,
 ): Promise<EngineBuildOutcome> {
-  let response: Readable;
+  let response: NodeJS.ReadableStream;
   try {
-    response = await docker.build(
-      buildContextStream(ctx.cwd, o.dockerfile),
-      {
-        t: image,
-        dockerfile: o.dockerfile,
-        buildargs: o.buildargs,
-        labels: o.labels,
-        networkmode: o.network,
-        pull: o.pull ? '1' : undefined,
-        rm: true,
-        forcerm: true,
-      },
-      ctx.signal,
-    );
+    response = await docker.buildImage(buildContextStream(ctx.cwd, o.dockerfile), {
+      t: image,
+      dockerfile: o.dockerfile,
+      buildargs: o.buildargs,
+      labels: o.labels,
+      networkmode: o.network,
+      pull: o.pull ? '1' : undefined,
+      rm: true,
+      forcerm: true,
+      abortSignal: ctx.signal,
+    } as Parameters<typeof docker.buildImage>[1]);
   } catch (error) {
     throw engineError(error, image);
   }
@@ -125,7 +120,7 @@ async function engineBuild(
   let failure: string | undefined;
   let id: string | undefined;
   const lastLines: string[] = [];
-  await readProgress(response, (event) => {
+  await readProgress(response as import('node:stream').Readable, (event) => {
     if (event.stream !== undefined) {
       for (const line of event.stream.replace(/\n$/, '').split('\n')) {
         if (line.trim() === '') continue;

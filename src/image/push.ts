@@ -7,7 +7,6 @@
 import type { Readable } from 'node:stream';
 import type { RunContext } from '../context.js';
 import { connectDocker, isEngineConnectionError } from '../docker/client.js';
-import type { DockerEngine } from '../docker/engine.js';
 import { credentialPlaces, findCredentials, type FoundCredentials } from '../docker/credentials.js';
 import { eventError, readProgress } from '../docker/progress.js';
 import { parseImageReference } from '../docker/reference.js';
@@ -47,8 +46,9 @@ export async function pushImage(options: PushOptions, ctx: RunContext): Promise<
   ctx.reporter.info(`bbm push: ${ref.full} to ${registryName}${credentials ? ` as ${describeUser(credentials)} (credentials from ${credentials.source})` : ' without credentials'}`);
 
   const { docker } = await connectDocker(ctx.env, { retries, baseDelayMs });
+  const image = docker.getImage(ref.full);
   try {
-    await docker.inspectImage(ref.full);
+    await image.inspect();
   } catch (error) {
     if ((error as { statusCode?: number }).statusCode === 404) {
       throw new UsageError(`there is no local image ${ref.full} to push`, { hint: `build it first: bbm build --image ${ref.full}` });
@@ -62,7 +62,7 @@ export async function pushImage(options: PushOptions, ctx: RunContext): Promise<
     withRetry(
       async () => {
         attempts++;
-        return pushOnce(docker, ref.name, ref.tag, credentials, ctx);
+        return pushOnce(image, ref.tag, credentials, ctx);
       },
       {
         retries,
@@ -101,11 +101,11 @@ function describeUser(c: FoundCredentials): string {
   return c.auth.username ? `user ${JSON.stringify(c.auth.username)}` : 'an identity token';
 }
 
-async function pushOnce(docker: DockerEngine, name: string, tag: string, credentials: FoundCredentials | undefined, ctx: RunContext): Promise<string> {
+async function pushOnce(image: import('dockerode').Image, tag: string, credentials: FoundCredentials | undefined, ctx: RunContext): Promise<string> {
   let stream: Readable;
   try {
     // The engine requires the X-Registry-Auth header even for anonymous pushes: `{}` is "no credentials".
-    stream = await docker.push(name, tag, credentials?.auth ?? {}, ctx.signal);
+    stream = (await image.push({ tag, authconfig: credentials?.auth ?? {}, abortSignal: ctx.signal } as never)) as unknown as Readable;
   } catch (error) {
     const message = (error as { json?: { message?: string } }).json?.message ?? (error as Error).message;
     if (isAuthMessage(message)) throw new AuthRefused(message);

@@ -1,5 +1,5 @@
 /**
- * The Marathon /v2 adapter (Node's http/https through http.ts). Every method validates its app id before sending anything,
+ * The Marathon /v2 adapter (undici). Every method validates its app id before sending anything,
  * retries what a healthy cluster can answer in passing — connection errors, 502/503/504 (a leader
  * failover: mesosphere/marathon api/LeaderProxyFilter.scala answers 502 without a leader) and, on
  * reads, 500 (Marathon answers 500 when its 2 s health-status ask times out under load:
@@ -10,13 +10,14 @@
  * count), and a request that never answers is cut when it passes (undici's headersTimeout and
  * bodyTimeout, and an abort signal for the connect, at the time left).
  */
+import type { Dispatcher } from 'undici';
+import { request } from 'undici';
 import { UnreachableError, OperationFailedError, UsageError } from '../errors.js';
 import { silentReporter, type Reporter } from '../reporter.js';
 import { normalizeAppId } from './app-id.js';
 import { authorizationHeader, type MarathonAuth } from './auth.js';
 import { streamEvents, type StreamEventsOptions } from './events.js';
 import { MarathonHttpError, parseErrorBody, toBbmError } from './http-error.js';
-import { httpRequest, type HttpAgent } from './http.js';
 import { isTransientNetworkError, makeDispatcher, networkErrorText, normalizeBaseUrl, sleep, tlsErrorCode } from './transport.js';
 import type { AppDefinition, AppInfo, Deployment, DeploymentResult, MarathonEvent, Task } from './types.js';
 
@@ -67,7 +68,7 @@ export class MarathonClient {
   readonly caFile: string | undefined;
   private readonly reporter: Reporter;
   private readonly retry: Required<Omit<RetryOptions, 'deadline'>> & { deadline?: number };
-  private readonly dispatcher: HttpAgent;
+  private readonly dispatcher: Dispatcher & { close(): Promise<void>; destroy(): Promise<void> };
   private readonly signal: AbortSignal | undefined;
 
   constructor(opts: MarathonClientOptions) {
@@ -200,14 +201,14 @@ export class MarathonClient {
       const cut = left === undefined ? undefined : AbortSignal.timeout(Math.max(1, left));
       const signal = cut && this.signal ? AbortSignal.any([this.signal, cut]) : (cut ?? this.signal);
       try {
-        const res = await httpRequest(url, {
-          method,
+        const res = await request(url, {
+          method: method as Dispatcher.HttpMethod,
           headers,
           body: payload,
-          agent: this.dispatcher,
+          dispatcher: this.dispatcher,
           signal,
-          headersTimeoutMs: Math.max(1, Math.min(left ?? DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_HEADERS_TIMEOUT_MS)),
-          bodyTimeoutMs: Math.max(1, Math.min(left ?? DEFAULT_BODY_TIMEOUT_MS, DEFAULT_BODY_TIMEOUT_MS)),
+          headersTimeout: Math.max(1, Math.min(left ?? DEFAULT_HEADERS_TIMEOUT_MS, DEFAULT_HEADERS_TIMEOUT_MS)),
+          bodyTimeout: Math.max(1, Math.min(left ?? DEFAULT_BODY_TIMEOUT_MS, DEFAULT_BODY_TIMEOUT_MS)),
         });
         const text = await res.body.text();
         if (res.statusCode >= 200 && res.statusCode < 300) return { status: res.statusCode, json: parseJson(text, method, path), headers: res.headers };

@@ -11,10 +11,11 @@
  *   arrived for `idleTimeoutMs` (default 35 s, three missed heartbeats); either way the caller decides
  *   to reconnect or fall back. Aborting `signal` ends the iteration quietly.
  */
+import type { Dispatcher } from 'undici';
+import { request } from 'undici';
 import { OperationFailedError, UnreachableError } from '../errors.js';
 import { authorizationHeader, type MarathonAuth } from './auth.js';
 import { MarathonHttpError, parseErrorBody, toBbmError } from './http-error.js';
-import { httpRequest, type HttpAgent, type HttpResponse } from './http.js';
 import { SseDecoder } from './sse.js';
 import { makeDispatcher, networkErrorText, normalizeBaseUrl } from './transport.js';
 import type { MarathonEvent } from './types.js';
@@ -34,8 +35,8 @@ export interface StreamEventsOptions {
   onMalformed?: (data: string) => void;
   idleTimeoutMs?: number;
   maxRedirects?: number;
-  /** Reuse an agent (tests, or a client's); otherwise one is made and closed here. */
-  dispatcher?: HttpAgent;
+  /** Reuse a dispatcher (tests, or a client's); otherwise one is made and closed here. */
+  dispatcher?: Dispatcher;
 }
 
 export class EventStreamError extends UnreachableError {}
@@ -46,12 +47,12 @@ export async function* streamEvents(opts: StreamEventsOptions): AsyncGenerator<M
   for (const t of opts.eventTypes ?? []) params.append('event_type', t);
   let url = `${base}/v2/events${params.size ? `?${params}` : ''}`;
   const idle = opts.idleTimeoutMs ?? 35_000;
-  const own = opts.dispatcher ? undefined : makeDispatcher({ caFile: opts.caFile });
+  const own = opts.dispatcher ? undefined : makeDispatcher({ caFile: opts.caFile, headersTimeoutMs: 30_000, bodyTimeoutMs: idle });
   const dispatcher = opts.dispatcher ?? own!;
   const headers: Record<string, string> = { accept: 'text/event-stream' };
   const authorization = authorizationHeader(opts.auth);
   const maxRedirects = opts.maxRedirects ?? 5;
-  let body: HttpResponse['body'] | undefined;
+  let body: Dispatcher.ResponseData['body'] | undefined;
   try {
     let redirected = false;
     for (let hop = 0; ; hop++) {
@@ -60,9 +61,9 @@ export async function* streamEvents(opts: StreamEventsOptions): AsyncGenerator<M
       // Credentials go to the leader only when it is the same host as configured, or it was
       // reached by redirect from it over the same scheme (Marathon's HA redirect); never downgrade to http.
       if (authorization && (sameOrigin || new URL(url).protocol === new URL(base).protocol)) h.authorization = authorization;
-      let res: HttpResponse;
+      let res: Dispatcher.ResponseData;
       try {
-        res = await httpRequest(url, { method: 'GET', headers: h, agent: dispatcher, signal: opts.signal, headersTimeoutMs: 30_000, bodyTimeoutMs: idle });
+        res = await request(url, { method: 'GET', headers: h, dispatcher, signal: opts.signal });
       } catch (error) {
         if (opts.signal.aborted) return;
         throw new EventStreamError(`cannot open Marathon's event stream ${url}: ${networkErrorText(error)}`, { cause: error });

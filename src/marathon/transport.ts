@@ -1,13 +1,13 @@
 /**
- * The connection side of the Marathon adapter: one agent per client (with the CA file for TLS,
- * http.ts), the base URL joined with API paths, and which failures are worth retrying.
+ * The undici side of the Marathon adapter: one dispatcher per client (with the CA file for TLS),
+ * the base URL joined with API paths, and which failures are worth retrying.
  */
 import { readFileSync } from 'node:fs';
+import { Agent } from 'undici';
 import { UsageError } from '../errors.js';
-import { makeAgent, type HttpAgent } from './http.js';
 import { hasUrlSecret, redactUrl } from '../url-credentials.js';
 
-export function makeDispatcher(opts: { caFile?: string | undefined }): HttpAgent {
+export function makeDispatcher(opts: { caFile?: string; headersTimeoutMs?: number; bodyTimeoutMs?: number }): Agent {
   let ca: Buffer | undefined;
   if (opts.caFile) {
     try {
@@ -18,7 +18,12 @@ export function makeDispatcher(opts: { caFile?: string | undefined }): HttpAgent
       });
     }
   }
-  return makeAgent({ ca, keepAliveMs: 2_000 });
+  return new Agent({
+    connect: ca ? { ca } : {},
+    headersTimeout: opts.headersTimeoutMs ?? 30_000,
+    bodyTimeout: opts.bodyTimeoutMs ?? 60_000,
+    keepAliveTimeout: 2_000,
+  });
 }
 
 /** `http://h:8080/`, `https://c/service/marathon` → base without a trailing slash; rejects anything else. */

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { composeLabels, createdTime, parsePairs } from '../../src/image/labels.js';
 import { contextExclusion } from '../../src/docker/build-context.js';
 import { dockerEndpoint } from '../../src/docker/client.js';
-import { engineQuery, registryAuthHeader } from '../../src/docker/engine.js';
 import { credentialsFromConfig, normalizeRegistryKey, parseCredentialsFile } from '../../src/docker/credentials.js';
 import { parseImageReference } from '../../src/docker/reference.js';
 import { backoffDelay, isAuthMessage, isTransientMessage, withRetry } from '../../src/docker/retry.js';
@@ -36,28 +35,6 @@ describe('parseImageReference', () => {
   ])('refuses %j', (ref, message) => {
     expect(() => parseImageReference(ref)).toThrow(UsageError);
     expect(() => parseImageReference(ref)).toThrow(message);
-  });
-});
-
-describe('engine requests', () => {
-  it.each([
-    [{}, {}],
-    [{ t: '127.0.0.1:5000/web:1', rm: true, pull: undefined }, { t: '127.0.0.1:5000/web:1', rm: 'true' }],
-    [{ buildargs: { A: '1', 'B C': 'x&y=' }, labels: {} }, { buildargs: '{"A":"1","B C":"x&y="}', labels: '{}' }],
-    [{ networkmode: 'none', forcerm: true }, { networkmode: 'none', forcerm: 'true' }],
-  ])('engineQuery(%j) reads back as %j (maps as JSON, undefined left out)', (query, expected) => {
-    const q = engineQuery(query);
-    expect(q === '' || q.startsWith('?')).toBe(true);
-    expect(Object.fromEntries(new URLSearchParams(q.slice(1)))).toEqual(expected);
-  });
-
-  it.each([
-    [{}, 'e30='],
-    [{ username: 'ci', password: '??>>', serveraddress: '127.0.0.1:5000' }, 'eyJ1c2VybmFtZSI6ImNpIiwicGFzc3dvcmQiOiI_Pz4-Iiwic2VydmVyYWRkcmVzcyI6IjEyNy4wLjAuMTo1MDAwIn0='],
-  ])('X-Registry-Auth of %j is JSON in base64’s URL alphabet with padding (Go’s base64.URLEncoding)', (auth, header) => {
-    expect(registryAuthHeader(auth)).toBe(header);
-    expect(registryAuthHeader(auth)).not.toMatch(/[+/]/);
-    expect(JSON.parse(Buffer.from(registryAuthHeader(auth), 'base64url').toString())).toEqual(auth);
   });
 });
 
