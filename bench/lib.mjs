@@ -1,5 +1,6 @@
 // Small helpers shared by the benchmark cases.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
 
 /** Wall time of a command, run `runs` times after `warmup` runs; returns sorted milliseconds. */
 export function timeCommand(file, args, { runs = 15, warmup = 2, cwd, env } = {}) {
@@ -15,3 +16,20 @@ export function timeCommand(file, args, { runs = 15, warmup = 2, cwd, env } = {}
 }
 
 export const median = (sorted) => sorted[Math.floor(sorted.length / 2)];
+
+/** Starts `bbm devcluster` on a free loopback port; resolves with its URL and process once it listens. */
+export function startDevcluster(cli, stateDir, name) {
+  const p = spawn(process.execPath, [cli, 'devcluster', '--port', '0', '--state-dir', stateDir, '--name', name], { stdio: ['ignore', 'pipe', 'pipe'] });
+  p.stderr.resume();
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('devcluster did not start in 60 s')), 60_000);
+    createInterface({ input: p.stdout }).on('line', (l) => {
+      const m = /^devcluster listening on (\S+)$/.exec(l);
+      if (m) {
+        clearTimeout(t);
+        resolve({ url: m[1], proc: p });
+      }
+    });
+    p.once('exit', (c) => reject(new Error(`devcluster exited ${c}`)));
+  });
+}

@@ -11,26 +11,10 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { median } from '../lib.mjs';
+import { median, startDevcluster } from '../lib.mjs';
 
 const IMAGE = process.env.BBM_TEST_BASE_IMAGE ?? 'bbm-test/busybox:latest';
 const ROUNDS = Number(process.env.BBM_BENCH_DEPLOY_ROUNDS ?? 5);
-
-function startDevcluster(cli, stateDir, name) {
-  const p = spawn(process.execPath, [cli, 'devcluster', '--port', '0', '--state-dir', stateDir, '--name', name], { stdio: ['ignore', 'pipe', 'pipe'] });
-  p.stderr.resume();
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('devcluster did not start in 60 s')), 60_000);
-    createInterface({ input: p.stdout }).on('line', (l) => {
-      const m = /^devcluster listening on (\S+)$/.exec(l);
-      if (m) {
-        clearTimeout(t);
-        resolve({ url: m[1], proc: p });
-      }
-    });
-    p.once('exit', (c) => reject(new Error(`devcluster exited ${c}`)));
-  });
-}
 
 /** Our own subscriber: records every deployment_success by id with the engine's timestamp. */
 function watch(url) {

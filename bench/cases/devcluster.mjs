@@ -29,14 +29,7 @@ function timeToLine(args, pattern) {
 }
 
 async function latency(url, n) {
-  const times = [];
-  for (let i = 0; i < n; i++) {
-    const t0 = process.hrtime.bigint();
-    const r = await fetch(url);
-    await r.arrayBuffer();
-    times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  return median(times.sort((a, b) => a - b));
+  return median(await latencies(url, n));
 }
 
 export default async function devcluster(ctx) {

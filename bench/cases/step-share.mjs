@@ -10,8 +10,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { median } from '../lib.mjs';
+import { median, startDevcluster } from '../lib.mjs';
 
 const ROUNDS = Number(process.env.BBM_BENCH_STEP_ROUNDS ?? 3);
 const REGISTRY = process.env.BBM_TEST_REGISTRY ?? '127.0.0.1:5000';
@@ -45,22 +44,6 @@ function run(file, args, cwd) {
       if (code !== 0) reject(new Error(`${path.basename(file)} ${args.join(' ')} exited ${code}:\n${err}`));
       else resolve({ stdout: out, stderr: err, wallMs });
     });
-  });
-}
-
-function startDevcluster(cli, stateDir, name) {
-  const p = spawn(process.execPath, [cli, 'devcluster', '--port', '0', '--state-dir', stateDir, '--name', name], { stdio: ['ignore', 'pipe', 'pipe'] });
-  p.stderr.resume();
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error('devcluster did not start in 60 s')), 60_000);
-    createInterface({ input: p.stdout }).on('line', (l) => {
-      const m = /^devcluster listening on (\S+)$/.exec(l);
-      if (m) {
-        clearTimeout(t);
-        resolve({ url: m[1], proc: p });
-      }
-    });
-    p.once('exit', (c) => reject(new Error(`devcluster exited ${c}`)));
   });
 }
 

@@ -4,7 +4,9 @@
  */
 import http from 'node:http';
 import { inspect } from 'node:util';
+import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
+import { readJsonLines } from '../docker/progress.js';
 
 export const LABEL_CLUSTER = 'bbm.devcluster.name';
 export const LABEL_APP = 'bbm.devcluster.app';
@@ -110,22 +112,10 @@ export class DockerRuntime {
         return;
       }
       live(true);
-      let buffer = '';
-      stream.on('data', (chunk: Buffer) => {
-        buffer += chunk.toString('utf8');
-        let nl: number;
-        while ((nl = buffer.indexOf('\n')) >= 0) {
-          const line = buffer.slice(0, nl).trim();
-          buffer = buffer.slice(nl + 1);
-          if (!line) continue;
-          try {
-            const e = JSON.parse(line) as { Action?: string; Actor?: { ID?: string; Attributes?: Record<string, string> } };
-            if ((e.Action === 'die' || e.Action === 'destroy') && e.Actor?.ID) onEvent({ id: e.Actor.ID, action: e.Action, labels: e.Actor.Attributes ?? {} });
-          } catch {
-            /* not an event line */
-          }
-        }
-      });
+      type DockerEvent = { Action?: string; Actor?: { ID?: string; Attributes?: Record<string, string> } };
+      readJsonLines<DockerEvent>(stream as Readable, (e) => {
+        if ((e.Action === 'die' || e.Action === 'destroy') && e.Actor?.ID) onEvent({ id: e.Actor.ID, action: e.Action, labels: e.Actor.Attributes ?? {} });
+      }).catch(() => {}); // a broken stream ends below ('error', 'close') and is made again
       let ended = false;
       const end = () => {
         if (ended) return;

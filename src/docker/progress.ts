@@ -17,6 +17,15 @@ export interface ProgressEvent {
 
 /** Reads the stream to its end, calling onEvent for each JSON object; rejects only on stream errors. */
 export function readProgress(stream: Readable, onEvent: (event: ProgressEvent) => void): Promise<void> {
+  return readJsonLines<ProgressEvent>(stream, onEvent, (line) => onEvent({ stream: `${line}\n` }));
+}
+
+/**
+ * The engine's JSON-lines streams (build and push progress, `/events`): each non-empty line that is
+ * a JSON object goes to onJson, any other line (not JSON, or JSON but not an object) to onText. Resolves at the stream's end, rejects
+ * only on stream errors.
+ */
+export function readJsonLines<T>(stream: Readable, onJson: (value: T) => void, onText: (line: string) => void = () => {}): Promise<void> {
   return new Promise((resolve, reject) => {
     let buffer = '';
     const flush = (final: boolean) => {
@@ -25,11 +34,14 @@ export function readProgress(stream: Readable, onEvent: (event: ProgressEvent) =
       for (const line of lines) {
         const t = line.trim();
         if (!t) continue;
+        let value: unknown;
         try {
-          onEvent(JSON.parse(t) as ProgressEvent);
+          value = JSON.parse(t);
         } catch {
-          onEvent({ stream: `${t}\n` });
+          value = undefined;
         }
+        if (value !== null && typeof value === 'object' && !Array.isArray(value)) onJson(value as T);
+        else onText(t);
       }
     };
     stream.setEncoding('utf8');

@@ -219,3 +219,19 @@ describe('.dockerignore', () => {
     expect(withException('logs/keep.txt', () => false)).toBe(false);
   });
 });
+
+describe('readJsonLines (the engine’s JSON-lines streams)', () => {
+  it('gives objects to onJson and every other line to onText, across chunk boundaries, the last line without a newline', async () => {
+    const { PassThrough } = await import('node:stream');
+    const { readJsonLines } = await import('../../src/docker/progress.js');
+    const s = new PassThrough();
+    const json: unknown[] = [];
+    const text: string[] = [];
+    const done = readJsonLines(s, (v) => json.push(v), (t) => text.push(t));
+    for (const chunk of ['{"Action":"di', 'e","id":1}\n\n  plain words  \nnull\n42\n[1]\n', '{"a":', '2}']) s.write(chunk);
+    s.end();
+    await done;
+    expect(json).toEqual([{ Action: 'die', id: 1 }, { a: 2 }]);
+    expect(text).toEqual(['plain words', 'null', '42', '[1]']);
+  });
+});
