@@ -272,8 +272,9 @@ d('the web console in Chromium (and Firefox) against a real master, worker and d
     // Mark this document: a reload would lose the mark, so a later match proves a live update.
     await page.evaluate(() => ((globalThis as unknown as { __same: boolean }).__same = true));
     // The page opened when the build started (the form goes there as soon as it exists); a build
-    // of this size runs for tens of seconds, so what follows is the page updating itself.
-    await page.locator('h1 .result').waitFor();
+    // of this size runs for tens of seconds, so what follows is the page updating itself. The first
+    // draw may wait for the master's answers (a clean-clone run once waited past 30 s here).
+    await page.locator('h1 .result').waitFor({ timeout: 120_000 });
     const firstSteps = await page.locator('ol.steps > li').count();
     await page.locator('h1 .result', { hasText: 'success' }).waitFor({ timeout: 300_000 });
     expect(await page.evaluate(() => (globalThis as unknown as { __same?: boolean }).__same)).toBe(true);
