@@ -6,6 +6,7 @@ interface PromoteArgs {
   to: string;
   from?: string;
   build?: string | number;
+  'allow-unverified': boolean;
   targets?: string;
   config?: string;
   app?: string;
@@ -27,7 +28,8 @@ export const promoteCommand = defineCommand<PromoteArgs>({
     project: { type: 'string', demandOption: true, describe: 'project name in the config' },
     to: { type: 'string', demandOption: true, describe: 'environment to promote into (one with promoteFrom)' },
     from: { type: 'string', describe: 'source environment (default: the target’s promoteFrom; must match it)' },
-    build: { type: 'string', describe: 'promote build N as it ran in the source (default: what runs healthy there now)' },
+    build: { type: 'string', describe: 'promote build N as it ran healthy in the source (default: what runs healthy there now)' },
+    'allow-unverified': { type: 'boolean', default: false, describe: 'with --build: promote build N even if nothing records that it ran healthy in the source (label bbm.promoted-unverified)' },
     config: { type: 'string', describe: 'config file (default: ci.config.ts, .mts or .json in the working directory)' },
     targets: { type: 'string', describe: 'deploy targets JSON written by the generated promote builder, instead of --config' },
     app: { type: 'string', describe: 'app definition template (default: the project’s deploy.app)' },
@@ -43,11 +45,13 @@ export const promoteCommand = defineCommand<PromoteArgs>({
   },
   examples: [
     ['$0 promote --project hello --from staging --to production', 'what runs healthy in staging, pinned by digest, to production'],
-    ['$0 promote --project hello --to production --build 42', 'build 42 as it ran in staging'],
+    ['$0 promote --project hello --to production --build 42', 'build 42 as it ran healthy in staging'],
   ],
   timed: true,
   run: async (argv) => {
     if (argv.targets && argv.config) throw new UsageError('give --targets or --config, not both');
+    if (argv['allow-unverified'] && (argv.build === undefined || argv.build === ''))
+      throw new UsageError('--allow-unverified applies to --build N only', { hint: 'without --build, bbm promote takes what runs healthy in the source now; it is never unverified' });
     if (argv.build !== undefined && argv.build !== '' && !/^\d{1,9}$/.test(String(argv.build)))
       throw new UsageError(`--build ${JSON.stringify(String(argv.build))} is not a build number`, { hint: 'give the number of a build that deployed to the source environment, e.g. --build 42' });
     const [{ runPromote }, { cliContext }] = await Promise.all([import('../promote/run.js'), import('../cli-context.js')]);
@@ -57,6 +61,7 @@ export const promoteCommand = defineCommand<PromoteArgs>({
         to: argv.to,
         from: argv.from,
         build: argv.build === undefined || argv.build === '' ? undefined : String(argv.build),
+        allowUnverified: argv['allow-unverified'],
         targets: argv.targets,
         config: argv.config,
         app: argv.app,

@@ -13,6 +13,7 @@ import { waitOn, type WaitClock } from '../timing.js';
 import { EventHub } from './event-hub.js';
 import { countVersion, MARATHON_WAITS, Progress, touchesApp, waitForDeployment, type DeploymentOutcome } from './follow.js';
 import type { DeployPlan } from './plan.js';
+import { withHealthRecord } from '../promote/source-health.js';
 
 export type FollowMode = 'auto' | 'events' | 'poll';
 
@@ -93,8 +94,10 @@ export async function executeDeploy(plan: DeployPlan, opts: ExecuteOptions): Pro
     let put: Awaited<ReturnType<MarathonClient['putApp']>>;
     for (;;) {
       try {
+        // what runs now, seen healthy, is recorded on the definition that replaces it (src/promote/source-health.ts)
+        const definition = withHealthRecord(plan.definition, await client.getApp(appId));
         putSent = true;
-        put = await client.putApp(plan.definition, { force: plan.options.force, partialUpdate: false });
+        put = await client.putApp(definition, { force: plan.options.force, partialUpdate: false });
         break;
       } catch (error) {
         const http = marathonHttpError(error);

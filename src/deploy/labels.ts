@@ -14,4 +14,12 @@ export const BUILD_LABELS = {
   promotedFromVersion: 'bbm.promoted-from-version',
   /** The Buildbot build (of the promote builder) that promoted it. */
   promotionUrl: 'bbm.promotion-url',
+  /** Set by `bbm promote --allow-unverified`: no record says the promoted build ran healthy in the source. */
+  promotedUnverified: 'bbm.promoted-unverified',
+  /**
+   * The app version this one replaced, seen running with every instance healthy and no deployment
+   * just before the replacement was sent: bbm's record that a build ran healthy in an environment,
+   * which Marathon itself does not keep (src/promote/source-health.ts).
+   */
+  replacedHealthy: 'bbm.replaced-healthy-version',
 } as const;

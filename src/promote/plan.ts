@@ -6,7 +6,7 @@
 import { OperationFailedError, UsageError } from '../errors.js';
 import type { ProjectTargets } from '../config/targets.js';
 import { BUILD_LABELS } from '../deploy/plan.js';
-import { unhealthyReason } from './source-health.js';
+import { describeKnownGood, knownGoodBuilds, unhealthyReason } from './source-health.js';
 import type { BuildFacts } from '../deploy/template.js';
 import type { AppDefinition, AppInfo } from '../marathon/types.js';
 import { parseImageReference } from '../docker/reference.js';
@@ -51,6 +51,8 @@ export interface SourceBuild {
   buildUrl: string | null;
   /** Running in the source now (not only found in its version history). */
   running: boolean;
+  /** Known to have run healthy there (false only with --allow-unverified). */
+  verified: boolean;
 }
 
 const HEX_COMMIT = /^[0-9a-f]{7,64}$/;
@@ -72,15 +74,25 @@ export function sourceBuildOf(def: AppDefinition, env: string, version: string, 
     describe: label(BUILD_LABELS.describe),
     buildUrl: label(BUILD_LABELS.buildUrl),
     running,
+    verified: true,
   };
 }
 
 
 /**
- * The source of a promotion: what runs healthy in the source app, or build N. A build that is not
- * running now is looked up in `history` (the app's stored versions, newest first).
+ * The source of a promotion: what runs healthy in the source app, or build N. Build N that runs
+ * now must be healthy now; one that no longer runs must be among the builds known to have run
+ * healthy there (knownGoodBuilds over `history`, the app's stored versions, newest first), or be
+ * found in `history` at all with `allowUnverified`.
  */
-export function pickSource(input: { env: string; appId: string; app: AppInfo | null; build?: string; history?: { version: string; definition: AppDefinition }[] }): SourceBuild {
+export function pickSource(input: {
+  env: string;
+  appId: string;
+  app: AppInfo | null;
+  build?: string | undefined;
+  history?: { version: string; definition: AppDefinition }[] | undefined;
+  allowUnverified?: boolean | undefined;
+}): SourceBuild {
   const { env, appId, app, build } = input;
   if (!app) throw new OperationFailedError(`nothing runs in ${env}: ${appId} does not exist there, so there is nothing to promote`);
   const current = sourceBuildOf(app, env, app.version, true);
@@ -90,12 +102,28 @@ export function pickSource(input: { env: string; appId: string; app: AppInfo | n
     if (!current.image) throw new OperationFailedError(`${appId} in ${env} runs no Docker image; there is nothing to promote`);
     return current;
   }
-  for (const h of input.history ?? []) {
-    const s = sourceBuildOf(h.definition, env, h.version, false);
-    if (s.buildNumber === build && s.image) return s;
+  const history = input.history ?? [];
+  const good = knownGoodBuilds(
+    app,
+    history.map((h) => ({ version: h.version, image: h.definition.container?.docker?.image ?? null, labels: h.definition.labels })),
+  );
+  const known = describeKnownGood(good);
+  const hit = good.find((g) => g.build === build);
+  const found = hit && history.find((h) => h.version === hit.version);
+  if (found) {
+    const s = sourceBuildOf(found.definition, env, found.version, false);
+    if (s.image) return s;
   }
-  throw new OperationFailedError(`build ${build} did not run in ${env} (${appId}${current.buildNumber ? ` runs build ${current.buildNumber}` : ''}); only what ran in ${env} is promoted`, {
-    hint: `promote what runs there now (leave --build out), or deploy build ${build} to ${env} first`,
+  const ran = history.find((h) => sourceBuildOf(h.definition, env, h.version, false).buildNumber === build && h.definition.container?.docker?.image);
+  if (ran && input.allowUnverified) return { ...sourceBuildOf(ran.definition, env, ran.version, false), verified: false };
+  if (ran)
+    throw new OperationFailedError(
+      `build ${build} is among the versions of ${appId} in ${env} (version ${ran.version}), but nothing records that it ran there healthy, so it is not promoted` +
+        ` (bbm records a build as healthy when the next deploy replaces it while every instance is healthy; it may have failed its health checks and been rolled back, been replaced before it became healthy, or never started)`,
+      { hint: `builds known to have run healthy in ${env}: ${known}; promote one of those with --build N, or add --allow-unverified to promote build ${build} all the same` },
+    );
+  throw new OperationFailedError(`build ${build} did not run in ${env} (${appId}${current.buildNumber ? ` runs build ${current.buildNumber}` : ''}); only what ran healthy in ${env} is promoted`, {
+    hint: `builds known to have run healthy in ${env}: ${known}; or deploy build ${build} to ${env} first`,
   });
 }
 
@@ -117,5 +145,6 @@ export function promotionFacts(source: SourceBuild, pinned: string, project: str
   if (source.buildUrl) facts.buildUrl = source.buildUrl;
   const labels: Record<string, string> = { [BUILD_LABELS.promotedFrom]: source.env, [BUILD_LABELS.promotedFromVersion]: source.version };
   if (promotionUrl) labels[BUILD_LABELS.promotionUrl] = promotionUrl;
+  if (!source.verified) labels[BUILD_LABELS.promotedUnverified] = 'true';
   return { facts, labels };
 }

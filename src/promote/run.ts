@@ -8,13 +8,14 @@ import type { RunContext } from '../context.js';
 import { OperationFailedError, UsageError, ValidationError } from '../errors.js';
 import { findCredentials } from '../docker/credentials.js';
 import { readAppFile } from '../deploy/run.js';
-import { planDeploy } from '../deploy/plan.js';
+import { BUILD_LABELS, planDeploy } from '../deploy/plan.js';
 import { executeDeploy, type FollowMode } from '../deploy/execute.js';
 import { formatFindings } from '../deploy/lint.js';
 import type { MarathonClient } from '../marathon/client.js';
 import type { AppDefinition } from '../marathon/types.js';
 import { resolveImageDigest } from '../registry/manifest.js';
 import { alreadyThere, pickSource, promoteRoute, promotionFacts, type SourceBuild } from './plan.js';
+import { healthRecordOf } from './source-health.js';
 import { clientForTarget, loadProjectTargets } from './targets-source.js';
 
 export interface PromoteOptions {
@@ -22,6 +23,8 @@ export interface PromoteOptions {
   to: string;
   from?: string | undefined;
   build?: string | undefined;
+  /** Promote build N even when nothing records that it ran healthy in the source. */
+  allowUnverified?: boolean | undefined;
   targets?: string | undefined;
   config?: string | undefined;
   /** App definition template; default: the project's `deploy.app`, relative to the working directory. */
@@ -53,21 +56,27 @@ export async function runPromote(opts: PromoteOptions, ctx: RunContext): Promise
     const sourceId = route.source.project.appId;
     const app = await sourceClient.getApp(sourceId);
     let history: { version: string; definition: AppDefinition }[] | undefined;
-    if (opts.build && app && app.labels?.['bbm.build-number'] !== opts.build) {
+    if (opts.build && app && app.labels?.[BUILD_LABELS.buildNumber] !== opts.build) {
+      // newest first: a record names an older version, so it is read before the version it names
       const versions = (await sourceClient.getVersions(sourceId)).reverse().slice(0, HISTORY_LIMIT);
+      const records = new Set([healthRecordOf(app.labels)]);
       history = [];
       for (const version of versions) {
         const definition = await sourceClient.getVersion(sourceId, version);
         history.push({ version, definition });
-        if (definition.labels?.['bbm.build-number'] === opts.build) break;
+        records.add(healthRecordOf(definition.labels));
+        // the newest version of build N recorded healthy: enough (without one, all are read to name the good builds)
+        if (definition.labels?.[BUILD_LABELS.buildNumber] === opts.build && records.has(version)) break;
       }
     }
-    const source = pickSource({ env: route.from, appId: sourceId, app, build: opts.build, history });
+    const source = pickSource({ env: route.from, appId: sourceId, app, build: opts.build, history, allowUnverified: opts.allowUnverified });
+    if (!source.verified)
+      ctx.reporter.warn(`build ${source.buildNumber} is promoted without a record that it ran healthy in ${route.from} (--allow-unverified); the target gets label ${BUILD_LABELS.promotedUnverified}=true`);
     if (opts.image && opts.image !== source.image)
       throw new OperationFailedError(`${sourceId} in ${route.from} changed since this promotion started: it runs ${source.image}, not ${opts.image}`, {
         hint: 'force the promotion again to promote what runs there now',
       });
-    ctx.reporter.info(`${route.from}: ${sourceId} runs ${source.image}${source.buildNumber ? ` (build ${source.buildNumber}` : ' ('}${source.commit ? ` ${source.commit.slice(0, 12)}` : ''}), version ${source.version}${source.running ? ', all instances healthy' : ', not running now'}`);
+    ctx.reporter.info(`${route.from}: ${sourceId} runs ${source.image}${source.buildNumber ? ` (build ${source.buildNumber}` : ' ('}${source.commit ? ` ${source.commit.slice(0, 12)}` : ''}), version ${source.version}${source.running ? ', all instances healthy' : source.verified ? ', not running now, ran healthy there' : ', not running now'}`);
 
     // 2. the digest the registry stores for it
     const resolved = await resolveDigest(source, opts, ctx, deadline);
@@ -78,7 +87,7 @@ export async function runPromote(opts: PromoteOptions, ctx: RunContext): Promise
     const targetId = route.target.project.appId;
     const current = await targetClient.getApp(targetId);
     if (opts.resolveOnly) {
-      ctx.stdout(JSON.stringify({ from: route.from, to: route.to, appId: targetId, image: source.image, pinned: resolved, commit: source.commit, buildNumber: source.buildNumber, buildUrl: source.buildUrl, version: source.version, alreadyThere: alreadyThere(current, resolved) }));
+      ctx.stdout(JSON.stringify({ from: route.from, to: route.to, appId: targetId, image: source.image, pinned: resolved, commit: source.commit, buildNumber: source.buildNumber, buildUrl: source.buildUrl, version: source.version, verified: source.verified, alreadyThere: alreadyThere(current, resolved) }));
       return;
     }
     if (alreadyThere(current, resolved)) {

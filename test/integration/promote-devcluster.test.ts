@@ -3,7 +3,8 @@
  * production) on this machine's Docker engine, images in the real registry. A deploy to staging,
  * a promotion that puts the identical digest on production (checked with the registry's own
  * HEAD), "already there", a promotion whose new version fails health checks in production (rolled
- * back, staging untouched), and a source that is not healthy (refused).
+ * back, staging untouched), a source that is not healthy (refused), and `--build N`: a build that
+ * failed its health checks in staging is refused, an earlier build that ran healthy there is promoted.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -47,8 +48,8 @@ d('bbm promote between two devcluster engines', () => {
   beforeAll(async () => {
     [staging, production] = await Promise.all([startTestDevcluster({ name: `promote-st-${process.pid}` }), startTestDevcluster({ name: `promote-pr-${process.pid}` })]);
     dir = await mkdtemp(path.join(os.tmpdir(), 'bbm-promote-e2e-'));
-    // two builds with different digests
-    for (const n of [1, 2]) {
+    // three builds with different digests
+    for (const n of [1, 2, 3]) {
       await writeFile(path.join(dir, `Dockerfile.${n}`), `FROM ${BASE_IMAGE}\nLABEL build=${n}\n`);
       await run('docker', ['build', '-q', '-t', image(n), '-f', path.join(dir, `Dockerfile.${n}`), dir]);
       const push = await runCli(['push', '--image', image(n)]);
@@ -70,12 +71,12 @@ d('bbm promote between two devcluster engines', () => {
   afterAll(async () => {
     await Promise.all([staging?.destroy(), production?.destroy()]);
     if (dir) await rm(dir, { recursive: true, force: true });
-    for (const n of [1, 2]) await run('docker', ['rmi', '-f', image(n)]).catch(() => undefined);
+    for (const n of [1, 2, 3]) await run('docker', ['rmi', '-f', image(n)]).catch(() => undefined);
   });
 
   const cli = (args: string[]) => runCli(args, { cwd: dir, timeoutMs: 240_000 });
-  const deployStaging = (n: number) =>
-    cli(['deploy', '--app', 'marathon.json', '--image', image(n), '--marathon-url', staging.url, '--environment', 'staging', '--app-id', '/staging/hello', '--project', 'hello', '--build-number', String(n), '--commit', 'abcdef0123456789', '--build-url', `http://127.0.0.1:8010/#/builders/1/builds/${n}`, '--timeout', '120']);
+  const deployStaging = (n: number, app = 'marathon.json', timeout = 120) =>
+    cli(['deploy', '--app', app, '--image', image(n), '--marathon-url', staging.url, '--environment', 'staging', '--app-id', '/staging/hello', '--project', 'hello', '--build-number', String(n), '--commit', 'abcdef0123456789', '--build-url', `http://127.0.0.1:8010/#/builders/1/builds/${n}`, '--timeout', String(timeout)]);
 
   it('promotes the digest that runs healthy in staging; the registry agrees; a second run is already there', async () => {
     const dep = await deployStaging(1);
@@ -120,5 +121,48 @@ d('bbm promote between two devcluster engines', () => {
     const r = await cli(['promote', '--project', 'hello', '--to', 'production']);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/not healthy|scaled to 0|deployment is running/);
+  }, 300_000);
+
+  it('--build N: a build that failed its health checks in staging is refused; an earlier build that ran healthy there is promoted', async () => {
+    // staging runs 2, then 1 (which records 2 as healthy), then a 3 that never passes its health
+    // check: bbm deploy cancels it and Marathon puts 1 back. Production runs 1.
+    for (const n of [2, 1]) {
+      const dep = await deployStaging(n);
+      expect(dep.code, dep.stderr).toBe(0);
+    }
+    const broken = await deployStaging(3, 'broken.json', 15);
+    expect(broken.code, broken.stderr).toBe(1);
+    expect(broken.stderr).toMatch(/rolled back/);
+    const stagingClient = new MarathonClient({ url: staging.url });
+    const versions = await stagingClient.getVersions('/staging/hello');
+    const defs = await Promise.all(versions.map(async (v) => ({ v, def: await stagingClient.getVersion('/staging/hello', v) })));
+    // build 3 is among staging's stored versions (so the old lookup would have taken it)
+    expect(defs.some((d) => d.def.labels?.['bbm.build-number'] === '3')).toBe(true);
+    const prodBefore = await new MarathonClient({ url: production.url }).getApp('/hello');
+
+    const refused = await cli(['promote', '--project', 'hello', '--to', 'production', '--build', '3']);
+    expect(refused.code, refused.stderr).toBe(1);
+    expect(refused.stderr).toMatch(/build 3 is among the versions of \/staging\/hello in staging .*nothing records that it ran there healthy/);
+    expect(refused.stderr).toMatch(/builds known to have run healthy in staging: 1 \(running now\), 2;.*--allow-unverified/);
+    const prodAfter = await new MarathonClient({ url: production.url }).getApp('/hello');
+    expect(prodAfter?.version).toBe(prodBefore?.version);
+    expect(prodAfter?.container?.docker?.image).toBe(`${REGISTRY}/${REPO}@${await registryDigest('b1')}`);
+
+    // the override is explicit and says so (resolved only: it would fail production's health checks)
+    const unverified = await cli(['promote', '--project', 'hello', '--to', 'production', '--build', '3', '--allow-unverified', '--resolve-only']);
+    expect(unverified.code, unverified.stderr).toBe(0);
+    expect(JSON.parse(unverified.stdout)).toMatchObject({ buildNumber: '3', image: image(3), verified: false });
+    expect(unverified.stderr).toMatch(/without a record that it ran healthy in staging/);
+
+    // build 2 ran healthy (build 1's definition records its version): promoted, as it ran there
+    const recorded = defs.find((d) => d.def.labels?.['bbm.build-number'] === '1' && d.def.labels?.['bbm.replaced-healthy-version'])?.def.labels?.['bbm.replaced-healthy-version'];
+    expect(defs.find((d) => d.v === recorded)?.def.labels?.['bbm.build-number']).toBe('2');
+    const r = await cli(['promote', '--project', 'hello', '--to', 'production', '--build', '2', '--timeout', '120']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/not running now, ran healthy there/);
+    const prod = await new MarathonClient({ url: production.url }).getApp('/hello');
+    expect(prod?.container?.docker?.image).toBe(`${REGISTRY}/${REPO}@${await registryDigest('b2')}`);
+    expect(prod?.labels).toMatchObject({ 'bbm.build-number': '2', 'bbm.promoted-from': 'staging', 'bbm.promoted-from-version': recorded });
+    expect(prod?.labels).not.toHaveProperty('bbm.promoted-unverified');
   }, 300_000);
 });

@@ -12,7 +12,7 @@ import { baseConfig } from '../support/generate-config.js';
 import { components, describeWith, BASE_IMAGE, type Component } from '../support/integration.js';
 import { freePort, until } from '../support/ports.js';
 import { CLI } from '../support/run-cli.js';
-import { startTestServer, type TestServer } from '../support/http-server.js';
+import { sendJson, startTestServer, type TestServer } from '../support/http-server.js';
 import { startTestDevcluster, type TestDevcluster } from '../support/devcluster.js';
 import { MarathonClient } from '../../src/marathon/client.js';
 
@@ -127,6 +127,8 @@ const rows: Row[] = [
     signal: 'SIGTERM',
     setup: async (dir) => {
       const server = await silentMarathon();
+      // the app is not there yet (deploy reads it before sending); the PUT is never answered
+      server.handle((req, res) => (req.method === 'GET' && req.url === '/v2/apps/sig' ? sendJson(res, 404, { message: "App '/sig' does not exist" }) : undefined));
       writeFileSync(path.join(dir, 'app.json'), JSON.stringify({ id: '/sig', cmd: 'sleep 1000', instances: 1, cpus: 0.1, mem: 32 }));
       return { args: ['deploy', '--app', 'app.json', '--image', 'sig:1', '--marathon-url', server.url, '--follow', 'poll'], busy: () => server.requests.some((r) => r.method === 'PUT') };
     },

@@ -1,7 +1,7 @@
 /**
  * What a Promote button pre-fills: the environment to promote into and, for the promote form's
  * build field (`source_build`), the builds the source environment offers (promotionCandidates: the
- * one running healthy there now, then recent ones not rolled back). The routes come from the
+ * one running healthy there now, then recent ones recorded as having run healthy there). The routes come from the
  * deployments endpoint (`promotions`), the source app from the same answer. Pure.
  */
 import { promotionCandidates } from '../../promote/candidates.js';
@@ -39,7 +39,7 @@ export function promoteOffer(routes: readonly PromotionRoute[], envs: readonly E
   const source = envs.find((e) => e.name === route.from)?.apps.find((a) => a.id === route.sourceAppId);
   const builds = promotionCandidates(source).map((c) => ({
     value: c.build,
-    label: `#${c.build} ${c.running ? `running healthy in ${route.from}` : `ran in ${route.from} (${c.version})`}${c.commit ? ` ${c.commit.slice(0, 10)}` : ''}`,
+    label: `#${c.build} ${c.running ? `running healthy in ${route.from}` : `ran healthy in ${route.from} (${c.version})`}${c.commit ? ` ${c.commit.slice(0, 10)}` : ''}`,
   }));
   return { to: route.to, from: route.from, builds };
 }

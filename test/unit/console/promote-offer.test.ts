@@ -3,7 +3,8 @@ import type { EnvironmentData } from '../../../src/console/model/deployments.js'
 import { promoteOffer, type PromotionRoute } from '../../../src/console/model/promote-offer.js';
 
 const v = (n: number) => `2026-12-01T20:0${n}:00.000Z`;
-/** Staging runs build `build` (healthy unless told), having run the builds of `before` (oldest first). */
+/** Staging runs build `build` (healthy unless told), having run the builds of `before` (oldest first), each healthy when the next replaced it (bbm's record). */
+const rec = (i: number): Record<string, string> => (i > 0 ? { 'bbm.replaced-healthy-version': v(i) } : {});
 function staging(build: string, before: string[], alive = true): EnvironmentData {
   const all = [...before, build];
   return {
@@ -16,9 +17,9 @@ function staging(build: string, before: string[], alive = true): EnvironmentData
         instances: 1,
         container: { type: 'DOCKER', docker: { image: `r/web:b${build}` } },
         healthChecks: [{ protocol: 'MESOS_HTTP' }],
-        labels: { 'bbm.project': 'web', 'bbm.build-number': build, 'bbm.commit': `abcdef0123456789-${build}` },
+        labels: { 'bbm.project': 'web', 'bbm.build-number': build, 'bbm.commit': `abcdef0123456789-${build}`, ...rec(all.length - 1) },
         tasks: [{ id: 't', appId: '/staging/web', host: 'h', ports: [1], servicePorts: [], state: 'TASK_RUNNING', version: v(all.length), healthCheckResults: [{ alive }] }],
-        history: all.map((b, i) => ({ version: v(i + 1), image: `r/web:b${b}`, labels: { 'bbm.build-number': b } })).reverse(),
+        history: all.map((b, i) => ({ version: v(i + 1), image: `r/web:b${b}`, labels: { 'bbm.build-number': b, ...rec(i) } })).reverse(),
       } as unknown as EnvironmentData['apps'][number],
     ],
   };
@@ -44,6 +45,6 @@ describe('promoteOffer', () => {
   it('describes each build: running healthy or ran, and its commit', () => {
     const { builds } = promoteOffer(routes, [staging('2', ['1'])], 'web', 'staging');
     expect(builds[0]!.label).toBe('#2 running healthy in staging abcdef0123');
-    expect(builds[1]!.label).toMatch(/^#1 ran in staging \(2026-12-01T20:01:00\.000Z\)$/);
+    expect(builds[1]!.label).toMatch(/^#1 ran healthy in staging \(2026-12-01T20:01:00\.000Z\)$/);
   });
 });

@@ -63,6 +63,8 @@ withReference('bbm deploy (CLI, fake Marathon) with the reference data', () => {
   it('422 from Marathon: exit 2 with every details path', async () => {
     server.handle((req, res) => {
       if (req.url.startsWith('/v2/events')) return sendJson(res, 405, '<html>no</html>');
+      // the app is not there yet (bbm reads it before sending, to record what it replaces)
+      if (req.method === 'GET') return sendJson(res, 404, sharedText('marathon', 'examples', 'error-404-app-not-found.json'));
       sendJson(res, 422, sharedText('marathon', 'examples', 'error-422-validation.json'));
     });
     const r = await runCli(['deploy', '--app', file('good2.json', good), '--image', 'web:1', '--marathon', server.url, '--timeout', '20']);

@@ -66,11 +66,48 @@ describe('pickSource', () => {
     expect(() => pickSource({ env: 'staging', appId: '/staging/hello', app: a })).toThrow(expect.objectContaining({ constructor: OperationFailedError, message: expect.stringMatching(message) }));
   });
 
-  it('finds build N in the history, and refuses a build that never ran there', () => {
-    const old = { version: '2026-11-30T00:00:00.000Z', definition: { id: '/staging/hello', container: { docker: { image: '127.0.0.1:5000/hello:hello-5-master-0.9' } }, labels: { 'bbm.build-number': '5', 'bbm.commit': 'not a commit; rm -rf' } } };
-    const s = pickSource({ env: 'staging', appId: '/staging/hello', app: app(), build: '5', history: [old] });
-    expect(s).toMatchObject({ image: '127.0.0.1:5000/hello:hello-5-master-0.9', running: false, commit: null });
-    expect(() => pickSource({ env: 'staging', appId: '/staging/hello', app: app(), build: '6', history: [old] })).toThrow(/build 6 did not run in staging/);
+  // Build 7 runs now at V, with no record: build 6 was unhealthy when 7 replaced it. The stored
+  // versions, newest first: build 6 (records build 5's newest version), build 5 (a scale: the same
+  // definition), build 5 (records build 4's version), build 4 (no record: build 3 was not healthy
+  // when it came), build 3.
+  const ver = (h: number) => `2026-12-01T1${h}:00:00.000Z`;
+  const stored = (h: number, build: string, record: number | null, extra: Record<string, string> = {}) => ({
+    version: ver(h),
+    definition: {
+      id: '/staging/hello',
+      container: { docker: { image: `127.0.0.1:5000/hello:hello-${build}-master` } },
+      labels: { 'bbm.build-number': build, ...(record !== null ? { 'bbm.replaced-healthy-version': ver(record) } : {}), ...extra },
+    },
+  });
+  const history = [stored(6, '6', 5), stored(5, '5', 3, { 'bbm.commit': 'not a commit; rm -rf' }), stored(4, '5', 3), stored(3, '4', null), stored(2, '3', null)];
+
+  it.each<[string, { build: string; app?: AppInfo; allowUnverified?: boolean }, { version: string; verified: boolean } | RegExp]>([
+    ['build N recorded healthy: its newest recorded version', { build: '5' }, { version: ver(5), verified: true }],
+    ['an older build recorded healthy', { build: '4' }, { version: ver(3), verified: true }],
+    ['build N stored but never recorded healthy: refused, naming the known good builds', { build: '6' }, /build 6 is among the versions .* \(version 2026-12-01T16:00:00.000Z\), but nothing records that it ran there healthy/],
+    ['the oldest, never recorded', { build: '3' }, /build 3 is among the versions/],
+    ['with --allow-unverified: its newest stored version, marked unverified', { build: '6', allowUnverified: true }, { version: ver(6), verified: false }],
+    ['--allow-unverified does not reach a build that never ran there', { build: '9', allowUnverified: true }, /build 9 did not run in staging/],
+    ['a build that never ran there', { build: '9' }, /build 9 did not run in staging \(\/staging\/hello runs build 7\)/],
+    ['build N running now but unhealthy: refused, though an earlier version of it was recorded healthy', { build: '5', app: app({ labels: { 'bbm.build-number': '5' } }, [{ alive: false }]) }, /not healthy/],
+    ['build N running now and healthy: what runs', { build: '7' }, { version: V, verified: true }],
+  ])('--build: %s', (_n, input, expected) => {
+    const pick = () => pickSource({ env: 'staging', appId: '/staging/hello', app: input.app ?? app(), build: input.build, history, allowUnverified: input.allowUnverified });
+    if (expected instanceof RegExp) expect(pick).toThrow(expect.objectContaining({ constructor: OperationFailedError, message: expect.stringMatching(expected) }));
+    else expect(pick()).toMatchObject(expected);
+  });
+
+  it('a refusal names the builds known to have run healthy and the override', () => {
+    try {
+      pickSource({ env: 'staging', appId: '/staging/hello', app: app(), build: '6', history });
+      expect.unreachable();
+    } catch (e) {
+      expect((e as OperationFailedError).hint).toBe('builds known to have run healthy in staging: 7 (running now), 5, 4; promote one of those with --build N, or add --allow-unverified to promote build 6 all the same');
+    }
+  });
+
+  it('the found build carries its facts; a commit that is no plain id does not reach git', () => {
+    expect(pickSource({ env: 'staging', appId: '/staging/hello', app: app(), build: '5', history })).toMatchObject({ image: '127.0.0.1:5000/hello:hello-5-master', running: false, commit: null, buildNumber: '5' });
     // build N that runs now must be healthy like any source
     expect(() => pickSource({ env: 'staging', appId: '/staging/hello', app: app({}, [{ alive: false }]), build: '7' })).toThrow(/not healthy/);
   });
@@ -92,6 +129,8 @@ describe('alreadyThere and the promotion facts', () => {
     const { facts, labels } = promotionFacts(s, pinned, 'hello', 'production', 'http://b:8010/#/builders/3/builds/1');
     expect(facts).toEqual({ image: pinned, project: 'hello', env: 'production', tag: 'hello-7-master-1.0', buildNumber: '7', commit: 'abcdef1234567', branch: 'master', buildUrl: 'http://b:8010/#/builders/1/builds/7' });
     expect(labels).toEqual({ 'bbm.promoted-from': 'staging', 'bbm.promoted-from-version': V, 'bbm.promotion-url': 'http://b:8010/#/builders/3/builds/1' });
+    // promoted with --allow-unverified: the target says so
+    expect(promotionFacts({ ...s, verified: false }, pinned, 'hello', 'production').labels).toMatchObject({ 'bbm.promoted-unverified': 'true' });
   });
 
   it('unhealthyReason is null only for a fully healthy current version', () => {
