@@ -370,7 +370,10 @@ export class Engine {
       deployment = this.startDeployment(id, 'ScaleApplication', original, next, version);
     }
     const json = victims.map((t) => taskView(t, this.agent));
-    for (const t of victims) this.kill(t, 'killed through the API');
+    // with scale the deployment decommissions them; without, their goal stays Running and each is
+    // launched again once it is terminal (mesosphere/marathon
+    // src/main/scala/mesosphere/marathon/api/TaskKiller.scala `kill`: "We don't adjust the goal")
+    for (const t of victims) this.kill(t, 'killed through the API', deployment?.id);
     await this.o.store.save();
     return { tasks: json, ...(deployment ? { deployment } : {}) };
   }
@@ -545,7 +548,7 @@ export class Engine {
       if (this.deploymentsOf(id).length === 0) this.keepScale(this.appRecord(id).current);
     }
     for (const t of this.tasks.values())
-      if (!(t.appId in this.state.apps) && this.deploymentsOf(t.appId).length === 0) this.kill(t, 'app no longer exists');
+      if (!(t.appId in this.state.apps) && this.deploymentsOf(t.appId).length === 0) this.kill(t, 'app no longer exists', 'app deleted');
     this.scheduleHealth();
     if (changed) await this.o.store.save();
   }
@@ -555,28 +558,35 @@ export class Engine {
     const all = this.tasksOf(d.appId);
     const active = all.filter((t) => !t.killing);
     if (!d.target) {
-      for (const t of active) this.kill(t, 'app deleted');
+      for (const t of active) this.kill(t, 'app deleted', d.id);
       if (all.length > 0) return false;
       this.finish(d);
       this.o.bus.publish('app_terminated_event', { appId: d.appId });
       return true;
     }
     const target = d.target;
+    const current = (t: TaskRecord) => t.config === target.versionInfo.lastConfigChangeAt;
+    // Tasks being killed take their place until they are terminal (TaskReplaceActor counts an
+    // old instance until it is terminal, every new one it started whatever its state), except
+    // old ones an earlier deployment had already decommissioned (mesosphere/marathon
+    // core/deployment/impl/TaskReplaceActor.scala State.oldActiveInstances: goal Running only).
+    const counted = all.filter((t) => !t.killing || current(t) || t.decommissionedBy === undefined || t.decommissionedBy === d.id);
     const decision = planReplacement({
       instances: target.instances,
       minimumHealthCapacity: target.upgradeStrategy.minimumHealthCapacity,
       maximumOverCapacity: target.upgradeStrategy.maximumOverCapacity,
       killSelection: target.killSelection,
-      tasks: active.map((t) => ({
+      tasks: counted.map((t) => ({
         id: t.id,
-        current: t.config === target.versionInfo.lastConfigChangeAt,
+        current: current(t),
         ready: isReady(t),
         stagedAt: Date.parse(t.stagedAt),
+        killing: t.killing,
       })),
     });
     for (const id of decision.kill) {
       const t = this.tasks.get(id);
-      if (t) this.kill(t, 'replaced by the deployment');
+      if (t) this.kill(t, 'replaced by the deployment', d.id);
     }
     this.launch(target, decision.launch);
     if (decision.done && all.length === active.length) {
@@ -593,16 +603,24 @@ export class Engine {
     this.o.bus.publish('deployment_success', { id: d.id, plan });
   }
 
-  /** Without a deployment: replace lost tasks and drop extras, like Marathon's scale check. */
+  /**
+   * Without a deployment: replace lost tasks and drop extras, like Marathon's scale check. A task
+   * being killed whose goal stays Running (killed as unhealthy, or through the API without
+   * `scale`) still holds its place: Marathon launches that instance again once it is terminal
+   * (mesosphere/marathon core/instance/Instance.scala `isScheduled`: goal Running and a terminal
+   * condition), and its scale check counts instances by goal (core/deployment/ScalingProposition.scala).
+   */
   private keepScale(app: ResolvedApp): void {
-    const active = this.tasksOf(app.id).filter((t) => !t.killing);
-    if (active.length < app.instances) this.launch(app, app.instances - active.length);
-    else if (active.length > app.instances) {
+    const all = this.tasksOf(app.id);
+    const holding = all.filter((t) => !t.killing || t.decommissionedBy === undefined);
+    const active = all.filter((t) => !t.killing);
+    if (holding.length < app.instances) this.launch(app, app.instances - holding.length);
+    else if (holding.length > app.instances && active.length > 0) {
       const order = [...active].sort((a, b) => {
         if (isReady(a) !== isReady(b)) return isReady(a) ? 1 : -1;
         return app.killSelection === 'YOUNGEST_FIRST' ? b.stagedAt.localeCompare(a.stagedAt) : a.stagedAt.localeCompare(b.stagedAt);
       });
-      for (const t of order.slice(0, active.length - app.instances)) this.kill(t, 'scaled down');
+      for (const t of order.slice(0, holding.length - app.instances)) this.kill(t, 'scaled down', 'scale check');
     }
   }
 
@@ -730,9 +748,15 @@ export class Engine {
     if (t.containerId) void this.o.runtime.remove(t.containerId).catch(() => undefined);
   }
 
-  private kill(t: TaskRecord, reason: string): void {
-    if (t.killing) return;
+  /** `decommissionedBy`: the deployment (or scale check) that decommissions it; none when its goal stays Running. */
+  private kill(t: TaskRecord, reason: string, decommissionedBy?: string): void {
+    if (t.killing) {
+      // a kill of a task already being killed only changes its goal (Marathon's setGoal)
+      t.decommissionedBy ??= decommissionedBy;
+      return;
+    }
     t.killing = true;
+    if (decommissionedBy !== undefined) t.decommissionedBy = decommissionedBy;
     this.o.reporter.info(`devcluster: killing ${t.id} (${reason})`);
     if (t.containerId) {
       this.statusUpdate(t, 'TASK_KILLING');
@@ -754,6 +778,7 @@ export class Engine {
       if (this.stopped) return;
       this.o.reporter.warn(`devcluster: could not stop ${t.id}: ${(e as Error).message}; will retry`);
       t.killing = false;
+      delete t.decommissionedBy;
       return;
     }
     if (!this.tasks.has(t.id)) return;

@@ -34,6 +34,13 @@ export interface TaskRecord {
   startedAt?: string;
   startedMs: number;
   killing: boolean;
+  /**
+   * Who is killing it, as Marathon's instance goal says: the deployment (its id) or the scale
+   * check that set the goal to Decommissioned. Absent when the goal stays Running (an unhealthy
+   * kill, a kill through the API without `scale`): Marathon launches that instance again once it
+   * is terminal (core/instance/Instance.scala `isScheduled`), not while it is being killed.
+   */
+  decommissionedBy?: string;
   ip?: string;
   health: HealthState[];
 }

@@ -5,6 +5,8 @@ import { capacities, planReplacement } from '../../../src/devcluster/replace.js'
 
 const old = (n: number, ready = true): PlanTask[] => Array.from({ length: n }, (_, i) => ({ id: `old${i}`, current: false, ready, stagedAt: i }));
 const fresh = (n: number, ready: number): PlanTask[] => Array.from({ length: n }, (_, i) => ({ id: `new${i}`, current: true, ready: i < ready, stagedAt: 100 + i }));
+/** Tasks being killed (TASK_KILLING, in their kill grace period): not ready, not yet terminal. */
+const killing = (tasks: PlanTask[]): PlanTask[] => tasks.map((t) => ({ ...t, id: `${t.id}-k`, ready: false, killing: true }));
 
 describe('capacities (Marathon TaskReplaceActor arithmetic)', () => {
   it.each([
@@ -28,15 +30,32 @@ describe('planReplacement', () => {
     ['1/1 start: all new beside the old', 1, 1, [...old(3)], 0, 3, false],
     ['1/1 one new ready: one old goes', 1, 1, [...old(3), ...fresh(3, 1)], 1, 0, false],
     ['1/1 all new ready: the rest go', 1, 1, [...old(2), ...fresh(3, 3)], 2, 0, false],
-    ['0.5/0 start: kill one, start one', 0.5, 0, [...old(3)], 1, 1, false],
+    // TaskReplaceActor: an old task told to go still counts until it is terminal, so no new one
+    // starts in the same round as the kill when the capacity is full
+    ['0.5/0 start: kill one, start none yet', 0.5, 0, [...old(3)], 1, 0, false],
+    ['0.5/0 the killed one still in its grace period: wait', 0.5, 0, [...old(2), ...killing(old(1))], 0, 0, false],
+    ['0.5/0 the killed one terminal: start one', 0.5, 0, [...old(2)], 0, 1, false],
     ['0.5/0 new not ready: wait', 0.5, 0, [...old(2), ...fresh(1, 0)], 0, 0, false],
-    ['0.5/0 new ready: next round', 0.5, 0, [...old(2), ...fresh(1, 1)], 1, 1, false],
+    ['0.5/0 new ready: the next old goes, nothing starts', 0.5, 0, [...old(2), ...fresh(1, 1)], 1, 0, false],
+    ['0.5/0 that old one killing: wait', 0.5, 0, [...old(1), ...killing(old(1)), ...fresh(1, 1)], 0, 0, false],
     ['1/0 start: one extra', 1, 0, [...old(3)], 0, 1, false],
-    ['1/0 extra ready: one old goes, next starts', 1, 0, [...old(3), ...fresh(1, 1)], 1, 1, false],
-    ['0/0: kill everything and start', 0, 0, [...old(3)], 3, 3, false],
+    ['1/0 extra ready: one old goes, nothing starts', 1, 0, [...old(3), ...fresh(1, 1)], 1, 0, false],
+    ['1/0 the old one killing: wait', 1, 0, [...old(2), ...killing(old(1)), ...fresh(1, 1)], 0, 0, false],
+    ['1/0 the old one terminal: next starts', 1, 0, [...old(2), ...fresh(1, 1)], 0, 1, false],
+    ['0/0: kill everything, start nothing yet', 0, 0, [...old(3)], 3, 0, false],
+    ['0/0: all three killing: wait', 0, 0, [...killing(old(3))], 0, 0, false],
+    ['0/0: one terminal: one starts', 0, 0, [...killing(old(2))], 0, 1, false],
+    ['0/0: all terminal: all start', 0, 0, [], 0, 3, false],
+    ['1/1 old ones killing fill the capacity: wait', 1, 1, [...killing(old(3)), ...fresh(3, 3)], 0, 0, false],
+    ['1/1 old ones killing below the capacity: no more than N new', 1, 1, [...killing(old(2)), ...fresh(2, 2)], 0, 1, false],
+    // a new task being killed (unhealthy) counts as started until it is terminal
+    ['a new task being killed holds its place', 1, 1, [...fresh(2, 2), ...killing(fresh(1, 1))], 0, 0, false],
+    ['its replacement starts once it is terminal', 1, 1, [...fresh(2, 2)], 0, 1, false],
     ['done', 1, 1, [...fresh(3, 3)], 0, 0, true],
     ['scale up', 1, 1, [...fresh(1, 1)], 0, 2, false],
     ['scale down', 1, 1, [...fresh(5, 5)], 2, 0, false],
+    ['scale down: the extras in their grace period, not done', 1, 1, [...fresh(3, 3), ...killing(fresh(2, 2))], 0, 0, false],
+    ['scale up beside a task being killed: only up to N', 1, 1, [...fresh(1, 1), ...killing(fresh(1, 1))], 0, 1, false],
     ['new tasks not ready yet', 1, 1, [...fresh(3, 2)], 0, 0, false],
   ])('%s', (_name, mhc, moc, tasks, kills, launch, done) => {
     const d = planReplacement({ ...base, minimumHealthCapacity: mhc, maximumOverCapacity: moc, tasks });
@@ -53,21 +72,24 @@ describe('planReplacement', () => {
     expect(planReplacement({ ...base, killSelection: 'OLDEST_FIRST', minimumHealthCapacity: 0.33, maximumOverCapacity: 0, tasks }).kill).toEqual(['b', 'a']);
   });
 
-  it('never drops below minHealthy ready tasks while replacing (simulated rollout)', () => {
-    for (const [mhc, moc] of [[1, 1], [0.5, 0], [1, 0], [0.67, 0.34], [0.5, 0.5]] as const) {
+  it('never drops below minHealthy ready tasks nor exceeds maxCapacity, killed ones included (simulated rollout)', () => {
+    for (const [mhc, moc] of [[1, 1], [0.5, 0], [1, 0], [0.67, 0.34], [0.5, 0.5], [0, 0], [0, 1]] as const) {
       let tasks: PlanTask[] = old(3);
-      const { minHealthy } = capacities(3, mhc, moc);
+      const { minHealthy, maxCapacity } = capacities(3, mhc, moc);
       let clock = 1000;
-      for (let round = 0; round < 50; round++) {
+      let done = false;
+      for (let round = 0; round < 50 && !done; round++) {
         const d = planReplacement({ ...base, minimumHealthCapacity: mhc, maximumOverCapacity: moc, tasks });
-        if (d.done) break;
-        tasks = tasks.filter((t) => !d.kill.includes(t.id));
-        expect(tasks.filter((t) => t.ready).length, `${mhc}/${moc} round ${round}`).toBeGreaterThanOrEqual(minHealthy);
+        done = d.done;
+        // a task killed in the previous round is terminal now; this round's victims are killing
+        tasks = tasks.filter((t) => !t.killing).map((t) => (d.kill.includes(t.id) ? { ...t, ready: false, killing: true } : t));
+        expect(tasks.filter((t) => t.ready).length, `${mhc}/${moc} round ${round}`).toBeGreaterThanOrEqual(Math.min(minHealthy, 3));
         for (let i = 0; i < d.launch; i++) tasks.push({ id: `n${clock}`, current: true, ready: false, stagedAt: clock++ });
+        expect(tasks.length, `${mhc}/${moc} round ${round}: tasks alive, killing ones included`).toBeLessThanOrEqual(Math.max(maxCapacity, 3));
         // next round: the new tasks become healthy
-        tasks = tasks.map((t) => ({ ...t, ready: true }));
+        tasks = tasks.map((t) => (t.killing ? t : { ...t, ready: true }));
       }
-      expect(tasks.every((t) => t.current) && tasks.length === 3, `${mhc}/${moc} converges`).toBe(true);
+      expect(done && tasks.every((t) => t.current) && tasks.length === 3, `${mhc}/${moc} converges`).toBe(true);
     }
   });
 });
