@@ -894,7 +894,9 @@ export class Engine {
         void run.then((failure) => {
           h.inFlight = false;
           if (this.tasks.get(t.id) !== t || t.killing) return;
-          this.healthResult(t, hc, h, failure);
+          // Marathon's Ignored result keeps the old health and publishes nothing
+          // (mesosphere/marathon src/main/scala/mesosphere/marathon/core/health/impl/HealthCheckActor.scala handleHealthResult)
+          if (typeof failure !== 'object') this.healthResult(t, hc, h, failure);
           this.armHealth(h.nextAt);
         });
       });

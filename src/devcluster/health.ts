@@ -1,10 +1,26 @@
 /**
  * One health probe (HTTP/HTTPS/TCP and their MESOS_ twins, all run by the engine itself):
- * resolves to undefined when healthy, or the failure cause.
+ * resolves to undefined when healthy, the failure cause, or `{ ignored }` for an answer that
+ * changes nothing (Marathon's `Ignored` health result).
+ *
+ * HTTP answers are judged as Marathon and Mesos judge them, each with its own client:
+ * - Marathon-level `HTTP`/`HTTPS` (mesosphere/marathon
+ *   src/main/scala/mesosphere/marathon/core/health/impl/HealthCheckWorker.scala): 200-399 is
+ *   Healthy; with `ignoreHttp1xx` (HTTP only: the `https` branch never looks at it) 100-199 is
+ *   `Ignored`, which HealthCheckActor.handleHealthResult drops ("Ignore and keep the old health":
+ *   no state change, no event; core/health/HealthResult.scala); anything else is Unhealthy with
+ *   the status as its cause. The worker only ever sees the final answer: its client, akka-http
+ *   10.1.11 (project/Dependencies.scala), drops every 1xx answer as interim, 101 included
+ *   (akka/akka-http HttpResponseParser `finishEmptyResponse`, StatusCodes.Informational), and a
+ *   connection that ends without a final answer fails the request (Unhealthy).
+ * - `MESOS_HTTP`/`MESOS_HTTPS`: the agent runs `curl -s -S -L -k -w %{http_code}` (apache/mesos
+ *   src/checks/checker_process.cpp) and calls 200-399 healthy, anything else "Unexpected HTTP
+ *   response code" (src/checks/health_checker.cpp). curl skips interim 1xx answers except 101,
+ *   which it reports as the final code; Marathon does not pass `ignoreHttp1xx` on to Mesos
+ *   (core/health/HealthCheck.scala MesosHttpHealthCheck has no such field).
  */
-import http from 'node:http';
-import https from 'node:https';
 import net from 'node:net';
+import tls from 'node:tls';
 
 export interface ProbeTarget {
   protocol: string;
@@ -15,20 +31,47 @@ export interface ProbeTarget {
   ignoreHttp1xx?: boolean;
 }
 
-export function probe(t: ProbeTarget): Promise<string | undefined> {
+/** An answer that neither passes nor fails the check (Marathon's `Ignored`). */
+export interface Ignored {
+  ignored: string;
+}
+
+export type ProbeResult = string | undefined | Ignored;
+
+export function probe(t: ProbeTarget): Promise<ProbeResult> {
   if (t.protocol === 'TCP' || t.protocol === 'MESOS_TCP') return probeTcp(t);
-  if (t.protocol === 'HTTPS' || t.protocol === 'MESOS_HTTPS') return probeHttp(t);
-  return probePlainHttp(t);
+  return probeHttp(t);
+}
+
+/** Whose client reads the answer: Marathon's (akka-http) or the Mesos agent's (curl). */
+export type HttpClient = 'marathon' | 'mesos';
+
+export function clientOf(protocol: string): HttpClient {
+  return protocol.startsWith('MESOS_') ? 'mesos' : 'marathon';
+}
+
+/** An answer the client reads past, waiting for the final one: every 1xx for akka-http, every 1xx but 101 for curl. */
+export function isInterim(code: number, client: HttpClient): boolean {
+  return code >= 100 && code < 200 && (client === 'marathon' || code !== 101);
+}
+
+export type Verdict = 'healthy' | 'unhealthy' | 'ignored';
+
+/** What a final status means for the check (HealthCheckWorker.http/https; Mesos' health checker). */
+export function httpVerdict(code: number, protocol: string, ignoreHttp1xx: boolean): Verdict {
+  if (code >= 200 && code < 400) return 'healthy';
+  if (protocol === 'HTTP' && ignoreHttp1xx && code >= 100 && code < 200) return 'ignored';
+  return 'unhealthy';
 }
 
 /** Status lines longer than this (or a header block without its end) are not an HTTP answer. */
 const MAX_HEAD = 16 * 1024;
 
 /**
- * What the status line of an HTTP answer says, skipping informational (1xx) answers before the
- * final one as Node's client does: undefined until the final status line is complete.
+ * What the status line of an HTTP answer says, skipping the answers `client` reads past as
+ * interim (isInterim): undefined until the final status line is complete.
  */
-export function finalStatus(head: string): { code: number; reason: string } | { malformed: true } | undefined {
+export function finalStatus(head: string, client: HttpClient = 'marathon'): { code: number; reason: string } | { malformed: true } | undefined {
   let at = 0;
   for (;;) {
     const eol = head.indexOf('\r\n', at);
@@ -36,7 +79,7 @@ export function finalStatus(head: string): { code: number; reason: string } | { 
     const m = /^HTTP\/\d(?:\.\d)? (\d{3})(?: (.*))?$/.exec(head.slice(at, eol));
     if (!m) return { malformed: true };
     const code = Number(m[1]);
-    if (code < 100 || code >= 200 || code === 101) return { code, reason: m[2] ?? '' };
+    if (!isInterim(code, client)) return { code, reason: m[2] ?? '' };
     const end = head.indexOf('\r\n\r\n', at);
     if (end < 0) return head.length - at > MAX_HEAD ? { malformed: true } : undefined;
     at = end + 4;
@@ -44,46 +87,53 @@ export function finalStatus(head: string): { code: number; reason: string } | { 
 }
 
 /**
- * An HTTP check on a plain socket: one GET on a new connection (as Marathon's HealthCheckWorker
- * opens one per check, mesosphere/marathon core/health/impl/HealthCheckWorker.scala
- * `Http().outgoingConnection`), judged by its status line alone. About half the CPU of Node's
- * http client per probe, which counts at hundreds of tasks.
+ * An HTTP(S) check: one GET on a new connection (as Marathon's HealthCheckWorker opens one per
+ * check, `Http().outgoingConnection`, and curl does), judged by its status line alone. HTTPS
+ * does not verify the certificate (neither Marathon's disabled SSL context nor `curl -k` does).
+ * About half the CPU of Node's http client per probe, which counts at hundreds of tasks.
  */
-function probePlainHttp(t: ProbeTarget): Promise<string | undefined> {
+function probeHttp(t: ProbeTarget): Promise<ProbeResult> {
+  const client = clientOf(t.protocol);
+  const secure = t.protocol === 'HTTPS' || t.protocol === 'MESOS_HTTPS';
   return new Promise((resolve) => {
-    const socket = net.connect({ host: t.host, port: t.port });
-    socket.unref(); // a probe in flight never keeps a stopping engine alive
-    const timer = setTimeout(() => finish(`no answer within ${t.timeoutMs} ms`), t.timeoutMs);
-    timer.unref();
     let done = false;
     let head = '';
-    function finish(result: string | undefined) {
+    let socket: net.Socket | undefined;
+    const timer = setTimeout(() => finish(`no answer within ${t.timeoutMs} ms`), t.timeoutMs);
+    timer.unref();
+    function finish(result: ProbeResult) {
       if (done) return;
       done = true;
       clearTimeout(timer);
-      socket.destroy();
+      socket?.destroy();
       resolve(result);
     }
-    const path = t.path ?? '/';
+    // Marathon makes the path absolute (HealthCheckWorker: `if (rawPath.startsWith("/")) … else s"/$rawPath"`)
+    const raw = t.path ?? '';
+    const path = client === 'marathon' && !raw.startsWith('/') ? `/${raw}` : raw || '/';
     // what Node's client refuses too: a space or control character would end the request line
     if (/[^\x21-\xff]/.test(path)) return finish('Request path contains unescaped characters');
     const host = net.isIPv6(t.host) ? `[${t.host}]` : t.host;
-    socket.setEncoding('latin1');
-    socket.once('connect', () =>
-      socket.write(`GET ${path} HTTP/1.1\r\nHost: ${host}:${t.port}\r\nUser-Agent: bbm-devcluster-health\r\nConnection: close\r\n\r\n`, 'latin1'),
-    );
-    socket.on('data', (chunk: string) => {
+    const request = `GET ${path} HTTP/1.1\r\nHost: ${host}:${t.port}\r\nUser-Agent: bbm-devcluster-health\r\nConnection: close\r\n\r\n`;
+    const s = secure
+      ? tls.connect({ host: t.host, port: t.port, rejectUnauthorized: false, ...(net.isIP(t.host) ? {} : { servername: t.host }) })
+      : net.connect({ host: t.host, port: t.port });
+    socket = s;
+    s.unref(); // a probe in flight never keeps a stopping engine alive
+    s.setEncoding('latin1');
+    s.once(secure ? 'secureConnect' : 'connect', () => s.write(request, 'latin1'));
+    s.on('data', (chunk: string) => {
       head += chunk;
-      const status = finalStatus(head);
+      const status = finalStatus(head, client);
       if (status === undefined) return;
       if ('malformed' in status) return finish('Parse Error: the answer is not HTTP');
       const { code, reason } = status;
-      if (code >= 200 && code < 400) finish(undefined);
-      else if (code >= 100 && code < 200 && t.ignoreHttp1xx) finish(undefined);
-      else finish(`${code} ${reason}`.trim());
+      const text = `${code} ${reason}`.trim();
+      const verdict = httpVerdict(code, t.protocol, t.ignoreHttp1xx === true);
+      finish(verdict === 'healthy' ? undefined : verdict === 'ignored' ? { ignored: text } : text);
     });
-    socket.once('end', () => finish('socket hang up'));
-    socket.once('error', (e) => finish(e.message));
+    s.once('end', () => finish('socket hang up'));
+    s.once('error', (e) => finish(e.message));
   });
 }
 
@@ -100,43 +150,5 @@ function probeTcp(t: ProbeTarget): Promise<string | undefined> {
     }
     socket.once('connect', () => finish(undefined));
     socket.once('error', (e) => finish(`TCP connect to ${t.host}:${t.port}: ${e.message}`));
-  });
-}
-
-function probeHttp(t: ProbeTarget): Promise<string | undefined> {
-  const secure = t.protocol === 'HTTPS' || t.protocol === 'MESOS_HTTPS';
-  const lib = secure ? https : http;
-  return new Promise((resolve) => {
-    let done = false;
-    const finish = (r: string | undefined) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      req.destroy();
-      resolve(r);
-    };
-    const req = lib.request(
-      {
-        host: t.host,
-        port: t.port,
-        path: t.path ?? '/',
-        method: 'GET',
-        agent: false,
-        headers: { 'user-agent': 'bbm-devcluster-health' },
-        ...(secure ? { rejectUnauthorized: false } : {}),
-      },
-      (res) => {
-        const code = res.statusCode ?? 0;
-        res.resume();
-        if (code >= 200 && code < 400) finish(undefined);
-        else if (code >= 100 && code < 200 && t.ignoreHttp1xx) finish(undefined);
-        else finish(`${code} ${res.statusMessage ?? ''}`.trim());
-      },
-    );
-    const timer = setTimeout(() => finish(`no answer within ${t.timeoutMs} ms`), t.timeoutMs);
-    timer.unref(); // a probe in flight never keeps a stopping engine alive
-    req.once('socket', (s) => s.unref());
-    req.once('error', (e) => finish(e.message));
-    req.end();
   });
 }

@@ -1,11 +1,22 @@
 /**
- * The engine's HTTP health probe on a plain socket: the status line it reads (table) and what it
- * answers against real loopback servers that answer well, badly or not at all.
+ * The engine's HTTP health probe: the status line it reads, which answers are interim and what a
+ * final status means for Marathon-level and Mesos-level checks (tables), and what it answers
+ * against real loopback servers (plain and TLS) that answer well, badly or not at all.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { finalStatus, probe } from '../../../src/devcluster/health.js';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import tls from 'node:tls';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { HttpClient } from '../../../src/devcluster/health.js';
+import { finalStatus, httpVerdict, isInterim, probe } from '../../../src/devcluster/health.js';
+import { describeWith } from '../../support/integration.js';
+
+const SWITCH = 'HTTP/1.1 101 Switching Protocols\r\n\r\n';
+const OK = 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n';
 
 describe('finalStatus', () => {
   it.each<[string, string, ReturnType<typeof finalStatus>]>([
@@ -14,11 +25,59 @@ describe('finalStatus', () => {
     ['not yet a whole line', 'HTTP/1.1 20', undefined],
     ['100 Continue, then the final answer', 'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 503 Service Unavailable\r\n', { code: 503, reason: 'Service Unavailable' }],
     ['100 Continue, the final answer not here yet', 'HTTP/1.1 100 Continue\r\n\r\n', undefined],
-    ['101 is final (no upgrade was asked)', 'HTTP/1.1 101 Switching Protocols\r\n', { code: 101, reason: 'Switching Protocols' }],
     ['not HTTP', 'SSH-2.0-OpenSSH_9.2\r\n', { malformed: true }],
     ['no line end within 16 KiB', 'x'.repeat(17 * 1024), { malformed: true }],
   ])('%s', (_what, head, want) => {
     expect(finalStatus(head)).toEqual(want);
+    expect(finalStatus(head, 'mesos')).toEqual(want);
+  });
+
+  // akka-http (Marathon) reads past every 1xx, 101 included; curl (Mesos) stops at 101
+  it.each<[string, string, HttpClient, ReturnType<typeof finalStatus>]>([
+    ['101 then 200, Marathon', `${SWITCH}${OK}`, 'marathon', { code: 200, reason: 'OK' }],
+    ['101 alone, Marathon: still waiting', SWITCH, 'marathon', undefined],
+    ['101 then 200, Mesos (curl): 101 is final', `${SWITCH}${OK}`, 'mesos', { code: 101, reason: 'Switching Protocols' }],
+    ['102 then 503, Mesos', 'HTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 503 No\r\n\r\n', 'mesos', { code: 503, reason: 'No' }],
+    ['199 then 204, Marathon', 'HTTP/1.1 199 Custom\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n', 'marathon', { code: 204, reason: 'No Content' }],
+  ])('%s', (_what, head, client, want) => {
+    expect(finalStatus(head, client)).toEqual(want);
+  });
+});
+
+describe('isInterim', () => {
+  it.each<[number, HttpClient, boolean]>([
+    [100, 'marathon', true],
+    [101, 'marathon', true],
+    [102, 'marathon', true],
+    [199, 'marathon', true],
+    [200, 'marathon', false],
+    [100, 'mesos', true],
+    [101, 'mesos', false],
+    [103, 'mesos', true],
+    [200, 'mesos', false],
+    [99, 'mesos', false],
+  ])('%d for %s → %s', (code, client, want) => {
+    expect(isInterim(code, client)).toBe(want);
+  });
+});
+
+describe('httpVerdict (HealthCheckWorker.http/https; Mesos health_checker.cpp)', () => {
+  it.each<[string, number, boolean, string]>([
+    ['HTTP', 200, false, 'healthy'],
+    ['HTTP', 399, false, 'healthy'],
+    ['HTTP', 400, false, 'unhealthy'],
+    ['HTTP', 101, false, 'unhealthy'],
+    ['HTTP', 101, true, 'ignored'],
+    ['HTTP', 100, true, 'ignored'],
+    ['HTTP', 199, true, 'ignored'],
+    ['HTTP', 500, true, 'unhealthy'],
+    ['HTTPS', 101, true, 'unhealthy'], // the https branch never looks at ignoreHttp1xx
+    ['HTTPS', 302, false, 'healthy'],
+    ['MESOS_HTTP', 101, true, 'unhealthy'], // Mesos has no ignoreHttp1xx
+    ['MESOS_HTTP', 204, false, 'healthy'],
+    ['MESOS_HTTPS', 404, false, 'unhealthy'],
+  ])('%s %d ignoreHttp1xx=%s → %s', (protocol, code, ignore, want) => {
+    expect(httpVerdict(code, protocol, ignore)).toBe(want);
   });
 });
 
@@ -60,6 +119,28 @@ describe('HTTP probe on a plain socket', () => {
     expect(requests[0]).toMatch(new RegExp(`^GET /health HTTP/1\\.1\r\nHost: 127\\.0\\.0\\.1:${port}\r\n`));
   });
 
+  it.each<[string, string, boolean, string, unknown]>([
+    // Marathon: akka-http reads past the 101, so the final answer decides; ignoreHttp1xx never sees a 1xx
+    ['HTTP: 101 then 200 passes', 'HTTP', false, `${SWITCH}${OK}`, undefined],
+    ['HTTP, ignoreHttp1xx: 101 then 200 passes', 'HTTP', true, `${SWITCH}${OK}`, undefined],
+    ['HTTP, ignoreHttp1xx: 101 then the connection ends fails', 'HTTP', true, SWITCH, 'socket hang up'],
+    ['HTTP, ignoreHttp1xx: 102 then 500 fails', 'HTTP', true, 'HTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 500 Internal Server Error\r\n\r\n', '500 Internal Server Error'],
+    // Mesos: curl reports the 101 as the final code, which is below 200
+    ['MESOS_HTTP: 101 then 200 fails', 'MESOS_HTTP', false, `${SWITCH}${OK}`, '101 Switching Protocols'],
+    ['MESOS_HTTP, ignoreHttp1xx given anyway: 101 fails', 'MESOS_HTTP', true, SWITCH, '101 Switching Protocols'],
+    ['MESOS_HTTP: 100 then 200 passes', 'MESOS_HTTP', false, `HTTP/1.1 100 Continue\r\n\r\n${OK}`, undefined],
+  ])('%s', async (_what, protocol, ignoreHttp1xx, reply, want) => {
+    const { port } = await server((s) => s.end(reply));
+    expect(await probe(target(port, { protocol, ignoreHttp1xx }))).toEqual(want);
+  });
+
+  it('makes a Marathon-level path absolute, as HealthCheckWorker does', async () => {
+    const { port, requests } = await server((s) => s.end(OK));
+    expect(await probe(target(port, { path: 'ready' }))).toBeUndefined();
+    expect(await probe(target(port, { path: undefined }))).toBeUndefined();
+    expect(requests.map((r) => r.split('\r\n')[0])).toEqual(['GET /ready HTTP/1.1', 'GET / HTTP/1.1']);
+  });
+
   it('fails when the server closes without an answer, or never answers', async () => {
     const closes = await server((s) => s.end());
     expect(await probe(target(closes.port))).toBe('socket hang up');
@@ -74,5 +155,60 @@ describe('HTTP probe on a plain socket', () => {
     const open = await server((s) => s.end('HTTP/1.1 200 OK\r\n\r\n'));
     expect(await probe(target(open.port, { path: '/a b\r\nX-Injected: 1' }))).toBe('Request path contains unescaped characters');
     expect([...requests, ...open.requests]).toEqual([]);
+  });
+});
+
+const openssl = {
+  name: 'openssl',
+  fix: 'apt-get install openssl (scripts/setup.sh installs it)',
+  probe: async () => {
+    try {
+      execFileSync('openssl', ['version'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+};
+const withTls = await describeWith([openssl]);
+
+withTls('HTTPS probe on a TLS socket (certificate not verified)', () => {
+  let dir: string;
+  let key: Buffer;
+  let cert: Buffer;
+  const servers: tls.Server[] = [];
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'bbm-probe-tls-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'k.pem'), '-out', path.join(dir, 'c.pem'), '-days', '2', '-subj', '/CN=elsewhere.invalid'], { stdio: 'ignore' });
+    key = readFileSync(path.join(dir, 'k.pem'));
+    cert = readFileSync(path.join(dir, 'c.pem'));
+  });
+  afterAll(async () => {
+    for (const s of servers.splice(0)) await new Promise((r) => s.close(r));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function server(reply: string): Promise<number> {
+    const s = tls.createServer({ key, cert }, (socket) => {
+      let got = '';
+      socket.on('data', (d) => {
+        got += d.toString('latin1');
+        if (got.includes('\r\n\r\n')) socket.end(reply);
+      });
+      socket.on('error', () => undefined);
+    });
+    servers.push(s);
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    return (s.address() as AddressInfo).port;
+  }
+
+  it.each<[string, string, boolean, string, unknown]>([
+    ['HTTPS: 200 passes with a certificate for another name', 'HTTPS', false, OK, undefined],
+    ['HTTPS, ignoreHttp1xx: 101 then 200 passes', 'HTTPS', true, `${SWITCH}${OK}`, undefined],
+    ['HTTPS: 503 fails', 'HTTPS', false, 'HTTP/1.1 503 Service Unavailable\r\n\r\n', '503 Service Unavailable'],
+    ['MESOS_HTTPS: 101 then 200 fails', 'MESOS_HTTPS', false, `${SWITCH}${OK}`, '101 Switching Protocols'],
+  ])('%s', async (_what, protocol, ignoreHttp1xx, reply, want) => {
+    const port = await server(reply);
+    expect(await probe({ protocol, host: '127.0.0.1', port, path: '/', timeoutMs: 5000, ignoreHttp1xx })).toEqual(want);
   });
 });
