@@ -18,6 +18,7 @@ import { renderConfig } from '../../src/generate.js';
 import { BUILDBOT, BUILDBOT_WORKER, control, freePort, login, run, startForeground, stop, until } from '../support/buildbot.js';
 import { startTestDevcluster, type TestDevcluster } from '../support/devcluster.js';
 import { openRepo } from '../support/git-repo.js';
+import { explained, recordPlaywright, recordPuppeteer, type PageRecord } from '../support/page-record.js';
 import { BASE_IMAGE, CHROMIUM, FIREFOX, REGISTRY, components, describeWith } from '../support/integration.js';
 
 const d = await describeWith([components.buildbot, components.git, components.docker, components.registry, components.baseImage, components.chromium]);
@@ -41,6 +42,8 @@ d('the web console in Chromium (and Firefox) against a real master, worker and d
   let browser: Browser | undefined;
   let context: BrowserContext;
   let page: Page;
+  /** What the Chromium page did (console, failed and last requests, websockets): in a failed case's message. */
+  let record: PageRecord | undefined;
   let www: string;
   let api: string;
   let sha: string;
@@ -55,6 +58,9 @@ d('the web console in Chromium (and Firefox) against a real master, worker and d
   };
   const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
   const log = () => path.join(root, 'master', 'twistd.log');
+  /** A case that drives the Chromium page: if it fails, its message says what the page did. */
+  const chromiumCase = (name: string, run: () => Promise<void>, timeout?: number) =>
+    it(name, () => explained(run, async () => record?.report(page.url(), (await page.locator('body').textContent({ timeout: 5_000 })) ?? '') ?? '(no page yet)'), timeout);
 
   async function loginAs(user: string, password: string) {
     await page.goto(www);
@@ -195,6 +201,7 @@ d('the web console in Chromium (and Firefox) against a real master, worker and d
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
     context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
     page = await context.newPage();
+    record = recordPlaywright(page);
 
     await until(
       'the worker to connect',
@@ -231,13 +238,13 @@ d('the web console in Chromium (and Firefox) against a real master, worker and d
     expect((await get<{ builders: { name: string }[] }>('/builders')).builders.map((b) => b.name)).toContain('app');
   });
 
-  it('logs in with Buildbot’s own login and lists the builders', async () => {
+  chromiumCase('logs in with Buildbot’s own login and lists the builders', async () => {
     await loginAs('admin', ADMIN_PASSWORD);
     await page.locator('tr[data-builder="app"]').waitFor();
     await shot('builds');
   });
 
-  it('forces a build from the form with a branch, a revision and deploy off; the request carries them', async () => {
+  chromiumCase('forces a build from the form with a branch, a revision and deploy off; the request carries them', async () => {
     const form = await openForm();
     await expect(form.getByLabel(/^Branch/).inputValue()).resolves.toBe('');
     await form.getByLabel(/^Branch/).fill('master');
@@ -264,7 +271,7 @@ d('the web console in Chromium (and Firefox) against a real master, worker and d
     await page.waitForURL(/#\/builds\/\d+$/, { timeout: 120_000 });
   }, 200_000);
 
-  it('shows a forced build with deploy on go green live, steps and logs updating without a reload', async () => {
+  chromiumCase('shows a forced build with deploy on go green live, steps and logs updating without a reload', async () => {
     const form = await openForm();
     await form.getByRole('button', { name: 'Build' }).click();
     await page.waitForURL(/#\/builds\/\d+$/, { timeout: 120_000 });
@@ -293,7 +300,7 @@ d('the web console in Chromium (and Firefox) against a real master, worker and d
     }
   }, 400_000);
 
-  it('shows the deployed app with its build link, commit, health and endpoints', async () => {
+  chromiumCase('shows the deployed app with its build link, commit, health and endpoints', async () => {
     await page.goto(`${www}#/deployments`);
     const app = page.locator(`section[data-environment="staging"] section[data-app="${APP_ID}"]`);
     await app.locator('.health', { hasText: '1/1 healthy' }).waitFor({ timeout: 120_000 });
@@ -311,7 +318,7 @@ d('the web console in Chromium (and Firefox) against a real master, worker and d
     expect(body).not.toContain(dc!.url.replace(/\/$/, ''));
   }, 200_000);
 
-  it('promotes the deployed app into production from the Deployments page: the promote builder runs green and production runs its digest', async () => {
+  chromiumCase('promotes the deployed app into production from the Deployments page: the promote builder runs green and production runs its digest', async () => {
     expect(deployed, 'the deploying build ran').toBeDefined();
     await page.goto(`${www}#/deployments`);
     const staging = page.locator(`section[data-environment="staging"] section[data-app="${APP_ID}"]`);
@@ -344,7 +351,7 @@ d('the web console in Chromium (and Firefox) against a real master, worker and d
     await shot('promoted');
   }, 400_000);
 
-  it('rolls staging back from the Deployments page after a newer build: the rollback builder runs green and Marathon runs the earlier build again', async () => {
+  chromiumCase('rolls staging back from the Deployments page after a newer build: the rollback builder runs green and Marathon runs the earlier build again', async () => {
     // A newer build deployed to staging (forced from the form, deploy on by default).
     const form = await openForm();
     await form.getByRole('button', { name: 'Build' }).click();
@@ -381,7 +388,7 @@ d('the web console in Chromium (and Firefox) against a real master, worker and d
     await shot('rolled-back');
   }, 600_000);
 
-  it('a user without the role sees the master’s refusal', async () => {
+  chromiumCase('a user without the role sees the master’s refusal', async () => {
     await loginAs('dev', DEV_PASSWORD);
     const form = await openForm();
     await form.getByRole('button', { name: 'Build' }).click();
@@ -391,7 +398,7 @@ d('the web console in Chromium (and Firefox) against a real master, worker and d
     await shot('refused');
   }, 60_000);
 
-  it('works from the keyboard alone and reads without colour: Tab reaches Build, Enter opens the form, Escape closes it; every result is a word', async () => {
+  chromiumCase('works from the keyboard alone and reads without colour: Tab reaches Build, Enter opens the form, Escape closes it; every result is a word', async () => {
     // a fresh page (the refused form above is still open, and a modal keeps the focus inside it)
     await page.goto(`${www}#/builds`);
     await page.reload();
@@ -428,17 +435,11 @@ d('the web console in Chromium (and Firefox) against a real master, worker and d
   withFirefox('in Firefox ESR over WebDriver BiDi', () => {
     let fx: BidiBrowser | undefined;
     let fp: BidiPage;
-    /** What the page printed (console, uncaught errors): shown when a wait on the page fails. */
-    const fxConsole: string[] = [];
-    /** Waits for `selector`; on failure the error carries the page's address, text and console. */
-    async function fxWaitFor(selector: string, timeout: number) {
-      try {
-        await fp.waitForSelector(selector, { timeout });
-      } catch (e) {
-        const body = await fp.$eval('body', (b) => (b.textContent ?? '').slice(0, 2000)).catch(() => '(page text unreadable)');
-        throw new Error(`${String(e)}\nat ${fp.url()}\npage text: ${body}\nconsole:\n${fxConsole.slice(-30).join('\n')}`);
-      }
-    }
+    /** What the Firefox page did (console, failed and last requests): in a failed case's message. */
+    let fxRecord: PageRecord | undefined;
+    /** A case that drives the Firefox page: if it fails, its message says what the page did. */
+    const firefoxCase = (name: string, run: () => Promise<void>, timeout?: number) =>
+      it(name, () => explained(run, async () => fxRecord?.report(fp.url(), await fp.$eval('body', (b) => b.textContent ?? '')) ?? '(no page yet)'), timeout);
     const fxShot = (name: string) => fp.screenshot({ path: path.join(SHOTS, `firefox-${name}.png`) as `${string}.png`, fullPage: true });
     /** The id of the open dialog's field whose label starts with `label`. */
     const fieldId = (label: string) =>
@@ -468,8 +469,7 @@ d('the web console in Chromium (and Firefox) against a real master, worker and d
       const { default: puppeteer } = await import('puppeteer-core');
       fx = await puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX, headless: true });
       fp = await fx.newPage();
-      fp.on('console', (m) => fxConsole.push(`${m.type()}: ${m.text()}`));
-      fp.on('pageerror', (e) => fxConsole.push(`pageerror: ${String(e)}`));
+      fxRecord = recordPuppeteer(fp);
       await fp.setViewport({ width: 1200, height: 800 });
     }, 180_000);
 
@@ -477,7 +477,7 @@ d('the web console in Chromium (and Firefox) against a real master, worker and d
       await fx?.close();
     });
 
-    it('logs in and lists the builders', async () => {
+    firefoxCase('logs in and lists the builders', async () => {
       expect((await fx!.version()).toLowerCase()).toContain('firefox');
       await fxLogin('admin', ADMIN_PASSWORD);
       await fp.goto(`${www}#/builds`);
@@ -487,7 +487,7 @@ d('the web console in Chromium (and Firefox) against a real master, worker and d
       await fxShot('builds');
     }, 120_000);
 
-    it('submits the force form; the master gets the request as the form filled it', async () => {
+    firefoxCase('submits the force form; the master gets the request as the form filled it', async () => {
       const reason = `firefox form ${Date.now()}`;
       await fxOpenForm();
       const deploy = await fieldId('Deploy');
@@ -508,13 +508,13 @@ d('the web console in Chromium (and Firefox) against a real master, worker and d
       // Chromium tests already ran one to the end).
       await fp.waitForFunction(String.raw`/#\/builds\/\d+$/.test(location.hash)`, { timeout: 120_000 });
       const buildid = Number(/#\/builds\/(\d+)$/.exec(fp.url())![1]);
-      await fxWaitFor('h1 .result', 90_000);
+      await fp.waitForSelector('h1 .result', { timeout: 90_000 });
       const cookie = await login(www, 'admin', ADMIN_PASSWORD);
       expect((await control(api, `builds/${buildid}`, 'stop', { reason: 'the Firefox test only checks the request' }, cookie)).status).toBe(200);
       await until(`build ${buildid} to stop`, async () => ((await get<{ builds: { complete: boolean }[] }>(`/builds/${buildid}`)).builds[0]?.complete ? true : undefined), 120_000, log());
     }, 240_000);
 
-    it('a user without the role sees the master’s refusal', async () => {
+    firefoxCase('a user without the role sees the master’s refusal', async () => {
       await fxLogin('dev', DEV_PASSWORD);
       await fxOpenForm();
       await fp.locator('dialog[open] button.primary').click();
