@@ -33,8 +33,8 @@ function pageFor(route: Route): Page {
   }
 }
 
-function fail(err: unknown): void {
-  mount(main, h('h1', null, 'Something went wrong'), h('p', { role: 'alert', class: 'error' }, err instanceof Error ? err.message : String(err)), h('p', null, h('a', { href: location.hash || '#/builds' }, 'Try again')));
+function fail(into: HTMLElement, err: unknown): void {
+  mount(into, h('h1', null, 'Something went wrong'), h('p', { role: 'alert', class: 'error' }, err instanceof Error ? err.message : String(err)), h('p', null, h('a', { href: location.hash || '#/builds' }, 'Try again')));
 }
 
 async function show(): Promise<void> {
@@ -43,6 +43,11 @@ async function show(): Promise<void> {
   cleanup = null;
   const route = parseRoute(location.hash);
   for (const a of nav.querySelectorAll('a')) a.toggleAttribute('aria-current', a.getAttribute('href') === `#/${route.page === 'deployments' ? 'deployments' : 'builds'}`);
+  // Each page draws into an element of its own. A page left while one of its answers was still on
+  // the way (the Builds page redrawing for the build its form just started, when the form opens
+  // that build's page) then draws into its detached element, never over the page now shown.
+  const view = h('div', { class: 'view' }, h('p', null, 'Loading…'));
+  mount(main, view);
   // Read at use: the first page draws while /config (who is logged in) is still on its way.
   const ctx: PageContext = {
     get username() {
@@ -51,9 +56,11 @@ async function show(): Promise<void> {
     get loggedIn() {
       return this.username !== null;
     },
-    fail,
+    fail: (err) => {
+      if (mine === generation) fail(view, err);
+    },
   };
-  const done = await pageFor(route)(main, ctx).catch((err: unknown) => (fail(err), () => {}));
+  const done = await pageFor(route)(view, ctx).catch((err: unknown) => (ctx.fail(err), () => {}));
   if (mine === generation) cleanup = done;
   else done();
 }
@@ -91,7 +98,7 @@ async function refresh(): Promise<void> {
 window.addEventListener('hashchange', () => void show());
 // First paint: the page and who is logged in load side by side; pages that depend on the user
 // (Deployments) redraw once it is known, and every login or logout redraws the page.
-const first = refresh().catch(fail);
+const first = refresh().catch((err: unknown) => fail(main, err));
 if (parseRoute(location.hash).page === 'deployments') void first.then(show);
 else void show();
 

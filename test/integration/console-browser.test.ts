@@ -10,7 +10,7 @@ import { spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import type { Browser as BidiBrowser, Page as BidiPage } from 'puppeteer-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/resolve.js';
@@ -273,15 +273,32 @@ d('the web console in Chromium (and Firefox) against a real master, worker and d
 
   chromiumCase('shows a forced build with deploy on go green live, steps and logs updating without a reload', async () => {
     const form = await openForm();
+    // A loaded master answers late. The Builds page re-reads its builds when the forced build
+    // starts, and the form opens the build's page at about that moment: hold the Builds page's
+    // answers until the build's page is open (the form's wait for the build waits until one is
+    // held), then let them arrive. The build's page must stay, not the Builds table drawn over it
+    // (what a clean-clone CI run showed: the build's page never drew its result).
+    const held: Route[] = [];
+    const buildsList = /\/api\/v2\/builds\?order=-buildid/;
+    const formWait = /\/api\/v2\/buildrequests\/\d+\/builds$/;
+    await page.route(buildsList, (r) => void held.push(r));
+    await page.route(formWait, async (r) => {
+      await until('the Builds page to re-read its builds', async () => (held.length ? true : undefined), 30_000).catch(() => {});
+      await r.continue();
+    });
     await form.getByRole('button', { name: 'Build' }).click();
     await page.waitForURL(/#\/builds\/\d+$/, { timeout: 120_000 });
     const buildid = Number(/#\/builds\/(\d+)$/.exec(page.url())![1]);
+    await page.getByRole('heading', { name: 'Steps' }).waitFor();
+    await Promise.all([page.unroute(buildsList), page.unroute(formWait)]);
+    expect(held.length, 'the Builds page re-read its builds while the form waited').toBeGreaterThan(0);
+    for (const r of held) await r.continue().catch(() => {});
     // Mark this document: a reload would lose the mark, so a later match proves a live update.
     await page.evaluate(() => ((globalThis as unknown as { __same: boolean }).__same = true));
     // The page opened when the build started (the form goes there as soon as it exists); a build
-    // of this size runs for tens of seconds, so what follows is the page updating itself. The first
-    // draw may wait for the master's answers (a clean-clone run once waited past 30 s here).
-    await page.locator('h1 .result').waitFor({ timeout: 120_000 });
+    // of this size runs for tens of seconds, so what follows is the page updating itself. Its
+    // header needs one answer of the master (the build): 30 s is a deadline for a loaded machine.
+    await page.locator('h1 .result').waitFor({ timeout: 30_000 });
     const firstSteps = await page.locator('ol.steps > li').count();
     await page.locator('h1 .result', { hasText: 'success' }).waitFor({ timeout: 300_000 });
     expect(await page.evaluate(() => (globalThis as unknown as { __same?: boolean }).__same)).toBe(true);
@@ -508,7 +525,8 @@ d('the web console in Chromium (and Firefox) against a real master, worker and d
       // Chromium tests already ran one to the end).
       await fp.waitForFunction(String.raw`/#\/builds\/\d+$/.test(location.hash)`, { timeout: 120_000 });
       const buildid = Number(/#\/builds\/(\d+)$/.exec(fp.url())![1]);
-      await fp.waitForSelector('h1 .result', { timeout: 90_000 });
+      // The build's header needs one answer of the master (the build): 30 s is a deadline for a loaded machine.
+      await fp.waitForSelector('h1 .result', { timeout: 30_000 });
       const cookie = await login(www, 'admin', ADMIN_PASSWORD);
       expect((await control(api, `builds/${buildid}`, 'stop', { reason: 'the Firefox test only checks the request' }, cookie)).status).toBe(200);
       await until(`build ${buildid} to stop`, async () => ((await get<{ builds: { complete: boolean }[] }>(`/builds/${buildid}`)).builds[0]?.complete ? true : undefined), 120_000, log());

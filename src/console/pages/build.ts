@@ -8,6 +8,7 @@ import type { Build, Builder } from '../model/builders.js';
 import { lastPage, pageLabel, pageQuery, parseChunk } from '../model/log.js';
 import { duration } from '../model/results.js';
 import { href } from '../model/paths.js';
+import { redrawer } from '../model/redraw.js';
 import type { Page } from './page.js';
 
 interface Step {
@@ -72,18 +73,16 @@ export const builderBuildPage = (builderid: number, number: number): Page => asy
 export const buildPage = (buildid: number): Page => (root, ctx) => {
   const open = new Map<number, ReturnType<typeof logViewer>[]>();
   const stepsEl = h('ol', { class: 'steps' });
-  const head = h('div');
-  const draw = async () => {
-    const { builds } = await api<{ builds: Build[] }>(`builds/${buildid}?property=*`);
-    const b = builds[0];
-    if (!b) return mount(root, h('h1', null, 'No such build'));
-    const [{ builders }, { steps }] = await Promise.all([api<{ builders: Builder[] }>(`builders/${b.builderid}`), api<{ steps: Step[] }>(`builds/${buildid}/steps`)]);
+  // Drawn at once; the build's answer fills it in, before its steps and its builder's name.
+  const head = h('div', null, h('h1', null, `Build ${buildid}`));
+  let builderName: string | undefined;
+  const drawHead = (b: Build) => {
     const now = Date.now() / 1000;
     const p = b.properties ?? {};
     const prop = (k: string) => (p[k] ? String(p[k][0]) : '');
     mount(
       head,
-      h('h1', null, h('a', { href: href({ page: 'builder', builderid: b.builderid }) }, builders[0]?.name ?? `builder ${b.builderid}`), ` #${b.number} `, result(b.results, b.complete)),
+      h('h1', null, h('a', { href: href({ page: 'builder', builderid: b.builderid }) }, builderName ?? `builder ${b.builderid}`), ` #${b.number} `, result(b.results, b.complete)),
       h(
         'dl',
         { class: 'facts' },
@@ -99,6 +98,21 @@ export const buildPage = (buildid: number): Page => (root, ctx) => {
         prop('image') ? [h('dt', null, 'Image'), h('dd', null, h('code', null, prop('image')))] : null,
       ),
     );
+  };
+  const draw = async () => {
+    const { builds } = await api<{ builds: Build[] }>(`builds/${buildid}?property=*`);
+    const b = builds[0];
+    if (!b) return mount(root, h('h1', null, 'No such build'));
+    drawHead(b);
+    const [name, { steps }] = await Promise.all([
+      builderName ?? api<{ builders: Builder[] }>(`builders/${b.builderid}`).then(({ builders }) => builders[0]?.name),
+      api<{ steps: Step[] }>(`builds/${buildid}/steps`),
+    ]);
+    if (name !== builderName) {
+      builderName = name;
+      drawHead(b);
+    }
+    const now = Date.now() / 1000;
     const items = steps
       .filter((s) => !s.hidden)
       .map((s) => {
@@ -121,6 +135,9 @@ export const buildPage = (buildid: number): Page => (root, ctx) => {
       });
     mount(stepsEl, ...items);
   };
+  // One draw at a time, the newest answers last: a late answer never leaves the page on a state
+  // the build has left (model/redraw.ts).
+  const redraw = redrawer(draw, ctx.fail);
   const toggleLogs = async (s: Step) => {
     if (open.has(s.stepid)) open.delete(s.stepid);
     else {
@@ -129,16 +146,17 @@ export const buildPage = (buildid: number): Page => (root, ctx) => {
       open.set(s.stepid, viewers);
       await Promise.all(viewers.map((v) => v.load()));
     }
-    await draw();
+    await redraw.poke();
   };
   mount(root, head, h('h2', null, 'Steps'), stepsEl);
-  const live = subscribe([`builds/${buildid}/*`, `builds/${buildid}/steps/*/*`], () => void draw().catch(ctx.fail));
+  const live = subscribe([`builds/${buildid}/*`, `builds/${buildid}/steps/*/*`], () => void redraw.poke());
   // An open log of a running step grows without step events: read its end every 2 s.
   const follow = window.setInterval(() => {
     for (const vs of open.values()) for (const v of vs) if (v.running) void v.load().catch(ctx.fail);
   }, 2000);
-  return draw().then(() => () => {
+  return redraw.poke().then(() => () => {
     live.close();
+    redraw.stop();
     clearInterval(follow);
   });
 };

@@ -5,6 +5,7 @@ import { openForceDialog } from '../force-dialog.js';
 import { activeBuilders, lastBuilds, type Build, type Builder } from '../model/builders.js';
 import { duration } from '../model/results.js';
 import { href } from '../model/paths.js';
+import { redrawer } from '../model/redraw.js';
 import type { Page } from './page.js';
 
 const buildLink = (b: Build) => h('a', { href: href({ page: 'build', buildid: b.buildid }) }, `#${b.number}`);
@@ -44,8 +45,10 @@ export const buildsPage: Page = (root, ctx) => {
       ),
     );
   };
-  const live = subscribe(['builds/*/*'], () => void draw().catch(ctx.fail));
-  return draw().then(() => () => live.close());
+  // A build starting or finishing sends several events: they make one more draw, not one each.
+  const redraw = redrawer(draw, ctx.fail);
+  const live = subscribe(['builds/*/*'], () => void redraw.poke());
+  return redraw.poke().then(() => () => (live.close(), redraw.stop()));
 };
 
 export const builderPage = (builderid: number): Page => (root, ctx) => {
@@ -86,6 +89,7 @@ export const builderPage = (builderid: number): Page => (root, ctx) => {
       ),
     );
   };
-  const live = subscribe([`builders/${builderid}/builds/*/*`], () => void draw().catch(ctx.fail));
-  return draw().then(() => () => live.close());
+  const redraw = redrawer(draw, ctx.fail);
+  const live = subscribe([`builders/${builderid}/builds/*/*`], () => void redraw.poke());
+  return redraw.poke().then(() => () => (live.close(), redraw.stop()));
 };

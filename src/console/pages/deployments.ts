@@ -12,6 +12,7 @@ import { openForceDialog } from '../force-dialog.js';
 import { actionBuilder, type Action, type Builder } from '../model/builders.js';
 import { environmentViews, type AppView, type BuildRef, type EnvironmentData } from '../model/deployments.js';
 import { promoteOffer, type PromotionRoute } from '../model/promote-offer.js';
+import { redrawer } from '../model/redraw.js';
 import type { Page } from './page.js';
 
 function buildLink(b: BuildRef): HTMLElement | string {
@@ -105,11 +106,11 @@ export const deploymentsPage: Page = (root, ctx) => {
     );
   };
   const failSoft = (err: unknown) => (err instanceof HttpError && err.status === 401 ? mount(root, h('h1', null, 'Deployments'), h('p', null, 'Log in to see what runs where.')) : ctx.fail(err));
+  // One read at a time: a Marathon slow to answer the master does not pile reads up.
+  const redraw = redrawer(draw, failSoft);
   // Marathon is read by the master on each request: every 5 s while the page is shown and visible.
   const timer = window.setInterval(() => {
-    if (document.visibilityState === 'visible' && !document.querySelector('dialog[open]')) void draw().catch(failSoft);
+    if (document.visibilityState === 'visible' && !document.querySelector('dialog[open]')) void redraw.poke();
   }, 5000);
-  return draw()
-    .catch(failSoft)
-    .then(() => () => clearInterval(timer));
+  return redraw.poke().then(() => () => (clearInterval(timer), redraw.stop()));
 };
