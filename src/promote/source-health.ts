@@ -34,16 +34,25 @@ export function healthRecordOf(labels: Record<string, unknown> | undefined): str
   return typeof v === 'string' && v !== '' ? v : null;
 }
 
+/** The image a definition runs: its Docker image, else bbm's `bbm.image` label (an app with only a `cmd`). */
+function imageOf(def: Pick<AppDefinition, 'container' | 'labels'>): string | undefined {
+  const docker = def.container?.docker?.image;
+  if (typeof docker === 'string' && docker !== '') return docker;
+  const label = def.labels?.[BUILD_LABELS.image];
+  return typeof label === 'string' && label !== '' ? label : undefined;
+}
+
 /**
- * The record a definition that runs `image` carries when it replaces `current`:
+ * The record a definition carries when it replaces `current`:
  * - `current` runs the same image: `current`'s own record (or none), so a definition sent again
  *   unchanged stays unchanged and restarts nothing;
  * - `current` is healthy (unhealthyReason): `current.version`;
  * - otherwise (nothing there, unhealthy, a deployment running): none.
  */
-export function replacedHealthyRecord(current: AppInfo | null | undefined, image: string | undefined): string | null {
+export function replacedHealthyRecord(current: AppInfo | null | undefined, def: Pick<AppDefinition, 'container' | 'labels'>): string | null {
   if (!current) return null;
-  if (image !== undefined && current.container?.docker?.image === image) return healthRecordOf(current.labels);
+  const image = imageOf(def);
+  if (image !== undefined && imageOf(current) === image) return healthRecordOf(current.labels);
   return unhealthyReason(current) === null ? current.version : null;
 }
 
@@ -51,7 +60,7 @@ export function replacedHealthyRecord(current: AppInfo | null | undefined, image
 export function withHealthRecord(def: AppDefinition, current: AppInfo | null | undefined): AppDefinition {
   const labels: Record<string, string> = { ...(def.labels ?? {}) };
   delete labels[BUILD_LABELS.replacedHealthy];
-  const record = replacedHealthyRecord(current, def.container?.docker?.image);
+  const record = replacedHealthyRecord(current, def);
   if (record) labels[BUILD_LABELS.replacedHealthy] = record;
   return { ...def, labels };
 }

@@ -29,17 +29,21 @@ const def = (build: string, labels: Record<string, string> = {}): AppDefinition 
 });
 
 describe('replacedHealthyRecord: what a new definition records about the one it replaces', () => {
-  it.each<[string, AppInfo | null, string, string | null]>([
-    ['nothing runs yet', null, img('2'), null],
-    ['another build runs healthy: its version', running(def('1'), v(1)), img('2'), v(1)],
-    ['another build runs with an unhealthy instance', running(def('1'), v(1), 'unhealthy'), img('2'), null],
-    ['another build is still being deployed', running(def('1'), v(1), 'deploying'), img('2'), null],
-    ['another build is scaled to 0', running(def('1'), v(1), 'scaled-to-0'), img('2'), null],
-    ['another build runs beside tasks of an older version', running(def('1'), v(1), 'old-tasks'), img('2'), null],
-    ['the same image runs: its own record, so the definition stays unchanged', running(def('2', { [REC]: v(1) }), v(2)), img('2'), v(1)],
-    ['the same image runs without a record: none', running(def('2'), v(2)), img('2'), null],
-  ])('%s', (_n, current, image, expected) => {
-    expect(replacedHealthyRecord(current, image)).toBe(expected);
+  /** An app with only a `cmd`: the image is in bbm's label alone. */
+  const cmdOnly = (build: string, labels: Record<string, string> = {}): AppDefinition => ({ id: '/staging/hello', cmd: 'sleep 1000', labels: { 'bbm.build-number': build, 'bbm.image': img(build), ...labels } });
+  it.each<[string, AppInfo | null, AppDefinition, string | null]>([
+    ['nothing runs yet', null, def('2'), null],
+    ['another build runs healthy: its version', running(def('1'), v(1)), def('2'), v(1)],
+    ['another build runs with an unhealthy instance', running(def('1'), v(1), 'unhealthy'), def('2'), null],
+    ['another build is still being deployed', running(def('1'), v(1), 'deploying'), def('2'), null],
+    ['another build is scaled to 0', running(def('1'), v(1), 'scaled-to-0'), def('2'), null],
+    ['another build runs beside tasks of an older version', running(def('1'), v(1), 'old-tasks'), def('2'), null],
+    ['the same image runs: its own record, so the definition stays unchanged', running(def('2', { [REC]: v(1) }), v(2)), def('2'), v(1)],
+    ['the same image runs without a record: none', running(def('2'), v(2)), def('2'), null],
+    ['an app without a Docker image, another build (by bbm.image) healthy: its version', running(cmdOnly('1'), v(1)), cmdOnly('2'), v(1)],
+    ['an app without a Docker image, the same build: its own record', running(cmdOnly('2', { [REC]: v(1) }), v(2)), cmdOnly('2'), v(1)],
+  ])('%s', (_n, current, next, expected) => {
+    expect(replacedHealthyRecord(current, next)).toBe(expected);
   });
 
   it('withHealthRecord never keeps a record the template brought, and does not change its argument', () => {
