@@ -90,3 +90,11 @@ it('an unreachable environment is reported; the other is still shown', async () 
   expect(rows[1]?.error).toBeTruthy();
   expect(staging.requests).toHaveLength(1);
 });
+
+it('--allow-unverified without --build is exit 2, before any Marathon is asked', async () => {
+  const before = staging.requests.length + production.requests.length;
+  const r = await runCli(['promote', '--project', 'hello', '--to', 'production', '--allow-unverified'], { cwd: dir });
+  expect(r.code, r.stderr).toBe(2);
+  expect(r.stderr).toMatch(/--allow-unverified applies to --build N only/);
+  expect(staging.requests.length + production.requests.length).toBe(before);
+});
