@@ -33,8 +33,14 @@ function pageFor(route: Route): Page {
   }
 }
 
+/** The link goes to the page shown, whose address did not change: following it would do nothing. */
+function retry(e: Event): void {
+  e.preventDefault();
+  void show();
+}
+
 function fail(into: HTMLElement, err: unknown): void {
-  mount(into, h('h1', null, 'Something went wrong'), h('p', { role: 'alert', class: 'error' }, err instanceof Error ? err.message : String(err)), h('p', null, h('a', { href: location.hash || '#/builds' }, 'Try again')));
+  mount(into, h('h1', null, 'Something went wrong'), h('p', { role: 'alert', class: 'error' }, err instanceof Error ? err.message : String(err)), h('p', null, h('a', { href: location.hash || '#/builds', onclick: retry }, 'Try again')));
 }
 
 async function show(): Promise<void> {

@@ -300,6 +300,16 @@ d('the web console in Chromium (and Firefox) against a real master, worker and d
     // header needs one answer of the master (the build): 30 s is a deadline for a loaded machine.
     await page.locator('h1 .result').waitFor({ timeout: 30_000 });
     const firstSteps = await page.locator('ol.steps > li').count();
+    // A redraw that fails (the master answers 502 once) keeps the page and says so; the next draw
+    // (an event, or the page trying again) clears it.
+    const buildAnswer = new RegExp(`/api/v2/builds/${buildid}\\?property=`);
+    let refused = 0;
+    await page.route(buildAnswer, (r) => (refused++ ? r.continue() : r.fulfill({ status: 502, contentType: 'application/json', body: '{"error":"bad gateway (test)"}' })));
+    const problem = page.getByRole('alert').filter({ hasText: 'Could not refresh (trying again): bad gateway (test)' });
+    await problem.waitFor({ timeout: 60_000 });
+    expect(await page.locator('h1 .result').count()).toBe(1);
+    await page.unroute(buildAnswer);
+    await problem.waitFor({ state: 'hidden', timeout: 30_000 });
     await page.locator('h1 .result', { hasText: 'success' }).waitFor({ timeout: 300_000 });
     expect(await page.evaluate(() => (globalThis as unknown as { __same?: boolean }).__same)).toBe(true);
     expect(await page.locator('ol.steps > li').count()).toBeGreaterThan(firstSteps);

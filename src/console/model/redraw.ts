@@ -6,6 +6,8 @@
  *   build's last event, with no event left to correct it);
  * - a burst of events (a build starting sends several) costs the master at most two draws' worth
  *   of requests, not one per event piling up on a loaded master;
+ * - a failed draw is tried again `retryMs` later (when given), so a page that missed one answer
+ *   (a master restarting, a dropped connection) catches up without waiting for the next event;
  * - after `stop()` (the page was left) nothing new starts and errors are no longer reported.
  * Pure (no DOM): the pages pass their draw and where errors go.
  */
@@ -15,7 +17,7 @@ export interface Redraw {
   stop(): void;
 }
 
-export function redrawer(draw: () => Promise<void>, onError: (err: unknown) => void): Redraw {
+export function redrawer(draw: () => Promise<void>, onError: (err: unknown) => void, opts: { retryMs?: number } = {}): Redraw {
   let running: Promise<void> | null = null;
   let again = false;
   let stopped = false;
@@ -25,12 +27,14 @@ export function redrawer(draw: () => Promise<void>, onError: (err: unknown) => v
       try {
         await draw();
       } catch (err) {
-        if (!stopped) onError(err);
+        if (stopped) continue;
+        onError(err);
+        if (opts.retryMs !== undefined) setTimeout(() => void self.poke(), opts.retryMs);
       }
     } while (again && !stopped);
     running = null;
   };
-  return {
+  const self: Redraw = {
     poke() {
       if (stopped) return Promise.resolve();
       if (running) {
@@ -44,4 +48,5 @@ export function redrawer(draw: () => Promise<void>, onError: (err: unknown) => v
       stopped = true;
     },
   };
+  return self;
 }

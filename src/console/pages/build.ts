@@ -99,10 +99,15 @@ export const buildPage = (buildid: number): Page => (root, ctx) => {
       ),
     );
   };
+  // A redraw that fails once the page is drawn says so here and keeps what is shown (it is tried
+  // again); only a page that never drew shows the error instead.
+  const problem = h('p', { class: 'error', role: 'alert', hidden: true });
+  let drawn = false;
   const draw = async () => {
     const { builds } = await api<{ builds: Build[] }>(`builds/${buildid}?property=*`);
     const b = builds[0];
     if (!b) return mount(root, h('h1', null, 'No such build'));
+    if (!root.contains(head)) layout(); // after an error drawn instead of the page
     drawHead(b);
     const [name, { steps }] = await Promise.all([
       builderName ?? api<{ builders: Builder[] }>(`builders/${b.builderid}`).then(({ builders }) => builders[0]?.name),
@@ -117,7 +122,7 @@ export const buildPage = (buildid: number): Page => (root, ctx) => {
       .filter((s) => !s.hidden)
       .map((s) => {
         const viewers = open.get(s.stepid);
-        const toggle = h('button', { type: 'button', 'data-key': `log:${s.stepid}`, 'aria-expanded': viewers ? 'true' : 'false', onclick: () => void toggleLogs(s) }, viewers ? 'Hide log' : 'Log');
+        const toggle = h('button', { type: 'button', 'data-key': `log:${s.stepid}`, 'aria-expanded': viewers ? 'true' : 'false', onclick: () => void toggleLogs(s).catch(failed) }, viewers ? 'Hide log' : 'Log');
         return h(
           'li',
           { 'data-step': s.name },
@@ -134,10 +139,17 @@ export const buildPage = (buildid: number): Page => (root, ctx) => {
         );
       });
     mount(stepsEl, ...items);
+    drawn = true;
+    problem.hidden = true;
+  };
+  const failed = (err: unknown) => {
+    if (!drawn) return ctx.fail(err);
+    problem.textContent = `Could not refresh (trying again): ${err instanceof Error ? err.message : String(err)}`;
+    problem.hidden = false;
   };
   // One draw at a time, the newest answers last: a late answer never leaves the page on a state
   // the build has left (model/redraw.ts).
-  const redraw = redrawer(draw, ctx.fail);
+  const redraw = redrawer(draw, failed, { retryMs: 5000 });
   const toggleLogs = async (s: Step) => {
     if (open.has(s.stepid)) open.delete(s.stepid);
     else {
@@ -148,11 +160,12 @@ export const buildPage = (buildid: number): Page => (root, ctx) => {
     }
     await redraw.poke();
   };
-  mount(root, head, h('h2', null, 'Steps'), stepsEl);
+  const layout = () => mount(root, head, problem, h('h2', null, 'Steps'), stepsEl);
+  layout();
   const live = subscribe([`builds/${buildid}/*`, `builds/${buildid}/steps/*/*`], () => void redraw.poke());
   // An open log of a running step grows without step events: read its end every 2 s.
   const follow = window.setInterval(() => {
-    for (const vs of open.values()) for (const v of vs) if (v.running) void v.load().catch(ctx.fail);
+    for (const vs of open.values()) for (const v of vs) if (v.running) void v.load().catch(failed);
   }, 2000);
   return redraw.poke().then(() => () => {
     live.close();

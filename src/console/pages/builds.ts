@@ -46,7 +46,7 @@ export const buildsPage: Page = (root, ctx) => {
     );
   };
   // A build starting or finishing sends several events: they make one more draw, not one each.
-  const redraw = redrawer(draw, ctx.fail);
+  const redraw = redrawer(draw, ctx.fail, { retryMs: 5000 });
   const live = subscribe(['builds/*/*'], () => void redraw.poke());
   return redraw.poke().then(() => () => (live.close(), redraw.stop()));
 };
@@ -89,7 +89,7 @@ export const builderPage = (builderid: number): Page => (root, ctx) => {
       ),
     );
   };
-  const redraw = redrawer(draw, ctx.fail);
+  const redraw = redrawer(draw, ctx.fail, { retryMs: 5000 });
   const live = subscribe([`builders/${builderid}/builds/*/*`], () => void redraw.poke());
   return redraw.poke().then(() => () => (live.close(), redraw.stop()));
 };

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { redrawer } from '../../../src/console/model/redraw.js';
 
 /** A fake page: each draw reads the server's state when it starts, answers when the test says, then shows it. */
@@ -102,5 +102,48 @@ describe('redrawer: one draw at a time, the newest answers drawn last', () => {
     await r.poke();
     expect(draws).toBe(1);
     expect(errors).toEqual([]);
+  });
+
+  describe('retry', () => {
+    afterEach(() => vi.useRealTimers());
+    it('a failed draw is tried again retryMs later, until one succeeds; none after a success or a stop', async () => {
+      vi.useFakeTimers();
+      const outcomes = [false, false, true];
+      let draws = 0;
+      const errors: unknown[] = [];
+      const r = redrawer(async () => {
+        if (!outcomes[draws++]) throw new Error(`draw ${draws} failed`);
+      }, (e) => errors.push(e), { retryMs: 5000 });
+      await r.poke();
+      expect(draws).toBe(1);
+      await vi.advanceTimersByTimeAsync(4999);
+      expect(draws).toBe(1);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(draws).toBe(2);
+      await vi.advanceTimersByTimeAsync(5000);
+      expect(draws).toBe(3);
+      await vi.advanceTimersByTimeAsync(20_000);
+      expect(draws).toBe(3);
+      expect(errors).toHaveLength(2);
+
+      const s = redrawer(async () => {
+        throw new Error('down');
+      }, () => {}, { retryMs: 5000 });
+      await s.poke();
+      s.stop();
+      await vi.advanceTimersByTimeAsync(20_000);
+      expect(vi.getTimerCount()).toBe(0);
+    });
+    it('without retryMs a failed draw waits for the next poke', async () => {
+      vi.useFakeTimers();
+      let draws = 0;
+      const r = redrawer(async () => {
+        draws++;
+        throw new Error('down');
+      }, () => {});
+      await r.poke();
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(draws).toBe(1);
+    });
   });
 });
