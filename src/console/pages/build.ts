@@ -33,8 +33,11 @@ interface Log {
   complete: boolean;
 }
 
-/** A log viewer: one page of lines, buttons for the other pages; follows the end while the log grows. */
-function logViewer(log: Log) {
+/**
+ * A log viewer: one page of lines, buttons for the other pages; follows the end while the log grows.
+ * One read at a time (model/redraw.ts): a page asked for while the end is being read is the last drawn.
+ */
+function logViewer(log: Log, onError: (err: unknown) => void) {
   let page = lastPage(log.num_lines);
   let follow = !log.complete;
   const pre = h('pre', { class: 'log', tabindex: 0, 'aria-label': `log ${log.name}` });
@@ -46,7 +49,7 @@ function logViewer(log: Log) {
     h('p', { class: 'lognav' }, nav('First', () => 0), ' ', nav('Previous', () => Math.max(0, page - 1)), ' ', label, ' ', nav('Next', () => Math.min(lastPage(log.num_lines), page + 1)), ' ', nav('Last', () => lastPage(log.num_lines)), ' ', h('a', { href: `${ROOT}api/v2/logs/${log.logid}/raw` }, 'raw')),
     pre,
   );
-  const load = async () => {
+  const read = async () => {
     const { logs } = await api<{ logs: Log[] }>(`logs/${log.logid}`);
     if (logs[0]) log = logs[0];
     if (follow) page = lastPage(log.num_lines);
@@ -57,7 +60,9 @@ function logViewer(log: Log) {
     label.textContent = pageLabel(page, log.num_lines);
     if (follow) pre.scrollTop = pre.scrollHeight;
   };
-  return { el, load, get running() { return !log.complete; } };
+  const reads = redrawer(read, onError);
+  const load = () => reads.poke();
+  return { el, load, stop: () => reads.stop(), get running() { return !log.complete; } };
 }
 
 /** Buildbot's build URL (`#/builders/<id>/builds/<number>`): find the build, then show it. */
@@ -151,10 +156,12 @@ export const buildPage = (buildid: number): Page => (root, ctx) => {
   // the build has left (model/redraw.ts).
   const redraw = redrawer(draw, failed, { retryMs: 5000 });
   const toggleLogs = async (s: Step) => {
-    if (open.has(s.stepid)) open.delete(s.stepid);
-    else {
+    if (open.has(s.stepid)) {
+      for (const v of open.get(s.stepid) ?? []) v.stop();
+      open.delete(s.stepid);
+    } else {
       const { logs } = await api<{ logs: Log[] }>(`steps/${s.stepid}/logs`);
-      const viewers = logs.map(logViewer);
+      const viewers = logs.map((l) => logViewer(l, failed));
       open.set(s.stepid, viewers);
       await Promise.all(viewers.map((v) => v.load()));
     }
@@ -165,11 +172,12 @@ export const buildPage = (buildid: number): Page => (root, ctx) => {
   const live = subscribe([`builds/${buildid}/*`, `builds/${buildid}/steps/*/*`], () => void redraw.poke());
   // An open log of a running step grows without step events: read its end every 2 s.
   const follow = window.setInterval(() => {
-    for (const vs of open.values()) for (const v of vs) if (v.running) void v.load().catch(failed);
+    for (const vs of open.values()) for (const v of vs) if (v.running) void v.load();
   }, 2000);
   return redraw.poke().then(() => () => {
     live.close();
     redraw.stop();
     clearInterval(follow);
+    for (const vs of open.values()) for (const v of vs) v.stop();
   });
 };
