@@ -17,7 +17,10 @@
  *   src/checks/checker_process.cpp) and calls 200-399 healthy, anything else "Unexpected HTTP
  *   response code" (src/checks/health_checker.cpp). curl skips interim 1xx answers except 101,
  *   which it reports as the final code; Marathon does not pass `ignoreHttp1xx` on to Mesos
- *   (core/health/HealthCheck.scala MesosHttpHealthCheck has no such field).
+ *   (core/health/HealthCheck.scala MesosHttpHealthCheck has no such field). With `-L` curl
+ *   follows a 3xx answer's Location (relative to the URL it asked, any 3xx that has one, at most
+ *   50 times, each on a new connection, the check's timeout covering them all) and reports the
+ *   code at the end of the chain; a 3xx without Location is the final code (healthy).
  */
 import net from 'node:net';
 import tls from 'node:tls';
@@ -71,7 +74,7 @@ const MAX_HEAD = 16 * 1024;
  * What the status line of an HTTP answer says, skipping the answers `client` reads past as
  * interim (isInterim): undefined until the final status line is complete.
  */
-export function finalStatus(head: string, client: HttpClient = 'marathon'): { code: number; reason: string } | { malformed: true } | undefined {
+export function finalStatus(head: string, client: HttpClient = 'marathon'): { code: number; reason: string; at: number } | { malformed: true } | undefined {
   let at = 0;
   for (;;) {
     const eol = head.indexOf('\r\n', at);
@@ -79,7 +82,7 @@ export function finalStatus(head: string, client: HttpClient = 'marathon'): { co
     const m = /^HTTP\/\d(?:\.\d)? (\d{3})(?: (.*))?$/.exec(head.slice(at, eol));
     if (!m) return { malformed: true };
     const code = Number(m[1]);
-    if (!isInterim(code, client)) return { code, reason: m[2] ?? '' };
+    if (!isInterim(code, client)) return { code, reason: m[2] ?? '', at };
     const end = head.indexOf('\r\n\r\n', at);
     if (end < 0) return head.length - at > MAX_HEAD ? { malformed: true } : undefined;
     at = end + 4;
@@ -87,17 +90,33 @@ export function finalStatus(head: string, client: HttpClient = 'marathon'): { co
 }
 
 /**
+ * The Location header of the answer whose status line starts at `at`: null when it has none (or
+ * an empty one), undefined until its header block is complete, malformed past 16 KiB.
+ */
+export function locationOf(head: string, at: number): string | null | undefined | { malformed: true } {
+  const end = head.indexOf('\r\n\r\n', at);
+  if (end < 0) return head.length - at > MAX_HEAD ? { malformed: true } : undefined;
+  for (const line of head.slice(at, end).split('\r\n').slice(1)) {
+    const m = /^location:[ \t]*(.*?)[ \t]*$/i.exec(line);
+    if (m) return m[1] ? m[1] : null;
+  }
+  return null;
+}
+
+/** What `curl -L` stops at: the 51st redirect fails (its --max-redirs default is 50). */
+export const MAX_REDIRECTS = 50;
+
+/**
  * An HTTP(S) check: one GET on a new connection (as Marathon's HealthCheckWorker opens one per
- * check, `Http().outgoingConnection`, and curl does), judged by its status line alone. HTTPS
- * does not verify the certificate (neither Marathon's disabled SSL context nor `curl -k` does).
- * About half the CPU of Node's http client per probe, which counts at hundreds of tasks.
+ * check, `Http().outgoingConnection`, and curl does), judged by its status line alone; for
+ * Mesos-level checks the redirects curl -L would follow are followed. HTTPS does not verify the
+ * certificate (neither Marathon's disabled SSL context nor `curl -k` does). About half the CPU of
+ * Node's http client per probe, which counts at hundreds of tasks.
  */
 function probeHttp(t: ProbeTarget): Promise<ProbeResult> {
   const client = clientOf(t.protocol);
-  const secure = t.protocol === 'HTTPS' || t.protocol === 'MESOS_HTTPS';
   return new Promise((resolve) => {
     let done = false;
-    let head = '';
     let socket: net.Socket | undefined;
     const timer = setTimeout(() => finish(`no answer within ${t.timeoutMs} ms`), t.timeoutMs);
     timer.unref();
@@ -113,27 +132,62 @@ function probeHttp(t: ProbeTarget): Promise<ProbeResult> {
     const path = client === 'marathon' && !raw.startsWith('/') ? `/${raw}` : raw || '/';
     // what Node's client refuses too: a space or control character would end the request line
     if (/[^\x21-\xff]/.test(path)) return finish('Request path contains unescaped characters');
-    const host = net.isIPv6(t.host) ? `[${t.host}]` : t.host;
-    const request = `GET ${path} HTTP/1.1\r\nHost: ${host}:${t.port}\r\nUser-Agent: bbm-devcluster-health\r\nConnection: close\r\n\r\n`;
-    const s = secure
-      ? tls.connect({ host: t.host, port: t.port, rejectUnauthorized: false, ...(net.isIP(t.host) ? {} : { servername: t.host }) })
-      : net.connect({ host: t.host, port: t.port });
-    socket = s;
-    s.unref(); // a probe in flight never keeps a stopping engine alive
-    s.setEncoding('latin1');
-    s.once(secure ? 'secureConnect' : 'connect', () => s.write(request, 'latin1'));
-    s.on('data', (chunk: string) => {
-      head += chunk;
-      const status = finalStatus(head, client);
-      if (status === undefined) return;
-      if ('malformed' in status) return finish('Parse Error: the answer is not HTTP');
-      const { code, reason } = status;
-      const text = `${code} ${reason}`.trim();
-      const verdict = httpVerdict(code, t.protocol, t.ignoreHttp1xx === true);
-      finish(verdict === 'healthy' ? undefined : verdict === 'ignored' ? { ignored: text } : text);
-    });
-    s.once('end', () => finish('socket hang up'));
-    s.once('error', (e) => finish(e.message));
+    const secure = t.protocol === 'HTTPS' || t.protocol === 'MESOS_HTTPS';
+    ask({ secure, host: t.host, port: t.port, path }, 0);
+
+    function ask(to: { secure: boolean; host: string; port: number; path: string }, redirects: number) {
+      if (done) return;
+      socket?.destroy();
+      const host = net.isIPv6(to.host) ? `[${to.host}]` : to.host;
+      const request = `GET ${to.path} HTTP/1.1\r\nHost: ${host}:${to.port}\r\nUser-Agent: bbm-devcluster-health\r\nConnection: close\r\n\r\n`;
+      const s = to.secure
+        ? tls.connect({ host: to.host, port: to.port, rejectUnauthorized: false, ...(net.isIP(to.host) ? {} : { servername: to.host }) })
+        : net.connect({ host: to.host, port: to.port });
+      socket = s;
+      s.unref(); // a probe in flight never keeps a stopping engine alive
+      s.setEncoding('latin1');
+      let head = '';
+      let answered = false;
+      s.once(to.secure ? 'secureConnect' : 'connect', () => s.write(request, 'latin1'));
+      s.on('data', (chunk: string) => {
+        if (answered) return;
+        head += chunk;
+        const status = finalStatus(head, client);
+        if (status === undefined) return;
+        if ('malformed' in status) return finish('Parse Error: the answer is not HTTP');
+        const { code, reason, at } = status;
+        if (client === 'mesos' && code >= 300 && code < 400) {
+          const location = locationOf(head, at);
+          if (location === undefined) return;
+          if (location !== null && typeof location === 'object') return finish('Parse Error: the answer is not HTTP');
+          if (location !== null) {
+            answered = true;
+            return follow(to, location, redirects);
+          }
+        }
+        answered = true;
+        const text = `${code} ${reason}`.trim();
+        const verdict = httpVerdict(code, t.protocol, t.ignoreHttp1xx === true);
+        finish(verdict === 'healthy' ? undefined : verdict === 'ignored' ? { ignored: text } : text);
+      });
+      s.once('end', () => !answered && finish('socket hang up'));
+      s.once('error', (e) => !answered && finish(e.message));
+    }
+
+    function follow(from: { secure: boolean; host: string; port: number; path: string }, location: string, redirects: number) {
+      if (redirects >= MAX_REDIRECTS) return finish(`Maximum (${MAX_REDIRECTS}) redirects followed`);
+      let next: URL;
+      try {
+        const base = new URL(`${from.secure ? 'https' : 'http'}://${net.isIPv6(from.host) ? `[${from.host}]` : from.host}:${from.port}${from.path}`);
+        next = new URL(location, base);
+      } catch {
+        return finish(`redirect to a URL that cannot be read: ${location}`);
+      }
+      if (next.protocol !== 'http:' && next.protocol !== 'https:') return finish(`redirect to an unsupported protocol: ${next.protocol}`);
+      const secure = next.protocol === 'https:';
+      const host = next.hostname.replace(/^\[(.*)\]$/, '$1');
+      ask({ secure, host, port: next.port ? Number(next.port) : secure ? 443 : 80, path: `${next.pathname}${next.search}` }, redirects + 1);
+    }
   });
 }
 

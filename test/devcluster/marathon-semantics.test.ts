@@ -6,7 +6,9 @@
  *   (mesosphere/marathon src/main/scala/mesosphere/marathon/core/deployment/impl/TaskReplaceActor.scala,
  *   core/instance/Instance.scala `isScheduled`);
  * - Marathon-level HTTP checks read past every 1xx answer (its client, akka-http, does) and judge
- *   the final one, with `ignoreHttp1xx` or without (core/health/impl/HealthCheckWorker.scala).
+ *   the final one, with `ignoreHttp1xx` or without (core/health/impl/HealthCheckWorker.scala);
+ *   a MESOS_HTTP check follows redirects, as the agent's `curl -L` does (apache/mesos
+ *   src/checks/checker_process.cpp).
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { TestDevcluster } from '../support/devcluster.js';
@@ -112,7 +114,7 @@ d('bbm devcluster follows Marathon: tasks being killed, 1xx answers (real contai
     }
   });
 
-  it('judges a Marathon-level HTTP check by the final answer after any 1xx, with and without ignoreHttp1xx', async () => {
+  it('judges a Marathon-level HTTP check by the final answer after any 1xx, with and without ignoreHttp1xx; MESOS_HTTP follows redirects', async () => {
     // port 0 answers 101 and closes; port 1 answers 101, then 200 (busybox nc runs a script per connection)
     const script = (reply: string) => `'#!/bin/sh' 'while IFS= read -r l; do [ \${#l} -le 1 ] && break; done; printf "${reply}"'`;
     const cmd = [
@@ -136,6 +138,19 @@ d('bbm devcluster follows Marathon: tasks being killed, 1xx answers (real contai
       ],
     };
     expect(appDefinitionErrors(def)).toEqual([]);
+    // a MESOS_HTTP check whose path redirects to a failing page: the agent's curl -L follows it
+    const routed = `'#!/bin/sh' 'read -r m p v; while IFS= read -r l; do [ \${#l} -le 1 ] && break; done; case "$p" in /health) printf "HTTP/1.1 302 Found\\r\\nLocation: /down\\r\\nContent-Length: 0\\r\\n\\r\\n";; *) printf "HTTP/1.1 503 Service Unavailable\\r\\nContent-Length: 0\\r\\n\\r\\n";; esac'`;
+    const redirecting = {
+      id: '/sem/redirect',
+      cmd: `printf '%s\\n' ${routed} > /tmp/r; chmod +x /tmp/r; exec nc -ll -p "$PORT0" -e /tmp/r`,
+      instances: 1,
+      cpus: 0.01,
+      mem: 16,
+      portDefinitions: [{ port: 0 }],
+      healthChecks: [{ protocol: 'MESOS_HTTP', path: '/health', portIndex: 0, delaySeconds: 0, gracePeriodSeconds: 0, intervalSeconds: 1, timeoutSeconds: 2, maxConsecutiveFailures: 100 }],
+    };
+    expect(appDefinitionErrors(redirecting)).toEqual([]);
+    expect((await call(dc.url, 'PUT', '/v2/apps/sem/redirect', redirecting)).status).toBe(201);
     const r = await call(dc.url, 'PUT', '/v2/apps/sem/informational', def);
     expect(r.status).toBe(201);
     // settled: each check healthy, or failing three times in a row (the first probes may come before nc listens)
@@ -148,5 +163,11 @@ d('bbm devcluster follows Marathon: tasks being killed, 1xx answers (real contai
     expect(results.map((h) => h.alive)).toEqual([false, true, true]);
     expect(results[0]!.lastFailureCause).toBe('socket hang up');
     expect((await call(dc.url, 'GET', '/v2/apps/sem/informational')).json.app.healthChecks.map((h: { ignoreHttp1xx: boolean }) => h.ignoreHttp1xx)).toEqual([true, false, true]);
+    const followed = await until('the MESOS_HTTP check failing three times', async () => {
+      const [t] = (await call(dc.url, 'GET', '/v2/apps/sem/redirect/tasks')).json.tasks as { healthCheckResults: { alive: boolean; consecutiveFailures: number; lastFailureCause: string | null }[] }[];
+      const h = t?.healthCheckResults?.[0];
+      return h && (h.alive || h.consecutiveFailures >= 3) ? h : undefined;
+    }, 30_000);
+    expect(followed).toMatchObject({ alive: false, lastFailureCause: '503 Service Unavailable' });
   });
 });

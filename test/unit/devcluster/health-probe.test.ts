@@ -12,14 +12,21 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpClient } from '../../../src/devcluster/health.js';
-import { finalStatus, httpVerdict, isInterim, probe } from '../../../src/devcluster/health.js';
+import { finalStatus, httpVerdict, isInterim, locationOf, MAX_REDIRECTS, probe } from '../../../src/devcluster/health.js';
 import { describeWith } from '../../support/integration.js';
 
 const SWITCH = 'HTTP/1.1 101 Switching Protocols\r\n\r\n';
+
+/** finalStatus without the offset of the final status line. */
+function status(head: string, client?: HttpClient) {
+  const got = finalStatus(head, client);
+  if (got && 'code' in got) return { code: got.code, reason: got.reason };
+  return got;
+}
 const OK = 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n';
 
 describe('finalStatus', () => {
-  it.each<[string, string, ReturnType<typeof finalStatus>]>([
+  it.each<[string, string, ReturnType<typeof status>]>([
     ['a complete status line', 'HTTP/1.1 200 OK\r\n', { code: 200, reason: 'OK' }],
     ['HTTP/1.0 without a reason', 'HTTP/1.0 404\r\nServer: x\r\n', { code: 404, reason: '' }],
     ['not yet a whole line', 'HTTP/1.1 20', undefined],
@@ -28,19 +35,36 @@ describe('finalStatus', () => {
     ['not HTTP', 'SSH-2.0-OpenSSH_9.2\r\n', { malformed: true }],
     ['no line end within 16 KiB', 'x'.repeat(17 * 1024), { malformed: true }],
   ])('%s', (_what, head, want) => {
-    expect(finalStatus(head)).toEqual(want);
-    expect(finalStatus(head, 'mesos')).toEqual(want);
+    expect(status(head)).toEqual(want);
+    expect(status(head, 'mesos')).toEqual(want);
   });
 
   // akka-http (Marathon) reads past every 1xx, 101 included; curl (Mesos) stops at 101
-  it.each<[string, string, HttpClient, ReturnType<typeof finalStatus>]>([
+  it.each<[string, string, HttpClient, ReturnType<typeof status>]>([
     ['101 then 200, Marathon', `${SWITCH}${OK}`, 'marathon', { code: 200, reason: 'OK' }],
     ['101 alone, Marathon: still waiting', SWITCH, 'marathon', undefined],
     ['101 then 200, Mesos (curl): 101 is final', `${SWITCH}${OK}`, 'mesos', { code: 101, reason: 'Switching Protocols' }],
     ['102 then 503, Mesos', 'HTTP/1.1 102 Processing\r\n\r\nHTTP/1.1 503 No\r\n\r\n', 'mesos', { code: 503, reason: 'No' }],
     ['199 then 204, Marathon', 'HTTP/1.1 199 Custom\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n', 'marathon', { code: 204, reason: 'No Content' }],
   ])('%s', (_what, head, client, want) => {
-    expect(finalStatus(head, client)).toEqual(want);
+    expect(status(head, client)).toEqual(want);
+  });
+
+  it('says where the final status line starts', () => {
+    expect(finalStatus(`HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 302 Found\r\n`, 'mesos')).toEqual({ code: 302, reason: 'Found', at: 25 });
+  });
+});
+
+describe('locationOf', () => {
+  it.each<[string, string, ReturnType<typeof locationOf>]>([
+    ['a Location header', 'HTTP/1.1 302 Found\r\nServer: x\r\nLocation: /ok\r\n\r\n', '/ok'],
+    ['any case, spaces trimmed', 'HTTP/1.1 301 Moved\r\nLOCATION:  http://127.0.0.1:1/x?y=1 \r\n\r\n', 'http://127.0.0.1:1/x?y=1'],
+    ['none', 'HTTP/1.1 302 Found\r\nContent-Length: 0\r\n\r\n', null],
+    ['an empty one', 'HTTP/1.1 302 Found\r\nLocation:\r\n\r\n', null],
+    ['header block not complete yet', 'HTTP/1.1 302 Found\r\nLocation: /ok\r\n', undefined],
+    ['a header block past 16 KiB', `HTTP/1.1 302 Found\r\nX: ${'a'.repeat(17 * 1024)}`, { malformed: true }],
+  ])('%s', (_what, head, want) => {
+    expect(locationOf(head, 0)).toEqual(want);
   });
 });
 
@@ -132,6 +156,27 @@ describe('HTTP probe on a plain socket', () => {
   ])('%s', async (_what, protocol, ignoreHttp1xx, reply, want) => {
     const { port } = await server((s) => s.end(reply));
     expect(await probe(target(port, { protocol, ignoreHttp1xx }))).toEqual(want);
+  });
+
+  it.each<[string, string, Record<string, string>, unknown]>([
+    ['MESOS_HTTP follows a redirect to a failing page (curl -L)', 'MESOS_HTTP', { '/health': 'HTTP/1.1 302 Found\r\nLocation: /down\r\n\r\n' }, '503 Service Unavailable'],
+    ['MESOS_HTTP follows a relative Location against the URL it asked', 'MESOS_HTTP', { '/health': 'HTTP/1.1 301 Moved\r\nLocation: ok\r\n\r\n' }, undefined],
+    ['MESOS_HTTP: a 3xx without Location is the final code (healthy)', 'MESOS_HTTP', { '/health': 'HTTP/1.1 302 Found\r\nContent-Length: 0\r\n\r\n' }, undefined],
+    ['MESOS_HTTP: a redirect loop fails after 50', 'MESOS_HTTP', { '/health': 'HTTP/1.1 307 Again\r\nLocation: /health\r\n\r\n' }, `Maximum (${MAX_REDIRECTS}) redirects followed`],
+    ['MESOS_HTTP: a redirect to another scheme it cannot speak fails', 'MESOS_HTTP', { '/health': 'HTTP/1.1 302 Found\r\nLocation: ftp://127.0.0.1/x\r\n\r\n' }, 'redirect to an unsupported protocol: ftp:'],
+    ['HTTP (Marathon) does not follow: the 302 passes', 'HTTP', { '/health': 'HTTP/1.1 302 Found\r\nLocation: /down\r\n\r\n' }, undefined],
+  ])('%s', async (_what, protocol, routes, want) => {
+    const all: Record<string, string> = { '/down': 'HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n', '/ok': OK, ...routes };
+    const { port, requests } = await server((s, req) => s.end(all[req.split(' ')[1]!] ?? 'HTTP/1.1 404 Not Found\r\n\r\n'));
+    expect(await probe(target(port, { protocol, timeoutMs: 10_000 }))).toEqual(want);
+    if (String(want).startsWith('Maximum')) expect(requests).toHaveLength(MAX_REDIRECTS + 1);
+  });
+
+  it('MESOS_HTTP follows an absolute Location to another port, on a new connection', async () => {
+    const other = await server((s) => s.end('HTTP/1.1 500 Internal Server Error\r\n\r\n'));
+    const first = await server((s) => s.end(`HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:${other.port}/elsewhere?x=1\r\n\r\n`));
+    expect(await probe(target(first.port, { protocol: 'MESOS_HTTP' }))).toBe('500 Internal Server Error');
+    expect(other.requests[0]).toMatch(new RegExp(`^GET /elsewhere\\?x=1 HTTP/1\\.1\r\nHost: 127\\.0\\.0\\.1:${other.port}\r\n`));
   });
 
   it('makes a Marathon-level path absolute, as HealthCheckWorker does', async () => {
