@@ -653,7 +653,10 @@ export class Engine {
     const b = this.backoff.get(app.id);
     if (b && Date.now() < b.nextAt) return;
     for (let i = 0; i < count; i++) {
-      const ofApp = this.tasksOf(app.id).filter((t) => !t.killing).length;
+      // constraints count the tasks being killed too: Marathon matches offers against every
+      // instance that is neither lost nor waiting to launch, Killing ones included (mesosphere/marathon
+      // src/main/scala/mesosphere/marathon/core/launchqueue/impl/TaskLauncherActor.scala reachableInstances)
+      const ofApp = this.tasksOf(app.id).length;
       const why = unplaceableReason(app, this.o.advertiseHost, ofApp, this.hostPorts.inUse());
       if (why) {
         if (this.waiting.get(app.id) !== why) this.o.reporter.warn(`devcluster: cannot place a task of ${app.id}: ${why}; waiting (as Marathon does)`);

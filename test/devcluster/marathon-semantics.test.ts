@@ -4,7 +4,7 @@
  *   a rolling restart starts a new task only once an old one is terminal (TASK_KILLED), and a task
  *   killed through the API without `scale` is launched again only once it is terminal
  *   (mesosphere/marathon src/main/scala/mesosphere/marathon/core/deployment/impl/TaskReplaceActor.scala,
- *   core/instance/Instance.scala `isScheduled`);
+ *   core/instance/Instance.scala `isScheduled`), and constraints count it (core/launchqueue/impl/TaskLauncherActor.scala);
  * - Marathon-level HTTP checks read past every 1xx answer (its client, akka-http, does) and judge
  *   the final one, with `ignoreHttp1xx` or without (core/health/impl/HealthCheckWorker.scala);
  *   a MESOS_HTTP check follows redirects, as the agent's `curl -L` does (apache/mesos
@@ -76,9 +76,9 @@ d('bbm devcluster follows Marathon: tasks being killed, 1xx answers (real contai
     const created = await call(dc.url, 'PUT', '/v2/apps/sem/grace', def);
     expect(created.status).toBe(201);
     await deploymentGone(dc.url, created.json.deploymentId);
-    const events = collectEvents(dc.url, '?event_type=status_update_event');
+    const events = collectEvents(dc.url, '?event_type=status_update_event&event_type=event_stream_attached');
     try {
-      await until('the event stream', async () => events.raw().length > 0 || events.failure() !== undefined, 10_000, 50);
+      await until('the event stream', async () => events.events.some((e) => e.event === 'event_stream_attached') || events.failure() !== undefined, 10_000, 50);
       expect(events.failure()).toBeUndefined();
       // each task's launch time: a launch shows before the container runs
       const launched: StatusUpdate[] = [];
@@ -109,6 +109,41 @@ d('bbm devcluster follows Marathon: tasks being killed, 1xx answers (real contai
       const { most, launchesWhileKilling } = replay(before, [...updates, ...launched.filter((l) => !before.includes(l.taskId))]);
       expect(launchesWhileKilling).toEqual([]);
       expect(most).toBe(2);
+    } finally {
+      events.stop();
+    }
+  });
+
+  it('places nothing beside a task being killed that a UNIQUE constraint still counts, though a superseded deployment decommissioned it', async () => {
+    const def = {
+      id: '/sem/unique',
+      cmd: "trap '' TERM; while :; do sleep 0.2; done",
+      instances: 1,
+      cpus: 0.01,
+      mem: 16,
+      taskKillGracePeriodSeconds: 2,
+      constraints: [['hostname', 'UNIQUE']],
+      upgradeStrategy: { minimumHealthCapacity: 0, maximumOverCapacity: 0 },
+    };
+    expect(appDefinitionErrors(def)).toEqual([]);
+    const created = await call(dc.url, 'PUT', '/v2/apps/sem/unique', def);
+    expect(created.status).toBe(201);
+    await deploymentGone(dc.url, created.json.deploymentId);
+    const [old] = ((await call(dc.url, 'GET', '/v2/apps/sem/unique/tasks')).json.tasks as { id: string }[]).map((t) => t.id);
+    const events = collectEvents(dc.url, '?event_type=status_update_event&event_type=event_stream_attached');
+    try {
+      await until('the event stream', async () => events.events.some((e) => e.event === 'event_stream_attached') || events.failure() !== undefined, 10_000, 50);
+      // the restart decommissions the old task; a forced change supersedes it while the task is in its grace period
+      expect((await call(dc.url, 'POST', '/v2/apps/sem/unique/restart', {})).status).toBe(200);
+      await until('the old task being killed', async () => events.events.some((e) => e.data.taskId === old && e.data.taskStatus === 'TASK_KILLING'), 10_000, 50);
+      const forced = await call(dc.url, 'PUT', '/v2/apps/sem/unique?force=true', { ...def, env: { ROUND: '2' } });
+      expect(forced.status).toBe(200);
+      await deploymentGone(dc.url, forced.json.deploymentId, 60_000);
+      const [fresh] = (await call(dc.url, 'GET', '/v2/apps/sem/unique/tasks')).json.tasks as { id: string; stagedAt: string }[];
+      const updates = events.events.filter((e) => e.data.appId === '/sem/unique').map((e) => e.data as StatusUpdate);
+      const { most, launchesWhileKilling } = replay([old!], [...updates, { taskId: fresh!.id, taskStatus: 'TASK_STAGING', timestamp: fresh!.stagedAt }]);
+      expect(launchesWhileKilling).toEqual([]);
+      expect(most).toBe(1);
     } finally {
       events.stop();
     }
