@@ -1,0 +1,211 @@
+/**
+ * A slot re-addressed from one task to another must stop sending requests to the old address at
+ * once, even while the old task still serves (a container draining after SIGTERM).
+ *
+ * Real HAProxy, real Bridge (bbm's renderer, planner and runtime API calls): backend A and B on
+ * 127.0.0.1 answer with their name after a short delay, so requests are in flight on HAProxy's
+ * server connections when the slot moves. Clients keep sending through the frontend, on keep-alive
+ * connections and on a new connection per request; every request carries its sequence number.
+ * The slot moves A → B through the three ways bbm moves a slot: task events applied through the
+ * runtime API, a full resync whose plan goes through the runtime API, and a full resync that
+ * reloads (no runtime API). A is left running; no request sent after the change was applied may
+ * reach it.
+ *
+ * Without a fix, a keep-alive client whose request was in flight when the slot moved keeps going to
+ * A: its server connection, opened to A, goes back to the slot's idle connections after the
+ * response and is reused for the slot (HAProxy 2.6 purges the idle connections when a server's
+ * address changes, but not a connection busy at that moment).
+ */
+import { createServer, Agent, request, type Server } from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { installConfig, runtimeCommands } from '../../src/haproxy/adapter.js';
+import { ManagedHaproxy } from '../../src/haproxy/managed.js';
+import { Bridge, type HaproxyDriver } from '../../src/discovery/bridge.js';
+import type { AppInfo, MarathonEvent } from '../../src/marathon/types.js';
+import { memoryReporter } from '../../src/reporter.js';
+import { app, task } from '../unit/discovery/fixtures.js';
+import { components, describeWith } from '../support/integration.js';
+import { freePort, until } from '../support/ports.js';
+
+const d = await describeWith([components.haproxy]);
+
+/** How long each backend takes to answer: long enough that requests are in flight when the slot moves. */
+const ANSWER_MS = 20;
+/** How long traffic runs after the change before the test looks at where it went. */
+const AFTER_MS = 1_500;
+
+interface Backend {
+  name: string;
+  port: number;
+  server: Server;
+  /** The sequence numbers of the requests it answered. */
+  seqs: number[];
+}
+
+async function startBackend(name: string): Promise<Backend> {
+  const seqs: number[] = [];
+  const server = createServer((req, res) => {
+    seqs.push(Number(req.headers['x-seq']));
+    setTimeout(() => res.end(name), ANSWER_MS);
+  });
+  // A real task keeps idle connections open for a while (nginx: 75 s); Node's default is 5 s.
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { name, port: (server.address() as { port: number }).port, server, seqs };
+}
+
+/** Sequential clients through HAProxy: `keepAlive` loops on one connection each, `fresh` loops on a new connection per request. */
+function startClients(url: string, keepAlive: number, fresh: number) {
+  let seq = 0;
+  let stopping = false;
+  const errors: string[] = [];
+  const one = (agent: Agent | false) =>
+    new Promise<void>((resolve) => {
+      const req = request(url, { agent, headers: { 'x-seq': String(++seq) }, timeout: 10_000 }, (res) => {
+        res.resume();
+        res.on('end', () => {
+          if (res.statusCode !== 200) errors.push(`status ${res.statusCode}`);
+          resolve();
+        });
+      });
+      req.on('timeout', () => req.destroy(new Error('timeout')));
+      req.on('error', (e) => (errors.push(e.message), resolve()));
+      req.end();
+    });
+  const loop = async (agent: Agent | false) => {
+    while (!stopping) await one(agent);
+    if (agent) agent.destroy();
+  };
+  const loops = [
+    ...Array.from({ length: keepAlive }, () => loop(new Agent({ keepAlive: true, maxSockets: 1 }))),
+    ...Array.from({ length: fresh }, () => loop(false)),
+  ];
+  return {
+    /** The sequence number of the last request sent so far. */
+    get seq() {
+      return seq;
+    },
+    errors,
+    async stop() {
+      stopping = true;
+      await Promise.all(loops);
+    },
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+d('a re-addressed HAProxy slot stops reaching the old task (real haproxy)', () => {
+  let dir: string;
+  const managed: ManagedHaproxy[] = [];
+  const backends: Backend[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'bbm-readdress-'));
+  });
+
+  afterAll(async () => {
+    for (const m of managed) await m.stop(2_000);
+    for (const b of backends) {
+      b.server.closeAllConnections();
+      await new Promise((r) => b.server.close(r));
+    }
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /**
+   * One HAProxy run by a Bridge over one HTTP app whose single task moves from A to B by `move`;
+   * returns the requests A answered that were sent after the move was applied.
+   */
+  async function scenario(name: string, opts: { runtime: boolean }, move: (bridge: Bridge, apps: { current: AppInfo[] }, a: AppInfo, taskB: ReturnType<typeof task>) => Promise<void>) {
+    const [a, b] = [await startBackend(`${name}-A`), await startBackend(`${name}-B`)];
+    backends.push(a, b);
+    const servicePort = await freePort();
+    const out = path.join(dir, `${name}.cfg`);
+    const statsSocket = `${out}.sock`;
+    const reporter = memoryReporter();
+    const appId = `/readdress/${name}`;
+    const taskA = task(appId, '127.0.0.1', [a.port]);
+    const taskB = task(appId, '127.0.0.1', [b.port]);
+    const labels = { HAPROXY_0_MODE: 'http' };
+    const appWithA = app(appId, [servicePort], [taskA], { labels });
+    const apps = { current: [appWithA] };
+    let haproxy: ManagedHaproxy | undefined;
+    const driver: HaproxyDriver = {
+      applyFirst: true,
+      install: (text, o) => installConfig(out, text, 'haproxy', o),
+      reload: async () => {
+        if (!haproxy) {
+          haproxy = await ManagedHaproxy.start({ haproxyBin: 'haproxy', configFile: out, masterSocket: `${out}.master.sock`, reporter });
+          managed.push(haproxy);
+        } else await haproxy.reload();
+      },
+      ...(opts.runtime ? { runtime: (commands: readonly string[]) => runtimeCommands(statsSocket, commands) } : {}),
+    };
+    const bridge = new Bridge(
+      { getApps: async () => structuredClone(apps.current), events: async function* () {}, haproxy: driver, reporter },
+      { bind: '127.0.0.1', render: { statsSocket, httpPort: 0, httpBind: '127.0.0.1' } },
+    );
+    await bridge.syncOnce('start');
+    const url = `http://127.0.0.1:${servicePort}/`;
+    await until('HAProxy routes to A', async () => (await fetch(url).then((r) => r.text())) === a.name, 30_000, 100);
+
+    const clients = startClients(url, 4, 2);
+    try {
+      await until('traffic on A', () => a.seqs.length > 50, 30_000, 50);
+      await move(bridge, apps, appWithA, taskB);
+      const appliedAt = clients.seq;
+      await until('traffic on B', () => b.seqs.some((s) => s > appliedAt), 30_000, 50);
+      await sleep(AFTER_MS);
+      await clients.stop();
+      const late = a.seqs.filter((s) => s > appliedAt);
+      process.stderr.write(
+        `${name}: change applied at request #${appliedAt}; after it A answered ${late.length}, B ${b.seqs.filter((s) => s > appliedAt).length}; ${clients.errors.length} errors\n`,
+      );
+      expect(clients.errors).toEqual([]);
+      return late;
+    } finally {
+      await clients.stop();
+    }
+  }
+
+  it('task events applied through the runtime API: the slot moves and A gets nothing more', async () => {
+    const late = await scenario('events', { runtime: true }, async (bridge, _apps, a, taskB) => {
+      const ev = (taskId: string, taskStatus: string, port: number): MarathonEvent => ({
+        eventType: 'status_update_event',
+        timestamp: new Date().toISOString(),
+        appId: a.id,
+        taskId,
+        taskStatus,
+        host: '127.0.0.1',
+        ports: [port],
+        slaveId: 'agent-1',
+        version: '2026-01-01T00:00:00.000Z',
+      });
+      const old = a.tasks![0]!;
+      const r = await bridge.applyEvents([ev(old.id, 'TASK_KILLED', old.ports![0]!), ev(taskB.id, 'TASK_RUNNING', taskB.ports![0]!)]);
+      expect(r.resync).toBeUndefined();
+      expect(r.commands).toBeGreaterThan(0);
+    });
+    expect(late).toEqual([]);
+  });
+
+  it('a full resync through the runtime API: the same slot moves and A gets nothing more', async () => {
+    const late = await scenario('resync', { runtime: true }, async (bridge, apps, a, taskB) => {
+      apps.current = [{ ...a, tasks: [taskB] }];
+      expect((await bridge.syncOnce('resync')).action).toBe('runtime');
+    });
+    expect(late).toEqual([]);
+  });
+
+  it('a full resync that reloads (no runtime API): A gets nothing more once the new worker runs', async () => {
+    const late = await scenario('reload', { runtime: false }, async (bridge, apps, a, taskB) => {
+      apps.current = [{ ...a, tasks: [taskB] }];
+      expect((await bridge.syncOnce('resync')).action).toBe('reload');
+    });
+    expect(late).toEqual([]);
+  });
+});
