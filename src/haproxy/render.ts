@@ -170,8 +170,13 @@ const BACKEND_HEAD: Readonly<Record<Mode, Readonly<Record<Balance, string>>>> = 
   tcp: Object.fromEntries(BALANCE_ALGORITHMS.map((b) => [b, `\n  mode tcp\n  balance ${b}\n`])) as Record<Balance, string>,
   // A task that died under a request is retried on another one, but a request that may have had
   // an effect (not GET/HEAD) is only retried when it never reached the task.
+  // `option http-server-close`: a server connection is closed after its response and never
+  // reused. A connection belongs to the slot, not to the address: one busy when the slot is
+  // re-addressed to another task goes back to the slot's idle connections afterwards (HAProxy 2.6
+  // purges only the idle ones on `set server addr`) and keeps carrying requests to the old task
+  // for as long as it is reused (docs/service-discovery.md, "Server connections").
   http: Object.fromEntries(
-    BALANCE_ALGORITHMS.map((b) => [b, `\n  mode http\n  balance ${b}\n  retry-on conn-failure empty-response junk-response response-timeout\n  http-request disable-l7-retry if !METH_GET\n`]),
+    BALANCE_ALGORITHMS.map((b) => [b, `\n  mode http\n  balance ${b}\n  option http-server-close\n  retry-on conn-failure empty-response junk-response response-timeout\n  http-request disable-l7-retry if !METH_GET\n`]),
   ) as Record<Balance, string>,
 };
 

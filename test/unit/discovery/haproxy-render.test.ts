@@ -143,6 +143,7 @@ describe('renderConfig', () => {
     expect(section(text, 'backend bbm_web_10080')).toEqual([
       'mode http',
       'balance leastconn',
+      'option http-server-close',
       'retry-on conn-failure empty-response junk-response response-timeout',
       'http-request disable-l7-retry if !METH_GET',
       'server s1 10.0.0.1:31001',
@@ -151,6 +152,25 @@ describe('renderConfig', () => {
       'server s4 0.0.0.0:0 disabled',
     ]);
     expect(section(text, 'global')).toContain('stats socket /run/bbm/haproxy.sock mode 600 level admin expose-fd listeners');
+  });
+
+  // A server connection busy when its slot is re-addressed would carry later requests to the old
+  // task (test/integration/haproxy-readdress.test.ts): HTTP backends close server connections
+  // after each response. TCP backends never reuse a server connection; frontends keep client
+  // keep-alive.
+  const closeRows: { name: string; labels: Record<string, string>; backend: string; closes: boolean }[] = [
+    { name: 'http service port', labels: { HAPROXY_0_MODE: 'http' }, backend: 'bbm_a_10001', closes: true },
+    { name: 'http, leastconn', labels: { HAPROXY_0_MODE: 'http', HAPROXY_0_BALANCE: 'leastconn' }, backend: 'bbm_a_10001', closes: true },
+    { name: 'vhost (http)', labels: { HAPROXY_0_VHOST: 'a.example.com' }, backend: 'bbm_a_10001', closes: true },
+    { name: 'tcp (default)', labels: {}, backend: 'bbm_a_10001', closes: false },
+    { name: 'tcp, source', labels: { HAPROXY_0_BALANCE: 'source' }, backend: 'bbm_a_10001', closes: false },
+  ];
+  it.each(closeRows)('server connections after each response: $name → $closes', ({ labels, backend, closes }) => {
+    const { text } = render([app('/a', [10001], [task('/a', '10.0.0.1', [31001])], { labels })], {}, { httpPort: 18080 });
+    expect(section(text, `backend ${backend}`).includes('option http-server-close')).toBe(closes);
+    // Only in the HTTP backend's own lines, never in defaults or a frontend.
+    expect(text.split('\n').filter((l) => l.includes('http-server-close'))).toHaveLength(closes ? 1 : 0);
+    expect(section(text, 'defaults')).not.toContain('option http-server-close');
   });
 
   it('routes vhosts on the shared http frontend, only when one exists', () => {
