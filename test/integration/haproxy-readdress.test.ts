@@ -11,10 +11,14 @@
  * reloads (no runtime API). A is left running; no request sent after the change was applied may
  * reach it.
  *
- * Without a fix, a keep-alive client whose request was in flight when the slot moved keeps going to
- * A: its server connection, opened to A, goes back to the slot's idle connections after the
- * response and is reused for the slot (HAProxy 2.6 purges the idle connections when a server's
- * address changes, but not a connection busy at that moment).
+ * Without `option http-server-close` in the backend, requests kept reaching A (on main: 249 and
+ * 7660 after the change, new client connections among them): a server connection busy with a
+ * request when the slot moved goes back to the slot's idle connections after its response, and
+ * HAProxy reuses it for the slot whatever the slot's address now is. HAProxy 2.6 purges a server's
+ * idle connections when its address changes (src/server.c, srv_update_addr_port →
+ * srv_cleanup_connections), not the busy ones; and with the backend's `retry-on` covering
+ * conn-failure, empty-response and response-timeout, even the first request of a new client
+ * connection may take an idle server connection (src/backend.c, connect_server).
  */
 import { createServer, Agent, request, type Server } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -43,18 +47,22 @@ interface Backend {
   server: Server;
   /** The sequence numbers of the requests it answered. */
   seqs: number[];
+  /** The same requests' client kind: `keep-alive` or `new connection`. */
+  kinds: string[];
 }
 
 async function startBackend(name: string): Promise<Backend> {
   const seqs: number[] = [];
+  const kinds: string[] = [];
   const server = createServer((req, res) => {
     seqs.push(Number(req.headers['x-seq']));
+    kinds.push(String(req.headers['x-client']));
     setTimeout(() => res.end(name), ANSWER_MS);
   });
   // A real task keeps idle connections open for a while (nginx: 75 s); Node's default is 5 s.
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { name, port: (server.address() as { port: number }).port, server, seqs };
+  return { name, port: (server.address() as { port: number }).port, server, seqs, kinds };
 }
 
 /** Sequential clients through HAProxy: `keepAlive` loops on one connection each, `fresh` loops on a new connection per request. */
@@ -64,7 +72,7 @@ function startClients(url: string, keepAlive: number, fresh: number) {
   const errors: string[] = [];
   const one = (agent: Agent | false) =>
     new Promise<void>((resolve) => {
-      const req = request(url, { agent, headers: { 'x-seq': String(++seq) }, timeout: 10_000 }, (res) => {
+      const req = request(url, { agent, headers: { 'x-seq': String(++seq), 'x-client': agent ? 'keep-alive' : 'new connection' }, timeout: 10_000 }, (res) => {
         res.resume();
         res.on('end', () => {
           if (res.statusCode !== 200) errors.push(`status ${res.statusCode}`);
@@ -162,8 +170,9 @@ d('a re-addressed HAProxy slot stops reaching the old task (real haproxy)', () =
       await sleep(AFTER_MS);
       await clients.stop();
       const late = a.seqs.filter((s) => s > appliedAt);
+      const lateFresh = a.seqs.filter((s, i) => s > appliedAt && a.kinds[i] === 'new connection').length;
       process.stderr.write(
-        `${name}: change applied at request #${appliedAt}; after it A answered ${late.length}, B ${b.seqs.filter((s) => s > appliedAt).length}; ${clients.errors.length} errors\n`,
+        `${name}: change applied at request #${appliedAt}; after it A answered ${late.length} (${lateFresh} on new client connections), B ${b.seqs.filter((s) => s > appliedAt).length}; ${clients.errors.length} errors\n`,
       );
       expect(clients.errors).toEqual([]);
       return late;
