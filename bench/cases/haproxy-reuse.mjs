@@ -1,9 +1,10 @@
-// What closing server connections after each response (`option http-server-close` in bbm's HTTP
-// backends) costs against reusing them, in the same run: two Debian HAProxy processes on
-// 127.0.0.1, one on the configuration `bbm haproxy` renders and one on the same text without that
-// line (the renderer before the change differed by exactly that line), both in front of the same
-// two HTTP listeners that answer at once. Rounds alternate between the two, so load on the shared
-// machine falls on both alike. Clients: keep-alive loops (the case reuse helps) and loops with a new
+// What reusing server connections (bbm's HTTP backends, whose re-addressed slots are chosen so that
+// no busy connection can reach an old task) gains against closing them after each response
+// (`option http-server-close`, the other way to keep a re-addressed slot from reaching its old
+// task), in the same run: two Debian HAProxy processes on 127.0.0.1, one on the configuration
+// `bbm haproxy` renders and one on the same text with that option added to the HTTP backend, both
+// in front of the same two HTTP listeners that answer at once. Rounds alternate between the two,
+// so load on the shared machine falls on both alike. Clients: keep-alive loops (the case reuse helps) and loops with a new
 // connection per request (where HAProxy's default `http-reuse safe` never reuses a server
 // connection anyway). Rows: requests per second, latency, and server connections opened per 100
 // requests. Loopback makes a TCP connect cheaper than across a network: on a real network each
@@ -21,6 +22,7 @@ const ROUNDS = Number(process.env.BBM_BENCH_REUSE_ROUNDS ?? 5);
 const ROUND_MS = Number(process.env.BBM_BENCH_REUSE_ROUND_MS ?? 3000);
 const CONCURRENCY = 4;
 const CLOSE_LINE = '  option http-server-close\n';
+const MODE_LINE = '\n  mode http\n  balance roundrobin\n';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const hr = () => Number(process.hrtime.bigint()) / 1e6;
@@ -84,7 +86,7 @@ export default async function (ctx) {
       listeners.push(s);
     }
     const variants = {};
-    for (const name of ['after', 'before']) {
+    for (const name of ['bbm', 'closed']) {
       const servicePort = await freePort();
       const statsSocket = path.join(dir, `${name}.sock`);
       const app = {
@@ -96,8 +98,10 @@ export default async function (ctx) {
       };
       const { services } = buildServices([app], { bind: '127.0.0.1', resolve: () => undefined, reservedPorts: [] });
       let text = renderConfig(services, { statsSocket, httpPort: 0, httpBind: '127.0.0.1' }).text;
-      if (!text.includes(CLOSE_LINE)) throw new Error(`the rendered HTTP backend has no ${JSON.stringify(CLOSE_LINE.trim())}: nothing to compare`);
-      if (name === 'before') text = text.split(CLOSE_LINE).join('');
+      const backendAt = text.indexOf(`\nbackend `);
+      if (text.includes(CLOSE_LINE) || text.indexOf(MODE_LINE, backendAt) < 0) throw new Error('the rendered HTTP backend is not what this case compares against');
+      // 'closed': the same backend closing each server connection after its response.
+      if (name === 'closed') text = text.slice(0, backendAt) + text.slice(backendAt).replace(MODE_LINE, MODE_LINE + CLOSE_LINE);
       const file = path.join(dir, `${name}.cfg`);
       await writeFile(file, text);
       const child = spawn('haproxy', ['-W', '-S', path.join(dir, `${name}.master.sock`), '-f', file], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -119,10 +123,10 @@ export default async function (ctx) {
       variants[name] = { url, keepAlive: { rps: [], lat: [], conns: 0, requests: 0, errors: 0 }, fresh: { rps: [], lat: [], conns: 0, requests: 0, errors: 0 } };
     }
     // Warm-up, then alternating rounds.
-    for (const name of ['after', 'before']) await round(variants[name].url, true, 500);
+    for (const name of ['bbm', 'closed']) await round(variants[name].url, true, 500);
     for (let r = 0; r < ROUNDS; r++) {
       for (const kind of ['keepAlive', 'fresh']) {
-        const order = r % 2 === 0 ? ['after', 'before'] : ['before', 'after'];
+        const order = r % 2 === 0 ? ['bbm', 'closed'] : ['closed', 'bbm'];
         for (const name of order) {
           const v = variants[name][kind];
           const connsBefore = serverConnections;
@@ -139,16 +143,16 @@ export default async function (ctx) {
     for (const kind of ['keepAlive', 'fresh']) {
       const label = kind === 'keepAlive' ? 'keep-alive clients' : 'new connection per request';
       const stats = {};
-      for (const name of ['after', 'before']) {
+      for (const name of ['bbm', 'closed']) {
         const v = variants[name][kind];
         const lat = v.lat.sort((a, b) => a - b);
         stats[name] = { rps: median(v.rps.sort((a, b) => a - b)), p50: median(lat), p99: lat[Math.max(0, Math.ceil(lat.length * 0.99) - 1)], per100: (100 * v.conns) / Math.max(1, v.requests), errors: v.errors };
       }
-      const { after: a, before: b } = stats;
-      rows.push({ name: `${label}: requests/s, server connections closed (bbm)`, value: a.rps, unit: 'req/s', digits: 0, note: `median of ${ROUNDS} rounds × ${CONCURRENCY} loops; ${a.per100.toFixed(1)} server connections per 100 requests; ${a.errors} errors` });
-      rows.push({ name: `${label}: requests/s, server connections reused (before)`, value: b.rps, unit: 'req/s', digits: 0, baseline: true, note: `${b.per100.toFixed(1)} server connections per 100 requests; ${b.errors} errors` });
-      rows.push({ name: `${label}: latency median, closed / reused`, value: a.p50 / b.p50, unit: '×', digits: 2, note: `${a.p50.toFixed(2)} ms vs ${b.p50.toFixed(2)} ms; p99 ${a.p99.toFixed(2)} vs ${b.p99.toFixed(2)} ms` });
-      rows.push({ name: `${label}: throughput, closed / reused`, value: a.rps / b.rps, unit: '×', digits: 2 });
+      const { bbm: a, closed: b } = stats;
+      rows.push({ name: `${label}: requests/s, server connections reused (bbm)`, value: a.rps, unit: 'req/s', digits: 0, note: `median of ${ROUNDS} rounds × ${CONCURRENCY} loops; ${a.per100.toFixed(1)} server connections per 100 requests; ${a.errors} errors` });
+      rows.push({ name: `${label}: requests/s, option http-server-close`, value: b.rps, unit: 'req/s', digits: 0, baseline: true, note: `${b.per100.toFixed(1)} server connections per 100 requests; ${b.errors} errors` });
+      rows.push({ name: `${label}: latency median, reused / closed`, value: a.p50 / b.p50, unit: '×', digits: 2, note: `${a.p50.toFixed(2)} ms vs ${b.p50.toFixed(2)} ms; p99 ${a.p99.toFixed(2)} vs ${b.p99.toFixed(2)} ms` });
+      rows.push({ name: `${label}: throughput, reused / closed`, value: a.rps / b.rps, unit: '×', digits: 2 });
     }
     return rows;
   } finally {

@@ -22,7 +22,7 @@ import type { CheckResult, InstallResult } from '../haproxy/adapter.js';
 import { findRefusedApps } from '../haproxy/culprits.js';
 import { isAppRecord } from './model.js';
 import { planApply, slotCommands } from '../haproxy/plan.js';
-import { assignSlots, haproxyAddress, renderConfig, serverLine, type Rendered, type RenderOptions } from '../haproxy/render.js';
+import { assignSlots, haproxyAddress, renderConfig, serverLine, type BusySlots, type Rendered, type RenderOptions } from '../haproxy/render.js';
 import { applyEvent, modelOf, TASK_EVENTS, type TaskModel } from './events.js';
 import { buildServices, type Service } from '../haproxy/services.js';
 
@@ -79,6 +79,12 @@ export interface HaproxyDriver {
   check?: (text: string) => Promise<CheckResult>;
   /** Runtime API commands; undefined = no runtime API, changes need a reload. */
   runtime?: (commands: readonly string[]) => Promise<void>;
+  /**
+   * The slots whose server connections are in use (of `backends`, or all). With it, a new task
+   * never goes into a slot that may still send requests to the old one (assignSlots); without it,
+   * slots are filled as before.
+   */
+  busySlots?: (backends?: readonly string[]) => Promise<BusySlots>;
   /** Reload (or first start) HAProxy on the installed file; undefined = write the file only. */
   reload?: (reason: string) => Promise<void>;
   /**
@@ -233,18 +239,30 @@ export class Bridge {
       if (joined !== this.lastWarnings) for (const w of warningLines) reporter.warn(w);
       this.lastWarnings = joined;
 
-      let rendered = renderConfig(services, this.options.render, this.applied?.slots);
+      const applied = this.applied;
+      // Which slots still have connections in use: a new task must not be put into one of them
+      // through the runtime API. Unknown: the server changes are applied by a reload instead.
+      let busy: BusySlots | undefined;
+      let busyUnknown = false;
+      if (applied && this.deps.haproxy.runtime && this.deps.haproxy.busySlots) {
+        try {
+          busy = await this.deps.haproxy.busySlots();
+        } catch (error) {
+          busyUnknown = true;
+          reporter.warn(`haproxy: cannot read which slots are busy (${(error as Error).message}); server changes reload instead`);
+        }
+      }
+      let rendered = renderConfig(services, this.options.render, applied?.slots, busy);
       let routed: readonly Service[] = services;
       let action: SyncResult['action'] = 'none';
       let install: InstallResult;
-      const applied = this.applied;
       if (applied && applied.skeleton === rendered.skeleton) {
         // Only server slots changed: tell the running HAProxy first (a task being killed must
         // lose its traffic now), then write the file without a new `haproxy -c`.
         const plan = planApply(applied, rendered);
         // Slots already moved by events (only the file lagged): nothing to tell HAProxy.
         let runtimeDone = plan.kind !== 'runtime' || plan.commands.length === 0;
-        if (plan.kind === 'runtime' && plan.commands.length > 0 && this.deps.haproxy.runtime) {
+        if (plan.kind === 'runtime' && plan.commands.length > 0 && this.deps.haproxy.runtime && !busyUnknown) {
           try {
             await this.deps.haproxy.runtime(plan.commands);
             this.status.runtimeUpdates++;
@@ -256,7 +274,7 @@ export class Bridge {
           }
         }
         install = await this.deps.haproxy.install(rendered.text, { check: false });
-        if (!runtimeDone) action = await this.reload(this.deps.haproxy.runtime ? 'runtime API failed' : 'servers changed');
+        if (!runtimeDone) action = await this.reload(busyUnknown ? 'busy slots unknown' : this.deps.haproxy.runtime ? 'runtime API failed' : 'servers changed');
       } else {
         install = await this.deps.haproxy.install(rendered.text);
         if (install.status === 'rejected') {
@@ -358,6 +376,9 @@ export class Bridge {
       } else if (effect.kind === 'resync') resync ??= effect.reason;
     }
     const minSlots = this.options.render.minSlots ?? 4;
+    // The busy slots of the HTTP backends these events touch (assignSlots: where a new task may go).
+    const httpBackends = [...touched].flatMap((appId) => this.servicesOfApp.get(appId) ?? []).filter((name) => this.services.get(name)?.mode === 'http');
+    const busy = httpBackends.length > 0 && this.deps.haproxy.busySlots ? await this.deps.haproxy.busySlots(httpBackends) : undefined;
     const commands = { enable: [] as string[], disable: [] as string[] };
     const updates: { service: Service; table: (string | null)[]; moved: boolean }[] = [];
     for (const appId of touched) {
@@ -384,9 +405,10 @@ export class Bridge {
           now.servers.map((v) => haproxyAddress(v.ip, v.port)),
           slots,
           minSlots,
+          busy && now.mode === 'http' ? (busy.get(name) ?? new Set<number>()) : undefined,
         );
         if (table.length !== slots.length) {
-          resync ??= `${name}: more healthy tasks than slots (a reload)`;
+          resync ??= `${name}: more healthy tasks than free slots (a reload)`;
           continue;
         }
         slotCommands(name, slots, table, commands);

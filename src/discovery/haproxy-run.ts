@@ -6,7 +6,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import type { RunContext } from '../context.js';
 import { OperationFailedError, UsageError } from '../errors.js';
-import { checkText, installConfig, parseReloadCommand, runReloadCommand, runtimeCommands } from '../haproxy/adapter.js';
+import { busySlots, checkText, installConfig, parseReloadCommand, runReloadCommand, runtimeCommands } from '../haproxy/adapter.js';
 import { ManagedHaproxy } from '../haproxy/managed.js';
 import { makeClient, type MarathonConnection } from '../marathon/connection.js';
 import { Bridge, RELEVANT_EVENTS, type HaproxyDriver } from './bridge.js';
@@ -77,6 +77,7 @@ export async function runHaproxy(o: HaproxyRunOptions, ctx: RunContext): Promise
   if (o.runHaproxy) {
     driver.applyFirst = true;
     driver.runtime = (commands) => runtimeCommands(statsSocket, commands);
+    driver.busySlots = (backends) => busySlots(statsSocket, backends);
     driver.reload = async () => {
       if (!managed) {
         managed = await ManagedHaproxy.start({ haproxyBin: o.haproxyBin, configFile: out, masterSocket, reporter });
@@ -91,6 +92,7 @@ export async function runHaproxy(o: HaproxyRunOptions, ctx: RunContext): Promise
     };
   } else if (reloadArgv) {
     driver.runtime = (commands) => runtimeCommands(statsSocket, commands);
+    driver.busySlots = (backends) => busySlots(statsSocket, backends);
     driver.reload = async () => {
       const output = await runReloadCommand(reloadArgv);
       if (output) for (const line of output.split('\n')) reporter.raw(`reload: ${line}`);

@@ -119,6 +119,49 @@ export async function runtimeCommands(statsSocket: string, commands: readonly st
 }
 
 /**
+ * Parses `show servers conn` (one or more dumps): for each backend, the slots (`sN` → index N-1)
+ * with a connection in use (`used_cur` > 0). The columns are found by the header's names, which
+ * differ between versions only in the per-thread columns at the end.
+ */
+export function parseBusySlots(text: string): Map<string, Set<number>> {
+  const busy = new Map<string, Set<number>>();
+  let usedAt = -1;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) {
+      usedAt = line.slice(1).trim().split(/\s+/).indexOf('used_cur');
+      continue;
+    }
+    const fields = line.trim().split(/\s+/);
+    const m = /^(.+)\/s(\d+)$/.exec(fields[0] ?? '');
+    if (!m || usedAt < 0) continue;
+    const used = Number(fields[usedAt]);
+    if (!(used > 0)) continue;
+    const backend = m[1]!;
+    const set = busy.get(backend) ?? new Set<number>();
+    set.add(Number(m[2]) - 1);
+    busy.set(backend, set);
+  }
+  return busy;
+}
+
+/**
+ * The slots whose server connections are in use, from the runtime API: of `backends`, or of every
+ * backend when omitted. Throws when HAProxy does not answer with the dump.
+ */
+export async function busySlots(statsSocket: string, backends?: readonly string[]): Promise<Map<string, Set<number>>> {
+  const batches = backends === undefined ? [['show servers conn']] : [];
+  for (let i = 0; backends && i < backends.length; i += 100) batches.push(backends.slice(i, i + 100).map((b) => `show servers conn ${b}`));
+  const busy = new Map<string, Set<number>>();
+  for (const batch of batches) {
+    for (const c of batch) if (/[\n\r;]/.test(c)) throw new UsageError(`HAProxy CLI command ${JSON.stringify(c)} may not contain ; or newlines`);
+    const answer = await cliCommand(statsSocket, batch.join('; '));
+    if (!answer.includes('used_cur')) throw new OperationFailedError(`HAProxy did not list its server connections: ${JSON.stringify(answer.trim().slice(0, 200))}`);
+    for (const [backend, slots] of parseBusySlots(answer)) busy.set(backend, slots);
+  }
+  return busy;
+}
+
+/**
  * `--reload-command`: a JSON array of strings (`["systemctl","reload","haproxy"]`), or words split
  * on whitespace. Quotes and backslashes are refused in the split form, because no shell will
  * interpret them: use the JSON form for an argument with spaces.

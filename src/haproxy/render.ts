@@ -45,6 +45,11 @@ export function chunks<T>(items: readonly T[], n: number): T[][] {
 /** What fills one slot: `ip:port`, or null for an empty (disabled) slot. */
 export type SlotTable = ReadonlyMap<string, readonly (string | null)[]>;
 
+/** backend name → the slots (index 0 = s1) whose server connections are in use, from HAProxy's runtime API. */
+export type BusySlots = ReadonlyMap<string, ReadonlySet<number>>;
+
+const NONE_BUSY: ReadonlySet<number> = new Set();
+
 export interface Rendered {
   text: string;
   /**
@@ -89,27 +94,45 @@ function nextPowerOfTwo(n: number): number {
 /**
  * Keeps every server that is still there in its old slot, fills free slots (lowest first) with
  * the new ones in sorted order, grows the table (to a power of two) only when it must.
+ *
+ * `busy` (an HTTP backend that HAProxy runs, with the slots whose server connections are in use):
+ * a new server goes only into a slot that is free, not busy, and not left by a server in this
+ * very change (that one still carries requests until it is put into maint). HAProxy keeps idle
+ * server connections per slot, not per address, and purges them when the address changes, but a
+ * connection busy at that moment comes back to the slot afterwards and would carry later requests
+ * to the old task (docs/service-discovery.md, "Server connections"). When no such slot is left,
+ * the table grows: a reload, whose new worker starts without any connection.
  */
-export function assignSlots(keys: readonly string[], previous: readonly (string | null)[] | undefined, minSlots: number): (string | null)[] {
-  const size = previous && previous.length >= keys.length ? previous.length : Math.max(minSlots, nextPowerOfTwo(keys.length));
-  const slots: (string | null)[] = new Array<string | null>(size).fill(null);
+export function assignSlots(keys: readonly string[], previous: readonly (string | null)[] | undefined, minSlots: number, busy?: ReadonlySet<number>): (string | null)[] {
+  let size = previous && previous.length >= keys.length ? previous.length : Math.max(minSlots, nextPowerOfTwo(keys.length));
   if (!previous) {
+    const slots: (string | null)[] = new Array<string | null>(size).fill(null);
     // The first render (and every one-shot run): nothing to keep, the sorted keys in order.
     for (let i = 0; i < keys.length; i++) slots[i] = keys[i] as string;
     return slots;
   }
   const wanted = new Set(keys);
   const placed = new Set<string>();
+  const kept: (string | null)[] = new Array<string | null>(previous.length).fill(null);
   previous.forEach((key, i) => {
-    if (key !== null && wanted.has(key) && i < size) {
-      slots[i] = key;
+    if (key !== null && wanted.has(key)) {
+      kept[i] = key;
       placed.add(key);
     }
   });
+  // A slot that may take a new server now.
+  const open = (i: number) => i >= previous.length || (kept[i] === null && (busy === undefined || (previous[i] === null && !busy.has(i))));
+  const newcomers = keys.filter((k) => !placed.has(k));
+  if (busy !== undefined) {
+    let room = 0;
+    for (let i = 0; i < size; i++) if (open(i)) room++;
+    if (room < newcomers.length) size = Math.max(minSlots, nextPowerOfTwo(size + newcomers.length - room));
+  }
+  const slots: (string | null)[] = new Array<string | null>(size).fill(null);
+  for (let i = 0; i < Math.min(size, kept.length); i++) slots[i] = kept[i] ?? null;
   let free = 0;
-  for (const key of keys) {
-    if (placed.has(key)) continue;
-    while (slots[free] !== null) free++;
+  for (const key of newcomers) {
+    while (slots[free] !== null || !open(free)) free++;
     slots[free] = key;
   }
   return slots;
@@ -170,13 +193,8 @@ const BACKEND_HEAD: Readonly<Record<Mode, Readonly<Record<Balance, string>>>> = 
   tcp: Object.fromEntries(BALANCE_ALGORITHMS.map((b) => [b, `\n  mode tcp\n  balance ${b}\n`])) as Record<Balance, string>,
   // A task that died under a request is retried on another one, but a request that may have had
   // an effect (not GET/HEAD) is only retried when it never reached the task.
-  // `option http-server-close`: a server connection is closed after its response and never
-  // reused. A connection belongs to the slot, not to the address: one busy when the slot is
-  // re-addressed to another task goes back to the slot's idle connections afterwards (HAProxy 2.6
-  // purges only the idle ones on `set server addr`) and keeps carrying requests to the old task
-  // for as long as it is reused (docs/service-discovery.md, "Server connections").
   http: Object.fromEntries(
-    BALANCE_ALGORITHMS.map((b) => [b, `\n  mode http\n  balance ${b}\n  option http-server-close\n  retry-on conn-failure empty-response junk-response response-timeout\n  http-request disable-l7-retry if !METH_GET\n`]),
+    BALANCE_ALGORITHMS.map((b) => [b, `\n  mode http\n  balance ${b}\n  retry-on conn-failure empty-response junk-response response-timeout\n  http-request disable-l7-retry if !METH_GET\n`]),
   ) as Record<Balance, string>,
 };
 
@@ -207,7 +225,12 @@ function skeletonServerLines(size: number): string {
   return out;
 }
 
-export function renderConfig(services: readonly Service[], options: RenderOptions, previous?: SlotTable): Rendered {
+/**
+ * `busy`: the running HAProxy's busy slots, given when the result is to be applied through the
+ * runtime API; HTTP backends then never put a new server into a slot whose connections may still
+ * reach the old one (assignSlots). TCP backends reuse no server connection.
+ */
+export function renderConfig(services: readonly Service[], options: RenderOptions, previous?: SlotTable, busy?: BusySlots): Rendered {
   const minSlots = options.minSlots ?? 4;
   const head = globalSection(options) + vhostFrontend(services, options);
   const text: string[] = [head];
@@ -218,7 +241,7 @@ export function renderConfig(services: readonly Service[], options: RenderOption
   for (const s of services) {
     const own = serviceSections(s);
     const keys = s.servers.map((v) => haproxyAddress(v.ip, v.port));
-    const table = assignSlots(keys, previous?.get(s.name), minSlots);
+    const table = assignSlots(keys, previous?.get(s.name), minSlots, busy && s.mode === 'http' ? (busy.get(s.name) ?? NONE_BUSY) : undefined);
     slots.set(s.name, table);
     sections.push(own);
     sizes.push(table.length);

@@ -25,10 +25,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { installConfig, runtimeCommands } from '../../src/haproxy/adapter.js';
+import { busySlots, cliCommand, installConfig, runtimeCommands } from '../../src/haproxy/adapter.js';
 import { ManagedHaproxy } from '../../src/haproxy/managed.js';
 import { Bridge, type HaproxyDriver } from '../../src/discovery/bridge.js';
-import type { AppInfo, MarathonEvent } from '../../src/marathon/types.js';
+import type { AppInfo, MarathonEvent, Task } from '../../src/marathon/types.js';
 import { memoryReporter } from '../../src/reporter.js';
 import { app, task } from '../unit/discovery/fixtures.js';
 import { components, describeWith } from '../support/integration.js';
@@ -124,23 +124,24 @@ d('a re-addressed HAProxy slot stops reaching the old task (real haproxy)', () =
     await rm(dir, { recursive: true, force: true });
   });
 
+  type Move = (bridge: Bridge, apps: { current: AppInfo[] }, from: Task, to: Task) => Promise<void>;
+
   /**
-   * One HAProxy run by a Bridge over one HTTP app whose single task moves from A to B by `move`;
-   * returns the requests A answered that were sent after the move was applied.
+   * One HAProxy run by a Bridge over one HTTP app whose single task moves A → B → C by `move`.
+   * Returns, per move, the requests sent after it was applied that still reached an earlier task.
    */
-  async function scenario(name: string, opts: { runtime: boolean }, move: (bridge: Bridge, apps: { current: AppInfo[] }, a: AppInfo, taskB: ReturnType<typeof task>) => Promise<void>) {
-    const [a, b] = [await startBackend(`${name}-A`), await startBackend(`${name}-B`)];
-    backends.push(a, b);
+  async function scenario(name: string, opts: { runtime: boolean }, move: Move): Promise<number[][]> {
+    const chain = [await startBackend(`${name}-A`), await startBackend(`${name}-B`), await startBackend(`${name}-C`)];
+    backends.push(...chain);
     const servicePort = await freePort();
     const out = path.join(dir, `${name}.cfg`);
     const statsSocket = `${out}.sock`;
     const reporter = memoryReporter();
     const appId = `/readdress/${name}`;
-    const taskA = task(appId, '127.0.0.1', [a.port]);
-    const taskB = task(appId, '127.0.0.1', [b.port]);
+    const tasks = chain.map((b) => task(appId, '127.0.0.1', [b.port]));
     const labels = { HAPROXY_0_MODE: 'http' };
-    const appWithA = app(appId, [servicePort], [taskA], { labels });
-    const apps = { current: [appWithA] };
+    const base = app(appId, [servicePort], [tasks[0]!], { labels });
+    const apps = { current: [base] };
     let haproxy: ManagedHaproxy | undefined;
     const driver: HaproxyDriver = {
       applyFirst: true,
@@ -151,7 +152,9 @@ d('a re-addressed HAProxy slot stops reaching the old task (real haproxy)', () =
           managed.push(haproxy);
         } else await haproxy.reload();
       },
-      ...(opts.runtime ? { runtime: (commands: readonly string[]) => runtimeCommands(statsSocket, commands) } : {}),
+      ...(opts.runtime
+        ? { runtime: (commands: readonly string[]) => runtimeCommands(statsSocket, commands), busySlots: (b?: readonly string[]) => busySlots(statsSocket, b) }
+        : {}),
     };
     const bridge = new Bridge(
       { getApps: async () => structuredClone(apps.current), events: async function* () {}, haproxy: driver, reporter },
@@ -159,62 +162,70 @@ d('a re-addressed HAProxy slot stops reaching the old task (real haproxy)', () =
     );
     await bridge.syncOnce('start');
     const url = `http://127.0.0.1:${servicePort}/`;
-    await until('HAProxy routes to A', async () => (await fetch(url).then((r) => r.text())) === a.name, 30_000, 100);
+    await until('HAProxy routes to A', async () => (await fetch(url).then((r) => r.text())) === chain[0]!.name, 30_000, 100);
 
     const clients = startClients(url, 4, 2);
+    const late: number[][] = [];
     try {
-      await until('traffic on A', () => a.seqs.length > 50, 30_000, 50);
-      await move(bridge, apps, appWithA, taskB);
-      const appliedAt = clients.seq;
-      await until('traffic on B', () => b.seqs.some((s) => s > appliedAt), 30_000, 50);
-      await sleep(AFTER_MS);
+      await until('traffic on A', () => chain[0]!.seqs.length > 50, 30_000, 50);
+      for (let step = 1; step < chain.length; step++) {
+        const to = chain[step]!;
+        await move(bridge, apps, tasks[step - 1]!, tasks[step]!);
+        const appliedAt = clients.seq;
+        await until(`traffic on ${to.name}`, () => to.seqs.some((s) => s > appliedAt), 30_000, 50);
+        await sleep(AFTER_MS);
+        const earlier = chain.slice(0, step);
+        const stale = earlier.flatMap((b) => b.seqs.filter((s) => s > appliedAt));
+        const staleFresh = earlier.reduce((n, b) => n + b.seqs.filter((s, i) => s > appliedAt && b.kinds[i] === 'new connection').length, 0);
+        process.stderr.write(
+          `${name}: ${earlier.at(-1)!.name} → ${to.name} applied at request #${appliedAt}; after it earlier tasks answered ${stale.length} (${staleFresh} on new client connections), ${to.name} ${to.seqs.filter((s) => s > appliedAt).length}\n`,
+        );
+        late.push(stale);
+      }
       await clients.stop();
-      const late = a.seqs.filter((s) => s > appliedAt);
-      const lateFresh = a.seqs.filter((s, i) => s > appliedAt && a.kinds[i] === 'new connection').length;
-      process.stderr.write(
-        `${name}: change applied at request #${appliedAt}; after it A answered ${late.length} (${lateFresh} on new client connections), B ${b.seqs.filter((s) => s > appliedAt).length}; ${clients.errors.length} errors\n`,
-      );
       expect(clients.errors).toEqual([]);
+      // The last task sits in s1, where A was: a slot was re-addressed while A still runs.
+      const state = await cliCommand(statsSocket, `show servers state bbm_readdress_${name}_${servicePort}`);
+      const s1 = state.split('\n').map((l) => l.split(' ')).find((f) => f[3] === 's1');
+      expect(s1?.[18]).toBe(String(chain[2]!.port));
       return late;
     } finally {
       await clients.stop();
     }
   }
 
-  it('task events applied through the runtime API: the slot moves and A gets nothing more', async () => {
-    const late = await scenario('events', { runtime: true }, async (bridge, _apps, a, taskB) => {
-      const ev = (taskId: string, taskStatus: string, port: number): MarathonEvent => ({
-        eventType: 'status_update_event',
-        timestamp: new Date().toISOString(),
-        appId: a.id,
-        taskId,
-        taskStatus,
-        host: '127.0.0.1',
-        ports: [port],
-        slaveId: 'agent-1',
-        version: '2026-01-01T00:00:00.000Z',
-      });
-      const old = a.tasks![0]!;
-      const r = await bridge.applyEvents([ev(old.id, 'TASK_KILLED', old.ports![0]!), ev(taskB.id, 'TASK_RUNNING', taskB.ports![0]!)]);
-      expect(r.resync).toBeUndefined();
-      expect(r.commands).toBeGreaterThan(0);
+  const killAndRun: Move = async (bridge, _apps, from, to) => {
+    const ev = (t: Task, taskStatus: string): MarathonEvent => ({
+      eventType: 'status_update_event',
+      timestamp: new Date().toISOString(),
+      appId: t.appId,
+      taskId: t.id,
+      taskStatus,
+      host: '127.0.0.1',
+      ports: t.ports,
+      slaveId: 'agent-1',
+      version: '2026-01-01T00:00:00.000Z',
     });
-    expect(late).toEqual([]);
+    const r = await bridge.applyEvents([ev(from, 'TASK_KILLED'), ev(to, 'TASK_RUNNING')]);
+    expect(r.resync).toBeUndefined();
+    expect(r.commands).toBeGreaterThan(0);
+  };
+  const resyncTo =
+    (action: 'runtime' | 'reload'): Move =>
+    async (bridge, apps, _from, to) => {
+      apps.current = [{ ...apps.current[0]!, tasks: [to] }];
+      expect((await bridge.syncOnce('resync')).action).toBe(action);
+    };
+
+  it('task events applied through the runtime API: no request reaches a task after its slot moved on', async () => {
+    expect(await scenario('events', { runtime: true }, killAndRun)).toEqual([[], []]);
   });
 
-  it('a full resync through the runtime API: the same slot moves and A gets nothing more', async () => {
-    const late = await scenario('resync', { runtime: true }, async (bridge, apps, a, taskB) => {
-      apps.current = [{ ...a, tasks: [taskB] }];
-      expect((await bridge.syncOnce('resync')).action).toBe('runtime');
-    });
-    expect(late).toEqual([]);
+  it('a full resync through the runtime API: no request reaches a task after its slot moved on', async () => {
+    expect(await scenario('resync', { runtime: true }, resyncTo('runtime'))).toEqual([[], []]);
   });
 
-  it('a full resync that reloads (no runtime API): A gets nothing more once the new worker runs', async () => {
-    const late = await scenario('reload', { runtime: false }, async (bridge, apps, a, taskB) => {
-      apps.current = [{ ...a, tasks: [taskB] }];
-      expect((await bridge.syncOnce('resync')).action).toBe('reload');
-    });
-    expect(late).toEqual([]);
+  it('a full resync that reloads (no runtime API): no request reaches a task once the new worker runs', async () => {
+    expect(await scenario('reload', { runtime: false }, resyncTo('reload'))).toEqual([[], []]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { InstallResult } from '../../../src/haproxy/adapter.js';
-import { parseReloadCommand } from '../../../src/haproxy/adapter.js';
+import { parseBusySlots, parseReloadCommand } from '../../../src/haproxy/adapter.js';
 import { parseShowProc } from '../../../src/haproxy/managed.js';
 import { Bridge, isUrgent, type BridgeDeps, type EventStreamHooks } from '../../../src/discovery/bridge.js';
 import { healthReport } from '../../../src/discovery/health.js';
@@ -95,6 +95,29 @@ describe('Bridge.syncOnce', () => {
     expect(b.status.syncs).toBe(4);
     // haproxy -c runs for every new skeleton, not for slot-only changes.
     expect(h.calls.checks).toEqual([true, false, false, true]);
+  });
+
+  it('HTTP backends: a task replaced by a full sync goes into a slot no busy connection ties to an old task; busy slots unreadable → a reload', async () => {
+    const h = harness();
+    const http = { labels: { HAPROXY_0_MODE: 'http' } };
+    h.setApps([app('/a', [10001], [task('/a', '10.0.0.1', [31000])], http)]);
+    const asked: (readonly string[] | undefined)[] = [];
+    // s2 still has a connection in use from a task that left earlier.
+    h.deps.haproxy.busySlots = async (backends) => (asked.push(backends), new Map([['bbm_a_10001', new Set([1])]]));
+    const b = new Bridge(h.deps, h.options);
+    expect((await b.syncOnce('t')).action).toBe('reload');
+    expect(asked).toEqual([]); // the first configuration is a reload: nothing to ask
+    h.setApps([app('/a', [10001], [task('/a', '10.0.0.2', [31000])], http)]);
+    expect((await b.syncOnce('t')).action).toBe('runtime');
+    expect(asked).toEqual([undefined]); // every backend, in one dump
+    expect(h.calls.runtime.at(-1)).toEqual(['set server bbm_a_10001/s3 addr 10.0.0.2 port 31000', 'set server bbm_a_10001/s3 state ready', 'set server bbm_a_10001/s1 state maint']);
+    h.deps.haproxy.busySlots = async () => {
+      throw new Error('socket gone');
+    };
+    h.setApps([app('/a', [10001], [task('/a', '10.0.0.3', [31000])], http)]);
+    expect((await b.syncOnce('t')).action).toBe('reload');
+    expect(h.calls.runtime).toHaveLength(1);
+    expect(h.reporter.lines.join('\n')).toMatch(/cannot read which slots are busy \(socket gone\); server changes reload instead/);
   });
 
   it('a rejected configuration is reported, nothing is applied, and the bridge recovers', async () => {
@@ -298,6 +321,38 @@ describe('Bridge.watch: task and health events without fetching apps', () => {
     await done();
   });
 
+  it('task events on an HTTP backend: its busy slots (asked for that backend only) decide where a new task goes', async () => {
+    const h = harness();
+    const http = { labels: { HAPROXY_0_MODE: 'http' } };
+    const first = task('/a', '10.0.0.1', [31000]);
+    h.setApps([app('/a', [10001], [first], http), app('/t', [10002], [task('/t', '10.0.0.9', [31009])])]);
+    const asked: (readonly string[] | undefined)[] = [];
+    h.deps.haproxy.busySlots = async (backends) => (asked.push(backends), new Map([['bbm_a_10001', new Set([0, 1])]]));
+    const { push, done } = await started(h);
+    asked.length = 0;
+    push(ev('status_update_event', { appId: '/a', taskId: first.id, taskStatus: 'TASK_KILLED', host: '10.0.0.1', ports: [31000] }));
+    push(running('a.instance-new._app.1', '10.0.0.2', 31001));
+    await until('the new task routed', () => h.calls.runtime.flat().some((c) => c.includes('addr 10.0.0.2')));
+    expect(h.calls.runtime.flat().filter((c) => c.includes(' addr '))).toEqual(['set server bbm_a_10001/s3 addr 10.0.0.2 port 31001']);
+    expect(asked.length).toBeGreaterThan(0);
+    expect(asked.every((a) => JSON.stringify(a) === JSON.stringify(['bbm_a_10001']))).toBe(true);
+    await done();
+  });
+
+  it('task events on an HTTP backend with every slot busy: a full sync that grows the table (a reload)', async () => {
+    const h = harness();
+    const http = { labels: { HAPROXY_0_MODE: 'http' } };
+    const first = task('/a', '10.0.0.1', [31000]);
+    h.setApps([app('/a', [10001], [first], http)]);
+    h.deps.haproxy.busySlots = async () => new Map([['bbm_a_10001', new Set([0, 1, 2, 3])]]);
+    const { push, done } = await started(h, { debounceMs: 50 });
+    h.setApps([app('/a', [10001], [first, task('/a', '10.0.0.2', [31001])], http)]);
+    push(running('a.instance-new._app.1', '10.0.0.2', 31001));
+    await until('the reload', () => h.calls.reloads === 2);
+    expect(h.calls.installs.at(-1)).toMatch(/server s8 /);
+    await done();
+  });
+
   it('a runtime API failure leads to a full sync, which reloads', async () => {
     const h = harness();
     const { push, done } = await started(h);
@@ -349,6 +404,19 @@ describe('helpers', () => {
 
   it.each([['echo "quoted"'], ["it's"], ['a\\ b'], [''], ['[]'], ['["ok", 1]'], ['[not json']])('parseReloadCommand(%j) is refused', (input) => {
     expect(() => parseReloadCommand(input)).toThrow(/--reload-command/);
+  });
+
+  it.each([
+    ['no connection in use', '# bkname/svname bkid/svid addr port - purge_delay used_cur used_max need_est unsafe_nb safe_nb idle_lim idle_cur idle_per_thr[2]\nb/s1 3/1 127.0.0.1 46099 - 5000 0 2 2 0 2 -1 2 1 1\n', {}],
+    [
+      'two dumps (HAProxy 2.6.12), slots in use',
+      '# bkname/svname bkid/svid addr port - purge_delay used_cur used_max need_est unsafe_nb safe_nb idle_lim idle_cur idle_per_thr[2]\nbbm_web_10080/s1 3/1 127.0.0.1 40109 - 5000 2 2 2 2 0 -1 2 1 1\nbbm_web_10080/s2 3/2 0.0.0.0 0 - 5000 0 0 0 0 0 -1 0 0 0\nbbm_web_10080/s12 3/12 10.0.0.1 80 - 5000 1 1 1 0 0 -1 0 0 0\n\n# bkname/svname bkid/svid addr port - purge_delay used_cur used_max need_est unsafe_nb safe_nb idle_lim idle_cur idle_per_thr[2]\nbbm_a_1/s3 4/3 10.0.0.2 80 - 5000 7 7 7 0 0 -1 0 0 0\nother/web1 5/1 10.0.0.3 80 - 5000 9 9 9 0 0 -1 0 0 0\n',
+      { bbm_web_10080: [0, 11], bbm_a_1: [2] },
+    ],
+    ['an error instead of a dump', "Can't find backend.\n", {}],
+  ])('parseBusySlots: %s', (_n, text, expected) => {
+    const busy = parseBusySlots(text);
+    expect(Object.fromEntries([...busy].map(([k, v]) => [k, [...v].sort((a, b) => a - b)]))).toEqual(expected);
   });
 
   it('parseShowProc reads the master CLI', () => {

@@ -143,7 +143,6 @@ describe('renderConfig', () => {
     expect(section(text, 'backend bbm_web_10080')).toEqual([
       'mode http',
       'balance leastconn',
-      'option http-server-close',
       'retry-on conn-failure empty-response junk-response response-timeout',
       'http-request disable-l7-retry if !METH_GET',
       'server s1 10.0.0.1:31001',
@@ -152,25 +151,6 @@ describe('renderConfig', () => {
       'server s4 0.0.0.0:0 disabled',
     ]);
     expect(section(text, 'global')).toContain('stats socket /run/bbm/haproxy.sock mode 600 level admin expose-fd listeners');
-  });
-
-  // A server connection busy when its slot is re-addressed would carry later requests to the old
-  // task (test/integration/haproxy-readdress.test.ts): HTTP backends close server connections
-  // after each response. TCP backends never reuse a server connection; frontends keep client
-  // keep-alive.
-  const closeRows: { name: string; labels: Record<string, string>; backend: string; closes: boolean }[] = [
-    { name: 'http service port', labels: { HAPROXY_0_MODE: 'http' }, backend: 'bbm_a_10001', closes: true },
-    { name: 'http, leastconn', labels: { HAPROXY_0_MODE: 'http', HAPROXY_0_BALANCE: 'leastconn' }, backend: 'bbm_a_10001', closes: true },
-    { name: 'vhost (http)', labels: { HAPROXY_0_VHOST: 'a.example.com' }, backend: 'bbm_a_10001', closes: true },
-    { name: 'tcp (default)', labels: {}, backend: 'bbm_a_10001', closes: false },
-    { name: 'tcp, source', labels: { HAPROXY_0_BALANCE: 'source' }, backend: 'bbm_a_10001', closes: false },
-  ];
-  it.each(closeRows)('server connections after each response: $name → $closes', ({ labels, backend, closes }) => {
-    const { text } = render([app('/a', [10001], [task('/a', '10.0.0.1', [31001])], { labels })], {}, { httpPort: 18080 });
-    expect(section(text, `backend ${backend}`).includes('option http-server-close')).toBe(closes);
-    // Only in the HTTP backend's own lines, never in defaults or a frontend.
-    expect(text.split('\n').filter((l) => l.includes('http-server-close'))).toHaveLength(closes ? 1 : 0);
-    expect(section(text, 'defaults')).not.toContain('option http-server-close');
   });
 
   it('routes vhosts on the shared http frontend, only when one exists', () => {
@@ -232,6 +212,36 @@ describe('assignSlots', () => {
     ['never shrinks while running', [], ['a', 'b', 'c', 'd', 'e', null, null, null], [null, null, null, null, null, null, null, null]],
   ];
   it.each(cases)('%s', (_n, keys, previous, expected) => expect(assignSlots(keys, previous, 4)).toEqual(expected));
+
+  // With the running HAProxy's busy slots (HTTP backends applied through the runtime API), a new
+  // server goes only into a slot that was empty and has no connection in use: a connection busy
+  // when a slot is re-addressed would carry later requests to the old task.
+  const busyCases: [string, string[], (string | null)[], number[], (string | null)[]][] = [
+    ['a replaced server does not take the slot just left', ['b'], ['a', null, null, null], [], [null, 'b', null, null]],
+    ['nor a slot still busy from an earlier task', ['b'], ['a', null, null, null], [1], [null, null, 'b', null]],
+    ['an empty slot with nothing in use is re-addressed', ['x', 'b'], ['x', null, null, null], [], ['x', 'b', null, null]],
+    ['staying servers keep their slots, busy or not', ['a', 'b'], ['a', 'b', null, null], [0, 1], ['a', 'b', null, null]],
+    ['no open slot left: the table grows', ['b', 'c', 'd', 'e'], ['a', 'b', 'c', 'd'], [], [null, 'b', 'c', 'd', 'e', null, null, null]],
+    ['busy empty slots count as taken when growing', ['k', 'n1', 'n2'], [null, null, null, 'k'], [0, 1, 2], [null, null, null, 'k', 'n1', 'n2', null, null]],
+    ['removals only: nothing moves', [], ['a', 'b', null, null], [0], [null, null, null, null]],
+  ];
+  it.each(busyCases)('busy slots: %s', (_n, keys, previous, busy, expected) => expect(assignSlots(keys, previous, 4, new Set(busy))).toEqual(expected));
+  it('busy slots: without them, the slot just left is taken again (the order of a one-shot run or a reload)', () => {
+    expect(assignSlots(['b'], ['a', null, null, null], 4)).toEqual(['b', null, null, null]);
+  });
+});
+
+describe('renderConfig with busy slots', () => {
+  const previous = (name: string) => new Map([[name, ['10.0.0.1:31000', null, null, null]]]);
+  const next = (labels: Record<string, string>) => buildServices([app('/a', [10001], [task('/a', '10.0.0.2', [31000])], { labels })], svcOpts).services;
+  it('an HTTP backend keeps a new task out of the slot just left', () => {
+    const { slots } = renderConfig(next({ HAPROXY_0_MODE: 'http' }), renderOpts, previous('bbm_a_10001'), new Map());
+    expect(slots.get('bbm_a_10001')).toEqual([null, '10.0.0.2:31000', null, null]);
+  });
+  it('a TCP backend reuses no server connection: the slot is taken again', () => {
+    const { slots } = renderConfig(next({}), renderOpts, previous('bbm_a_10001'), new Map([['bbm_a_10001', new Set([0, 1])]]));
+    expect(slots.get('bbm_a_10001')).toEqual(['10.0.0.2:31000', null, null, null]);
+  });
 });
 
 describe('planApply', () => {
