@@ -27,6 +27,9 @@ import { ALL_PROJECT_TYPES, WORKER_KINDS, type WorkerKind, type ProjectType, typ
 
 type Obj = Record<string, unknown>;
 
+/** A Buildbot builder tag as the generated file writes it (Buildbot takes any string; this keeps them readable in URLs). */
+const BUILDER_TAG = /^[A-Za-z0-9][A-Za-z0-9._+:-]{0,49}$/;
+
 export { DEFAULTS };
 
 /** Projects whose `status` was written (the others take the default once every forge is known). */
@@ -64,7 +67,7 @@ function resolveWorker(r: Reader, v: unknown, p: string): ResolvedWorker | undef
 }
 
 function resolveProject(r: Reader, v: unknown, p: string, envs: EnvContext): ResolvedProject | undefined {
-  const o = r.object(v, p, ['name', 'repo', 'credentials', 'webhook', 'poll', 'buildEveryCommit', 'status', 'type', 'branches', 'deploy', 'dockerfile', 'repository', 'buildArgs']);
+  const o = r.object(v, p, ['name', 'repo', 'credentials', 'webhook', 'poll', 'buildEveryCommit', 'status', 'type', 'branches', 'deploy', 'dockerfile', 'repository', 'buildArgs', 'tags']);
   if (!o) {
     if (v === undefined || v === null) r.problem(p, 'must be a project object');
     return undefined;
@@ -122,6 +125,14 @@ function resolveProject(r: Reader, v: unknown, p: string, envs: EnvContext): Res
     }
   }
 
+  const tags = r.array(o.tags, join(p, 'tags'), (v, tp) => {
+    const t = r.string(v, tp);
+    if (t !== undefined && !BUILDER_TAG.test(t)) r.problem(tp, `tag ${JSON.stringify(t)} must be 1 to 50 letters, digits and . _ + : - (starting with a letter or digit)`);
+    else return t;
+    return undefined;
+  }) ?? [];
+  for (const [i, t] of tags.entries()) if (tags.indexOf(t) !== i) r.problem(join(p, 'tags'), `tag ${JSON.stringify(t)} is listed twice`);
+
   let deploy: ResolvedProject['deploy'] = null;
   if (o.deploy !== undefined && o.deploy !== false) {
     const dp = join(p, 'deploy');
@@ -161,7 +172,7 @@ function resolveProject(r: Reader, v: unknown, p: string, envs: EnvContext): Res
   // With a problem anywhere nothing is generated; a partly valid project still takes part in the
   // cross-field checks (duplicates), so one run reports everything.
   if (name === undefined) return undefined;
-  const project: ResolvedProject = { name, repo: repo ?? '', credentials, webhook, poll, buildEveryCommit, status: status === undefined ? (webhook ?? null) : status, type, branches, deploy, dockerfile, repository: repository ?? '', buildArgs, workers: [] };
+  const project: ResolvedProject = { name, repo: repo ?? '', credentials, webhook, poll, buildEveryCommit, status: status === undefined ? (webhook ?? null) : status, type, branches, deploy, dockerfile, repository: repository ?? '', buildArgs, tags: [...new Set(tags)], workers: [] };
   if (status !== undefined) EXPLICIT_STATUS.add(project);
   return project;
 }
@@ -316,6 +327,7 @@ export function resolveConfig(input: unknown, subject = 'ci.config.ts'): Resolve
   duplicates(r, projects.map((p) => p.name.toLowerCase()), (i) => `${at(i)}.name`, 'project name (builder names must differ, ignoring case)');
   duplicates(r, projects.map((p) => p.repository), (i) => `${at(i)}.repository`, 'registry repository (two projects would push the same image)');
   duplicates(r, workers.map((w) => w.name), (i) => `buildbot.workers[${i}].name`, 'worker name');
+  builderNameClashes(r, projects, at);
   envContext.crossCheck(projects, at);
   const forges = (['github', 'gitlab'] as const).filter((k) => status[k]);
   projects.forEach((project, i) => {
@@ -368,6 +380,19 @@ function resolveDb(r: Reader, value: unknown): ResolvedConfig['buildbot']['db'] 
     r.problem('buildbot.db', 'the database URL holds a password, which would be written into master.cfg; put the URL in a secret file and write db: { urlSecret: "db-url" }');
   }
   return { url };
+}
+
+/** A project named like another project's promote or rollback builder (`<name>-promote`, `<name>-rollback`). */
+function builderNameClashes(r: Reader, projects: ResolvedProject[], at: (i: number) => string): void {
+  const derived = new Map<string, string>();
+  for (const p of projects) {
+    if (!p.deploy?.environments.some((e) => e.promoteFrom !== null)) continue;
+    for (const kind of ['promote', 'rollback']) derived.set(`${p.name}-${kind}`.toLowerCase(), `the ${kind} builder of project ${JSON.stringify(p.name)}`);
+  }
+  projects.forEach((p, i) => {
+    const clash = derived.get(p.name.toLowerCase());
+    if (clash) r.problem(`${at(i)}.name`, `project name ${JSON.stringify(p.name)} is also the name of ${clash} (builder names must differ, ignoring case); rename this project`);
+  });
 }
 
 function duplicates(r: Reader, values: string[], path: (i: number) => string, what: string): void {

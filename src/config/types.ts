@@ -98,6 +98,12 @@ export interface ProjectConfig {
   repository?: string;
   /** Extra `docker build` arguments. */
   buildArgs?: Record<string, string>;
+  /**
+   * Buildbot tags of the project's builders (its build builder and, where it promotes, its promote and
+   * rollback builders), for the tag filters of Buildbot's own UI. Default: none. Each tag costs master
+   * start-up time that grows with the square of the number of builders (docs/configuration.md).
+   */
+  tags?: string[];
 }
 
 /**
@@ -262,6 +268,7 @@ export interface ResolvedProject {
   dockerfile: string;
   repository: string;
   buildArgs: [string, string][];
+  tags: string[];
   /** Names of the workers that can build this project. */
   workers: string[];
 }

@@ -57,6 +57,7 @@ function projectEntry(p: ResolvedProject): Py {
     dockerfile: p.dockerfile,
     repository: p.repository,
     build_args: p.buildArgs.map(([k, v]) => [k, v]),
+    tags: p.tags,
     workers: p.workers,
   });
 }

@@ -139,6 +139,7 @@ d('a generated master.cfg on a real Buildbot master and worker', () => {
           repository: REPOSITORY,
           buildArgs: { BASE: BASE_IMAGE },
           deploy: { branches: ['master'], app: 'marathon.json' },
+          tags: ['team:web', 'node'],
         },
         // Its worker has no working `bbm` (the shim below fails in this builder's folder): the
         // failing layout step must be a red, visible step with its log, the build FAILURE.
@@ -264,7 +265,8 @@ d('a generated master.cfg on a real Buildbot master and worker', () => {
     expect(steps.find((s) => s.name === 'docker build')!.state_string).toBe(`built ${props.image?.[0] as string}`);
     expect(steps.find((s) => s.name === 'docker push')!.state_string).toBe(`pushed ${props.image?.[0] as string} ${props.digest?.[0] as string}`);
     const builder = (await get<{ builders: { tags: string[]; description: string }[] }>(`/builders/${builderid}`)).builders[0]!;
-    expect(builder.tags).toEqual(['auto', 'project:app']);
+    expect(builder.tags).toEqual(['team:web', 'node']); // the config's tags; none by default (web)
+    expect((await get<{ builders: { tags: string[] }[] }>('/builders?name=web')).builders[0]?.tags).toEqual([]);
     expect(builder.description).toContain('deploys master to /app');
     expect(build.results).toBe(0);
     const tags = (await (await fetch(`http://${REGISTRY}/v2/${REPOSITORY}/tags/list`)).json()) as { tags: string[] };

@@ -5,9 +5,10 @@
  * loads, so the reconfig says that a restart is needed and changes nothing; the old URL back, the
  * next reconfig applies. And the master image's bbm-reconfig, whose master keeps the URL start.sh put
  * in its environment: buildbot/master/db_url.py tells it whether the running master has the current one.
+ * On SQLite the master keeps its connections open (the generated file's _sqlite_for_many_builders).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,6 +66,24 @@ d('reconfig with a changed database URL secret', () => {
     await stop(master);
     if (root) rmSync(root, { recursive: true, force: true });
   }, 120_000);
+
+  it('keeps its SQLite connections open between database calls (no connection per call)', async () => {
+    const held = () =>
+      readdirSync(`/proc/${master!.pid}/fd`)
+        .filter((fd) => {
+          try {
+            return readlinkSync(`/proc/${master!.pid}/fd/${fd}`) === path.join(masterDir, 'state.sqlite');
+          } catch {
+            return false; // closed while listing
+          }
+        })
+        .sort();
+    const before = held();
+    // Buildbot's engine would otherwise open a connection per call and close it: idle, nothing holds the file.
+    expect(before.length).toBeGreaterThan(0);
+    for (let i = 0; i < 10; i++) await builders(); // each answer reads the database
+    expect(held()).toEqual(before);
+  });
 
   it('says a restart is needed and changes nothing; with the old URL back the reconfig applies', async () => {
     writeFileSync(path.join(masterDir, 'master.cfg'), render(['one', 'two']));

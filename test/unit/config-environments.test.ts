@@ -45,6 +45,11 @@ describe('environments', () => {
     expect(deployTargets(r).environments.default!.credentialsEnv).toBe('MARATHON');
   });
 
+  it('a project may be named like the promote builder of a project that does not promote', () => {
+    const r = resolveConfig(config(ENVS, PIPELINE, { projects: [{ name: 'hello', repo: 'r', type: 'docker', branches: ['main'], deploy: PIPELINE }, { name: 'web', repo: 'r2', type: 'docker' }, { name: 'web-promote', repo: 'r3', type: 'docker' }] }));
+    expect(r.projects.map((p) => p.name)).toEqual(['hello', 'web', 'web-promote']);
+  });
+
   it.each<[string, unknown, unknown, Record<string, unknown>, string, RegExp]>([
     ['unknown environment', ENVS, { environments: { staging: { branches: ['main'] }, prod: { promoteFrom: 'staging' } } }, {}, 'projects[0].deploy.environments.prod', /unknown environment "prod".*defined: staging, production/],
     ['promotion from an environment the project lacks', ENVS, { environments: { production: { promoteFrom: 'staging' } } }, {}, 'projects[0].deploy.environments.production.promoteFrom', /"staging" is not an environment of this project/],
@@ -61,6 +66,7 @@ describe('environments', () => {
     ['negative instances', ENVS, { environments: { staging: { branches: ['main'], instances: -1 }, production: { promoteFrom: 'staging' } } }, {}, 'projects[0].deploy.environments.staging.instances', /whole number from 0/],
     ['two environments, one app', { staging: { url: 'http://same:1' }, production: { url: 'http://same:1/' } }, PIPELINE, {}, 'projects[0].deploy.environments.production', /deploys \/hello on http:\/\/same:1\/, as projects\[0\].deploy.environments.staging does/],
     ['different roles per promotion target', { ...ENVS, dr: { url: 'http://dr:1' } }, { environments: { staging: { branches: ['main'] }, production: { promoteFrom: 'staging' }, dr: { promoteFrom: 'production', promoteRoles: ['ops'] } } }, {}, 'projects[0].deploy.environments.dr.promoteRoles', /same promoteRoles/],
+    ['a project named like a promote builder', ENVS, PIPELINE, { projects: [{ name: 'hello', repo: 'r', type: 'docker', branches: ['main'], deploy: PIPELINE }, { name: 'Hello-Promote', repo: 'r2', type: 'docker', branches: ['main'] }] }, 'projects[1].name', /"Hello-Promote" is also the name of the promote builder of project "hello".*rename this project/],
   ])('%s is a config error at its path', (_name, envs, deploy, extra, path, message) => {
     const found = problems(config(envs, deploy, extra));
     expect(found).toContainEqual({ path, message: expect.stringMatching(message) });

@@ -26,6 +26,7 @@ describe('resolveConfig defaults', () => {
       dockerfile: 'Dockerfile',
       repository: 'webapp',
       buildArgs: [],
+      tags: [],
       workers: ['docker-1'],
     });
     expect(r.buildbot.www).toEqual({ address: '127.0.0.1', port: 8010, htpasswd: null, roles: [], allow: { force: ['admins'], stop: ['admins'], rebuild: ['admins'], control: ['admins'] } });
@@ -36,6 +37,11 @@ describe('resolveConfig defaults', () => {
     expect(r.marathon.deployStep).toBe(true);
     expect(r.buildbot.db).toEqual({ url: 'sqlite:///state.sqlite' });
     expect(r.buildbot.secretsDir).toBe('secrets');
+  });
+
+  it('keeps the builder tags the config names, in order', () => {
+    const r = resolveConfig(baseConfig([{ name: 'webApp', repo: 'r', tags: ['team:web', 'python', 'v1.2+x'] }]));
+    expect(r.projects[0]!.tags).toEqual(['team:web', 'python', 'v1.2+x']);
   });
 
   it('deploys the first built branch to a lowercased app id by default', () => {
@@ -92,6 +98,9 @@ const invalid: [string, (c: Record<string, any>) => void, string, RegExp][] = [
   ['duplicate worker names', (c) => c.buildbot.workers.push({ name: 'docker-1' }), 'buildbot.workers[1].name', /duplicate worker name/],
   ['two projects pushing one image', (c) => c.projects.push({ name: 'other', repo: 'y', repository: 'webapp' }), 'projects[1].repository', /duplicate registry repository/],
   ['build arg name', (c) => (c.projects[0].buildArgs = { 'A-B': 'x' }), 'projects[0].buildArgs.A-B', /build argument name/],
+  ['a builder tag with a space', (c) => (c.projects[0].tags = ['team a']), 'projects[0].tags[0]', /tag "team a" must be 1 to 50 letters, digits and/],
+  ['a builder tag listed twice', (c) => (c.projects[0].tags = ['web', 'web']), 'projects[0].tags', /tag "web" is listed twice/],
+  ['builder tags that are not a list', (c) => (c.projects[0].tags = 'web'), 'projects[0].tags', /must be a list/],
   ['no projects', (c) => (c.projects = []), 'projects', /must not be empty/],
   ['missing marathon', (c) => delete c.marathon, 'marathon', /is required/],
   ['a database URL with a password', (c) => (c.buildbot.db = 'postgresql://bb:hunter2@db/bb'), 'buildbot.db', /holds a password.*urlSecret/],

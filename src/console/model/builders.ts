@@ -1,4 +1,4 @@
-/** Builders and their last builds, and the promote/rollback builders found by their tags. */
+/** Builders and their last builds, and the promote/rollback builders found by their names. */
 export interface Builder {
   builderid: number;
   name: string;
@@ -37,7 +37,12 @@ export function activeBuilders(builders: readonly Builder[]): Builder[] {
 
 export type Action = 'promote' | 'rollback';
 
-/** The builder tagged `[action, 'project:<project>']` (the generated promote/rollback builders). */
+/**
+ * The generated promote/rollback builder of a project, by its name `<project>-<action>` (configured:
+ * it has a master). Names, not tags: builder tags are the config's choice (`projects[].tags`), and the
+ * generator refuses a project named like another project's promote or rollback builder.
+ */
 export function actionBuilder(builders: readonly Builder[], action: Action, project: string): Builder | undefined {
-  return builders.find((b) => b.masterids.length > 0 && b.tags.includes(action) && b.tags.includes(`project:${project}`));
+  const name = `${project}-${action}`;
+  return builders.find((b) => b.masterids.length > 0 && b.name === name);
 }

@@ -1,7 +1,7 @@
 /**
  * Deployments: per environment and app, what runs (image, digest, build, commit, health, endpoints,
  * a deployment in progress) and the builds that ran there before. Promote and Roll back force the
- * generated builders tagged `promote` / `rollback` and `project:<name>`, so Buildbot decides who may.
+ * generated builders `<project>-promote` / `<project>-rollback`, so Buildbot decides who may.
  * The promote form suggests the builds the source environment runs healthy or ran (promote-offer.ts).
  */
 
@@ -25,7 +25,7 @@ function actionButton(builders: Builder[], action: Action, app: AppView, env: st
   const project = app.project;
   const b = actionBuilder(builders, action, project);
   const label = action === 'promote' ? 'Promote' : 'Roll back';
-  if (!b) return h('small', { class: 'missing' }, `${label}: no builder tagged ${action}, project:${project}`);
+  if (!b) return h('small', { class: 'missing' }, `${label}: no builder ${project}-${action} on this master`);
   const open = () => {
     if (action === 'rollback') return openForceDialog(b, { loggedIn, title: `Roll back ${project} in ${env}`, values: { environment: env } });
     const offer = promoteOffer(data.promotions ?? [], data.environments, project, env);

@@ -67,15 +67,17 @@ it.each([
 
 describe('builders', () => {
   const b = (builderid: number, name: string, tags: string[], masterids = [1]): Builder => ({ builderid, name, tags, masterids });
-  const builders = [b(1, 'web', []), b(2, 'promote-web', ['promote', 'project:web']), b(3, 'rollback-web', ['rollback', 'project:web']), b(4, 'old', ['promote', 'project:shop'], [])];
+  const builders = [b(1, 'web', ['team:a']), b(2, 'web-promote', []), b(3, 'web-rollback', ['team:a']), b(4, 'shop-promote', [], []), b(5, 'api-promote-rollback', [])];
   it.each([
-    ['promote', 'web', 'promote-web'],
-    ['rollback', 'web', 'rollback-web'],
-    ['promote', 'shop', undefined],
+    ['promote', 'web', 'web-promote'],
+    ['rollback', 'web', 'web-rollback'],
+    ['promote', 'shop', undefined], // removed from the configuration: no master
     ['rollback', 'api', undefined],
+    ['rollback', 'api-promote', 'api-promote-rollback'],
+    ['promote', 'we', undefined],
   ] as const)('%s of %s', (action, project, name) => expect(actionBuilder(builders, action, project)?.name).toBe(name));
   it('lists only configured builders by name and the newest build of each', () => {
-    expect(activeBuilders(builders).map((x) => x.name)).toEqual(['promote-web', 'rollback-web', 'web']);
+    expect(activeBuilders(builders).map((x) => x.name)).toEqual(['api-promote-rollback', 'web', 'web-promote', 'web-rollback']);
     const build = (buildid: number, builderid: number) => ({ buildid, builderid, number: buildid }) as Build;
     expect([...lastBuilds([build(1, 1), build(5, 1), build(3, 2)]).entries()].map(([k, v]) => [k, v.buildid])).toEqual([
       [1, 5],
