@@ -4,6 +4,7 @@
  * own, `/bbm/api/deployments`. The console decides nothing about permissions: the master does.
  */
 import { forceBody, forceOutcome } from './model/force-form.js';
+import { consumer } from './model/consume.js';
 import { masterRoot, wsUrl } from './model/paths.js';
 
 export const ROOT = masterRoot(location.pathname);
@@ -64,29 +65,36 @@ export async function logout(): Promise<void> {
 }
 
 /**
- * Buildbot's websocket (`buildbot/www/ws.py`): `startConsuming` a path, then every message under it
- * arrives as `{k, m}`. `onEvent` is called (debounced) for any of them; the page then re-reads REST.
- * Reconnects after a drop; `close()` ends it.
+ * Buildbot's websocket (`buildbot/www/ws.py`, model/consume.ts): `startConsuming` each path, then
+ * every message under it arrives as `{k, m}`. `onEvent` is called (debounced) for any of them, and
+ * once the master has answered every subscription (the catch-up read: what happened before);
+ * the page then re-reads REST. Reconnects after a drop; `close()` ends it.
  */
 export function subscribe(paths: string[], onEvent: () => void): { close(): void } {
   let ws: WebSocket | null = null;
   let closed = false;
   let timer: number | undefined;
+  let unanswered: number | undefined;
   const fire = () => {
     clearTimeout(timer);
     timer = window.setTimeout(onEvent, 150);
   };
   const open = () => {
+    if (closed) return; // closed while waiting to reconnect
+    const c = consumer(paths);
     ws = new WebSocket(wsUrl(location.href, ROOT));
     ws.onopen = () => {
-      paths.forEach((path, i) => ws?.send(JSON.stringify({ cmd: 'startConsuming', path, _id: i + 1 })));
-      fire(); // catch up with what happened before the subscription
+      for (const frame of c.frames) ws?.send(frame);
+      // A master that does not answer subscriptions: catch up anyway.
+      unanswered = window.setTimeout(fire, 5000);
     };
     ws.onmessage = (e) => {
-      const msg = JSON.parse(String(e.data)) as { k?: string };
-      if (msg.k) fire();
+      const got = c.receive(JSON.parse(String(e.data)));
+      if (got === 'ready') clearTimeout(unanswered);
+      if (got) fire();
     };
     ws.onclose = () => {
+      clearTimeout(unanswered);
       if (!closed) window.setTimeout(open, 2000);
     };
   };
@@ -95,6 +103,7 @@ export function subscribe(paths: string[], onEvent: () => void): { close(): void
     close() {
       closed = true;
       clearTimeout(timer);
+      clearTimeout(unanswered);
       ws?.close();
     },
   };

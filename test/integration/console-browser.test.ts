@@ -379,10 +379,23 @@ d('the web console in Chromium (and Firefox) against a real master, worker and d
   }, 400_000);
 
   chromiumCase('rolls staging back from the Deployments page after a newer build: the rollback builder runs green and Marathon runs the earlier build again', async () => {
-    // A newer build deployed to staging (forced from the form, deploy on by default).
+    // A newer build deployed to staging (forced from the form, deploy on by default). Its page
+    // subscribes late: its startConsuming frames reach the master only once the build has finished
+    // (a master slow to register them). The page must still show the result, which no event will
+    // tell it any more: it reads the build again once the master has answered its subscriptions.
+    let holding = true;
+    const late: (() => void)[] = [];
+    await page.routeWebSocket(/\/ws$/, (ws) => {
+      const server = ws.connectToServer();
+      ws.onMessage((m) => (holding && typeof m === 'string' && /"path":"builds\/\d+\//.test(m) ? late.push(() => server.send(m)) : server.send(m)));
+    });
     const form = await openForm();
     await form.getByRole('button', { name: 'Build' }).click();
     const newer = await finished(await openedBuild());
+    holding = false;
+    expect(late.length, 'the build page subscribed').toBeGreaterThan(0);
+    for (const send of late) send();
+    await page.locator('h1 .result', { hasText: 'success' }).waitFor({ timeout: 30_000 });
     if (typeof newer.properties.image?.[0] === 'string') images.push(newer.properties.image[0]);
     expect((await marathonApp(dc!.url)).labels['bbm.build-number']).toBe(String(newer.number));
 
