@@ -22,7 +22,7 @@ import type { CheckResult, InstallResult } from '../haproxy/adapter.js';
 import { findRefusedApps } from '../haproxy/culprits.js';
 import { isAppRecord } from './model.js';
 import { planApply, slotCommands } from '../haproxy/plan.js';
-import { assignSlots, haproxyAddress, renderConfig, serverLine, type BusySlots, type Rendered, type RenderOptions } from '../haproxy/render.js';
+import { assignSlots, hasNewcomer, haproxyAddress, renderConfig, serverLine, type BusySlots, type Rendered, type RenderOptions } from '../haproxy/render.js';
 import { applyEvent, modelOf, TASK_EVENTS, type TaskModel } from './events.js';
 import { buildServices, type Service } from '../haproxy/services.js';
 
@@ -244,9 +244,12 @@ export class Bridge {
       // through the runtime API. Unknown: the server changes are applied by a reload instead.
       let busy: BusySlots | undefined;
       let busyUnknown = false;
-      if (applied && this.deps.haproxy.runtime && this.deps.haproxy.busySlots) {
+      // Asked only for the HTTP backends that get a new task (one runtime API call, usually a
+      // backend or two): the others keep their slots whatever is busy.
+      const placing = applied ? services.filter((s) => s.mode === 'http' && hasNewcomer(s.servers.map((v) => haproxyAddress(v.ip, v.port)), applied.slots.get(s.name))).map((s) => s.name) : [];
+      if (applied && placing.length > 0 && this.deps.haproxy.runtime && this.deps.haproxy.busySlots) {
         try {
-          busy = await this.deps.haproxy.busySlots();
+          busy = await this.deps.haproxy.busySlots(placing);
         } catch (error) {
           busyUnknown = true;
           reporter.warn(`haproxy: cannot read which slots are busy (${(error as Error).message}); server changes reload instead`);
@@ -376,11 +379,7 @@ export class Bridge {
       } else if (effect.kind === 'resync') resync ??= effect.reason;
     }
     const minSlots = this.options.render.minSlots ?? 4;
-    // The busy slots of the HTTP backends these events touch (assignSlots: where a new task may go).
-    const httpBackends = [...touched].flatMap((appId) => this.servicesOfApp.get(appId) ?? []).filter((name) => this.services.get(name)?.mode === 'http');
-    const busy = httpBackends.length > 0 && this.deps.haproxy.busySlots ? await this.deps.haproxy.busySlots(httpBackends) : undefined;
-    const commands = { enable: [] as string[], disable: [] as string[] };
-    const updates: { service: Service; table: (string | null)[]; moved: boolean }[] = [];
+    const work: { name: string; before: Service; now: Service; slots: (string | null)[]; keys: string[] }[] = [];
     for (const appId of touched) {
       const names = this.servicesOfApp.get(appId);
       const app = model.apps.get(appId);
@@ -401,19 +400,23 @@ export class Bridge {
           resync ??= `${appId}: its services changed`;
           continue;
         }
-        const table = assignSlots(
-          now.servers.map((v) => haproxyAddress(v.ip, v.port)),
-          slots,
-          minSlots,
-          busy && now.mode === 'http' ? (busy.get(name) ?? new Set<number>()) : undefined,
-        );
-        if (table.length !== slots.length) {
-          resync ??= `${name}: more healthy tasks than free slots (a reload)`;
-          continue;
-        }
-        slotCommands(name, slots, table, commands);
-        updates.push({ service: { ...before, servers: now.servers }, table, moved: table.some((key, i) => key !== slots[i]) });
+        work.push({ name, before, now, slots, keys: now.servers.map((v) => haproxyAddress(v.ip, v.port)) });
       }
+    }
+    // The busy slots of the HTTP backends that get a new task (assignSlots: where it may go); a
+    // removal alone asks nothing and is applied at once.
+    const placing = work.filter((w) => w.now.mode === 'http' && hasNewcomer(w.keys, w.slots)).map((w) => w.name);
+    const busy = placing.length > 0 && this.deps.haproxy.busySlots ? await this.deps.haproxy.busySlots(placing) : undefined;
+    const commands = { enable: [] as string[], disable: [] as string[] };
+    const updates: { service: Service; table: (string | null)[]; moved: boolean }[] = [];
+    for (const { name, before, now, slots, keys } of work) {
+      const table = assignSlots(keys, slots, minSlots, busy && now.mode === 'http' ? (busy.get(name) ?? new Set<number>()) : undefined);
+      if (table.length !== slots.length) {
+        resync ??= `${name}: more healthy tasks than free slots (a reload)`;
+        continue;
+      }
+      slotCommands(name, slots, table, commands);
+      updates.push({ service: { ...before, servers: now.servers }, table, moved: table.some((key, i) => key !== slots[i]) });
     }
     const all = [...commands.enable, ...commands.disable];
     if (all.length > 0) {

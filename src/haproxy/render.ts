@@ -91,6 +91,13 @@ function nextPowerOfTwo(n: number): number {
   return p;
 }
 
+/** Whether `keys` holds a server that `previous` has no slot for yet (only then do busy slots matter). */
+export function hasNewcomer(keys: readonly string[], previous: readonly (string | null)[] | undefined): boolean {
+  if (!previous) return keys.length > 0;
+  const held = new Set(previous);
+  return keys.some((k) => !held.has(k));
+}
+
 /**
  * Keeps every server that is still there in its old slot, fills free slots (lowest first) with
  * the new ones in sorted order, grows the table (to a power of two) only when it must.

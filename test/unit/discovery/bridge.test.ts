@@ -109,7 +109,7 @@ describe('Bridge.syncOnce', () => {
     expect(asked).toEqual([]); // the first configuration is a reload: nothing to ask
     h.setApps([app('/a', [10001], [task('/a', '10.0.0.2', [31000])], http)]);
     expect((await b.syncOnce('t')).action).toBe('runtime');
-    expect(asked).toEqual([undefined]); // every backend, in one dump
+    expect(asked).toEqual([['bbm_a_10001']]); // the HTTP backends that get a new task
     expect(h.calls.runtime.at(-1)).toEqual(['set server bbm_a_10001/s3 addr 10.0.0.2 port 31000', 'set server bbm_a_10001/s3 state ready', 'set server bbm_a_10001/s1 state maint']);
     h.deps.haproxy.busySlots = async () => {
       throw new Error('socket gone');
@@ -331,6 +331,8 @@ describe('Bridge.watch: task and health events without fetching apps', () => {
     const { push, done } = await started(h);
     asked.length = 0;
     push(ev('status_update_event', { appId: '/a', taskId: first.id, taskStatus: 'TASK_KILLED', host: '10.0.0.1', ports: [31000] }));
+    await until('the killed task out', () => h.calls.runtime.flat().includes('set server bbm_a_10001/s1 state maint'));
+    expect(asked).toEqual([]); // a removal alone asks nothing
     push(running('a.instance-new._app.1', '10.0.0.2', 31001));
     await until('the new task routed', () => h.calls.runtime.flat().some((c) => c.includes('addr 10.0.0.2')));
     expect(h.calls.runtime.flat().filter((c) => c.includes(' addr '))).toEqual(['set server bbm_a_10001/s3 addr 10.0.0.2 port 31001']);

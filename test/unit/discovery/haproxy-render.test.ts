@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { planApply } from '../../../src/haproxy/plan.js';
-import { assignSlots, renderConfig, type RenderOptions } from '../../../src/haproxy/render.js';
+import { assignSlots, hasNewcomer, renderConfig, type RenderOptions } from '../../../src/haproxy/render.js';
 import { buildServices, ipVersion, type ServiceOptions } from '../../../src/haproxy/services.js';
 import type { AppInfo } from '../../../src/marathon/types.js';
 import { alive, app, failing, httpCheck, task, tcpCheck } from './fixtures.js';
@@ -226,6 +226,12 @@ describe('assignSlots', () => {
     ['removals only: nothing moves', [], ['a', 'b', null, null], [0], [null, null, null, null]],
   ];
   it.each(busyCases)('busy slots: %s', (_n, keys, previous, busy, expected) => expect(assignSlots(keys, previous, 4, new Set(busy))).toEqual(expected));
+  it.each([
+    [['a'], ['a', null], false],
+    [['a', 'b'], ['a', null], true],
+    [[], [null], false],
+    [['a'], undefined, true],
+  ] as [string[], (string | null)[] | undefined, boolean][])('hasNewcomer(%j, %j) is %s', (keys, previous, expected) => expect(hasNewcomer(keys, previous)).toBe(expected));
   it('busy slots: without them, the slot just left is taken again (the order of a one-shot run or a reload)', () => {
     expect(assignSlots(['b'], ['a', null, null, null], 4)).toEqual(['b', null, null, null]);
   });
