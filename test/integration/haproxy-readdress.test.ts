@@ -2,23 +2,26 @@
  * A slot re-addressed from one task to another must stop sending requests to the old address at
  * once, even while the old task still serves (a container draining after SIGTERM).
  *
- * Real HAProxy, real Bridge (bbm's renderer, planner and runtime API calls): backend A and B on
- * 127.0.0.1 answer with their name after a short delay, so requests are in flight on HAProxy's
- * server connections when the slot moves. Clients keep sending through the frontend, on keep-alive
- * connections and on a new connection per request; every request carries its sequence number.
- * The slot moves A → B through the three ways bbm moves a slot: task events applied through the
- * runtime API, a full resync whose plan goes through the runtime API, and a full resync that
- * reloads (no runtime API). A is left running; no request sent after the change was applied may
- * reach it.
+ * Real HAProxy, real Bridge (bbm's renderer, planner and runtime API calls, the busy slots read
+ * from HAProxy): backends A, B and C on 127.0.0.1 answer with their name after a short delay, so
+ * requests are in flight on HAProxy's server connections when the slot moves. Clients keep sending
+ * through the frontend, on keep-alive connections and on a new connection per request; every
+ * request carries its sequence number. The app's one task moves A → B → C through each of the
+ * three ways bbm moves a slot: task events applied through the runtime API, a full resync whose
+ * plan goes through the runtime API, and a full resync that reloads (no runtime API). A and B are
+ * left running; no request sent after a move was applied may reach an earlier task. C ends in A's
+ * slot, so a slot is re-addressed while its old task still runs.
  *
- * Without `option http-server-close` in the backend, requests kept reaching A (on main: 249 and
- * 7660 after the change, new client connections among them): a server connection busy with a
- * request when the slot moved goes back to the slot's idle connections after its response, and
- * HAProxy reuses it for the slot whatever the slot's address now is. HAProxy 2.6 purges a server's
- * idle connections when its address changes (src/server.c, srv_update_addr_port →
- * srv_cleanup_connections), not the busy ones; and with the backend's `retry-on` covering
- * conn-failure, empty-response and response-timeout, even the first request of a new client
- * connection may take an idle server connection (src/backend.c, connect_server).
+ * Before the fix (a new task put into the slot its old task had just left, `maint` → `addr` →
+ * `ready`), requests kept reaching the old task: 249 to 7660 after the change, new client
+ * connections among them. A server connection busy with a request when the slot moved goes back to
+ * the slot's idle connections after its response, and HAProxy reuses it for the slot whatever the
+ * slot's address now is. HAProxy 2.6 purges a server's idle connections when its address changes
+ * (src/server.c, srv_update_addr_port → srv_cleanup_connections), not the busy ones; and with the
+ * backend's `retry-on` covering conn-failure, empty-response and response-timeout, even the first
+ * request of a new client connection may take an idle server connection (src/backend.c,
+ * connect_server). Without the busy slots (the driver's busySlots left out) the first two tests
+ * fail the same way.
  */
 import { createServer, Agent, request, type Server } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
