@@ -113,4 +113,24 @@ export async function runGenerate(options: GenerateOptions, ctx: RunContext): Pr
     if (!renamed) await rm(tmp, { force: true }).catch(() => {});
   }
   ctx.reporter.info(`wrote ${shown}: ${plan.config.projects.length} project(s), ${plan.config.buildbot.workers.length} worker(s)`);
+  const advice = pollingAdvice(plan.config);
+  if (advice) ctx.reporter.warn(advice);
+}
+
+/** Polled repositories from which `bbm generate` advises webhooks. */
+export const MANY_POLLERS = 100;
+
+/**
+ * Advice when the config polls many repositories: each GitPoller costs the master four database calls
+ * at every start (one after another) and, every interval, git processes on the master. Null otherwise.
+ */
+export function pollingAdvice(config: Pick<ResolvedConfig, 'projects' | 'changeSources'>): string | null {
+  if (config.changeSources.pollInterval <= 0) return null;
+  const polled = new Set(config.projects.filter((p) => p.poll).map((p) => p.repo));
+  if (polled.size < MANY_POLLERS) return null;
+  return (
+    `${polled.size} repositories are polled every ${config.changeSources.pollInterval} s: each poller adds four database calls to every master start ` +
+    `and a git ls-remote and fetch on the master each interval (with 1000, the start takes about twice as long as on webhooks: docs/performance.md); ` +
+    `for this many, report pushes by webhook (changeSources.github or .gitlab, and projects[].webhook) or poll less often (changeSources.pollInterval)`
+  );
 }
