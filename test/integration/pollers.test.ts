@@ -32,13 +32,14 @@ d('many pollers on one master', () => {
     return counts;
   };
   const repoPath = (i: number) => path.join(root, 'repos', `p${i}.git`);
+  let repo: ReturnType<typeof openRepo>;
 
   beforeAll(async () => {
     root = mkdtempSync(path.join(tmpdir(), 'bbm-pollers-'));
     // one repository with a commit on master; every project's repository is a link to it
     const one = path.join(root, 'repos', 'one');
     mkdirSync(one, { recursive: true });
-    const repo = openRepo(one);
+    repo = openRepo(one);
     repo.git('init', '-q', '-b', 'master');
     repo.commit('first');
     for (let i = 0; i < REPOS; i++) symlinkSync(path.join(one, '.git'), repoPath(i));
@@ -54,7 +55,8 @@ d('many pollers on one master', () => {
         marathon: { url: 'http://127.0.0.1:9/' },
         buildbot: { url: www, version: '3.7', workers: [{ name: 'w1' }], www: { port }, workerPort: await freePort(), secretsDir: secrets },
         changeSources: { pollInterval: 3600, pollerHook: true },
-        projects: Array.from({ length: REPOS }, (_, i) => ({ name: `p${i}`, repo: repoPath(i), type: 'docker' as const })),
+        // p0 also builds `release`, a branch that does not exist yet
+        projects: Array.from({ length: REPOS }, (_, i) => ({ name: `p${i}`, repo: repoPath(i), type: 'docker' as const, branches: i === 0 ? ['master', 'release'] : ['master'] })),
       }),
       'ci.config.ts',
     );
@@ -78,5 +80,24 @@ d('many pollers on one master', () => {
     expect(log()).not.toMatch(/could not lock|failed with exit code/);
     expect([...polls().keys()].sort()).toEqual(Array.from({ length: REPOS }, (_, i) => repoPath(i)).sort());
     expect(readdirSync(path.join(root, 'master', 'gitpoller-work')).length).toBe(REPOS);
+  }, 600_000);
+
+  it('a branch made from a commit the poller has seen is a change (and so is its head moving back)', async () => {
+    const changes = async () =>
+      ((await (await fetch(`${www}api/v2/changes?branch=release&order=changeid`)).json()) as { changes: { revision: string; repository: string }[] }).changes;
+    const first = repo.git('rev-parse', 'HEAD');
+    const second = repo.commit('second');
+    repo.git('branch', 'release', first); // release: a new branch at a commit master already had
+    expect((await fetch(`${www}change_hook/poller`, { method: 'POST' })).status).toBe(200);
+    await until('a change on release', async () => ((await changes()).length === 1 ? true : undefined), 120_000, path.join(root, 'master', 'twistd.log'));
+    expect((await changes()).map((c) => [c.repository, c.revision])).toEqual([[repoPath(0), first]]);
+    // release moves to master's newer commit (no commit new to the poller: master's poll saw it), then back
+    repo.git('branch', '-f', 'release', second);
+    expect((await fetch(`${www}change_hook/poller`, { method: 'POST' })).status).toBe(200);
+    await until('release moved forward', async () => ((await changes()).length === 2 ? true : undefined), 120_000, path.join(root, 'master', 'twistd.log'));
+    repo.git('branch', '-f', 'release', first);
+    expect((await fetch(`${www}change_hook/poller`, { method: 'POST' })).status).toBe(200);
+    await until('release moved back', async () => ((await changes()).length === 3 ? true : undefined), 120_000, path.join(root, 'master', 'twistd.log'));
+    expect((await changes()).map((c) => c.revision)).toEqual([first, second, first]);
   }, 600_000);
 });
