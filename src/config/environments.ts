@@ -210,3 +210,13 @@ export class EnvContext {
           this.r.problem(join('environments', env.name), `no project deploys to ${JSON.stringify(env.name)}; add it to a project's deploy.environments or remove it`);
   }
 }
+
+/**
+ * The builders a project has besides its own (named after it): `<name>-promote` and `<name>-rollback`
+ * when one of its environments is reached by promotion, else none. The generated file names them the
+ * same way (templates/master.cfg.ejs) and the web console finds them by these names.
+ */
+export function promotionBuilders(project: { name: string; deploy: { environments: { promoteFrom: string | null }[] } | null }): { kind: 'promote' | 'rollback'; name: string }[] {
+  if (!project.deploy?.environments.some((e) => e.promoteFrom !== null)) return [];
+  return (['promote', 'rollback'] as const).map((kind) => ({ kind, name: `${project.name}-${kind}` }));
+}

@@ -22,7 +22,7 @@ import {
 } from './names.js';
 import { buildbotVersionProblem, parseBuildbotVersion, type BuildbotVersion } from './buildbot-version.js';
 import { hasUrlSecret, redactUrl, urlCredentials } from '../url-credentials.js';
-import { EnvContext, resolveEnvironments, resolveProjectEnvironments } from './environments.js';
+import { EnvContext, promotionBuilders, resolveEnvironments, resolveProjectEnvironments } from './environments.js';
 import { ALL_PROJECT_TYPES, WORKER_KINDS, type WorkerKind, type ProjectType, type ResolvedConfig, type ResolvedProject, type ResolvedWorker } from './types.js';
 
 type Obj = Record<string, unknown>;
@@ -127,11 +127,11 @@ function resolveProject(r: Reader, v: unknown, p: string, envs: EnvContext): Res
 
   const tags = r.array(o.tags, join(p, 'tags'), (v, tp) => {
     const t = r.string(v, tp);
-    if (t !== undefined && !BUILDER_TAG.test(t)) r.problem(tp, `tag ${JSON.stringify(t)} must be 1 to 50 letters, digits and . _ + : - (starting with a letter or digit)`);
-    else return t;
+    if (t === undefined || BUILDER_TAG.test(t)) return t;
+    r.problem(tp, `tag ${JSON.stringify(t)} must be 1 to 50 letters, digits and . _ + : - (starting with a letter or digit)`);
     return undefined;
   }) ?? [];
-  for (const [i, t] of tags.entries()) if (tags.indexOf(t) !== i) r.problem(join(p, 'tags'), `tag ${JSON.stringify(t)} is listed twice`);
+  duplicates(r, tags, (i) => `${join(p, 'tags')}[${i}]`, 'tag');
 
   let deploy: ResolvedProject['deploy'] = null;
   if (o.deploy !== undefined && o.deploy !== false) {
@@ -172,7 +172,7 @@ function resolveProject(r: Reader, v: unknown, p: string, envs: EnvContext): Res
   // With a problem anywhere nothing is generated; a partly valid project still takes part in the
   // cross-field checks (duplicates), so one run reports everything.
   if (name === undefined) return undefined;
-  const project: ResolvedProject = { name, repo: repo ?? '', credentials, webhook, poll, buildEveryCommit, status: status === undefined ? (webhook ?? null) : status, type, branches, deploy, dockerfile, repository: repository ?? '', buildArgs, tags: [...new Set(tags)], workers: [] };
+  const project: ResolvedProject = { name, repo: repo ?? '', credentials, webhook, poll, buildEveryCommit, status: status === undefined ? (webhook ?? null) : status, type, branches, deploy, dockerfile, repository: repository ?? '', buildArgs, tags, workers: [] };
   if (status !== undefined) EXPLICIT_STATUS.add(project);
   return project;
 }
@@ -384,11 +384,7 @@ function resolveDb(r: Reader, value: unknown): ResolvedConfig['buildbot']['db'] 
 
 /** A project named like another project's promote or rollback builder (`<name>-promote`, `<name>-rollback`). */
 function builderNameClashes(r: Reader, projects: ResolvedProject[], at: (i: number) => string): void {
-  const derived = new Map<string, string>();
-  for (const p of projects) {
-    if (!p.deploy?.environments.some((e) => e.promoteFrom !== null)) continue;
-    for (const kind of ['promote', 'rollback']) derived.set(`${p.name}-${kind}`.toLowerCase(), `the ${kind} builder of project ${JSON.stringify(p.name)}`);
-  }
+  const derived = new Map(projects.flatMap((p) => promotionBuilders(p).map((b) => [b.name.toLowerCase(), `the ${b.kind} builder of project ${JSON.stringify(p.name)}`] as const)));
   projects.forEach((p, i) => {
     const clash = derived.get(p.name.toLowerCase());
     if (clash) r.problem(`${at(i)}.name`, `project name ${JSON.stringify(p.name)} is also the name of ${clash} (builder names must differ, ignoring case); rename this project`);

@@ -5,6 +5,7 @@
 import type { ResolvedConfig, ResolvedProject, ResolvedWorker, RecipeType } from '../config/types.js';
 import { PROJECT_TYPES } from '../config/types.js';
 import { compatibleRange, formatVersion, hasFeature, type BuildbotVersion } from '../config/buildbot-version.js';
+import { promotionBuilders } from '../config/environments.js';
 import { deployTargets } from '../config/targets.js';
 import { py, pyCall, PyExpr, type Py, type PyValue } from './python.js';
 
@@ -69,11 +70,9 @@ function projectEntry(p: ResolvedProject): Py {
 function promoteRules(config: ResolvedConfig): Py[] {
   const rules: Py[] = [];
   for (const p of config.projects) {
-    const envs = p.deploy?.environments ?? [];
-    if (!envs.some((e) => e.promoteFrom !== null)) continue;
-    const named = [...new Set(envs.filter((e) => e.promoteFrom !== null).flatMap((e) => e.promoteRoles))];
+    const named = [...new Set((p.deploy?.environments ?? []).filter((e) => e.promoteFrom !== null).flatMap((e) => e.promoteRoles))];
     const roles = named.includes('*') ? [ANYONE_ROLE] : named;
-    for (const builder of [`${p.name}-promote`, `${p.name}-rollback`])
+    for (const { name: builder } of promotionBuilders(p))
       roles.forEach((role, i) => rules.push(py(pyCall('util.ForceBuildEndpointMatcher', [], { builder, role, defaultDeny: i === roles.length - 1 }))));
   }
   return rules;

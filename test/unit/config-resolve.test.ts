@@ -99,7 +99,7 @@ const invalid: [string, (c: Record<string, any>) => void, string, RegExp][] = [
   ['two projects pushing one image', (c) => c.projects.push({ name: 'other', repo: 'y', repository: 'webapp' }), 'projects[1].repository', /duplicate registry repository/],
   ['build arg name', (c) => (c.projects[0].buildArgs = { 'A-B': 'x' }), 'projects[0].buildArgs.A-B', /build argument name/],
   ['a builder tag with a space', (c) => (c.projects[0].tags = ['team a']), 'projects[0].tags[0]', /tag "team a" must be 1 to 50 letters, digits and/],
-  ['a builder tag listed twice', (c) => (c.projects[0].tags = ['web', 'web']), 'projects[0].tags', /tag "web" is listed twice/],
+  ['a builder tag listed twice', (c) => (c.projects[0].tags = ['web', 'web']), 'projects[0].tags[1]', /duplicate tag "web", also at projects\[0\]\.tags\[0\]/],
   ['builder tags that are not a list', (c) => (c.projects[0].tags = 'web'), 'projects[0].tags', /must be a list/],
   ['no projects', (c) => (c.projects = []), 'projects', /must not be empty/],
   ['missing marathon', (c) => delete c.marathon, 'marathon', /is required/],
