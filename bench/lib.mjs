@@ -1,5 +1,6 @@
 // Small helpers shared by the benchmark cases.
 import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 
 /** Wall time of a command, run `runs` times after `warmup` runs; returns sorted milliseconds. */
@@ -16,6 +17,17 @@ export function timeCommand(file, args, { runs = 15, warmup = 2, cwd, env } = {}
 }
 
 export const median = (sorted) => sorted[Math.floor(sorted.length / 2)];
+
+/** A TCP port free on 127.0.0.1 right now. */
+export const freePort = () =>
+  new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
 
 /** Starts `bbm devcluster` on a free loopback port; resolves with its URL and process once it listens. */
 export function startDevcluster(cli, stateDir, name) {

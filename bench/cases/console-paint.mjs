@@ -5,21 +5,13 @@
 // Needs `npm run build`, Debian's buildbot and chromium (scripts/setup.sh).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { median } from '../lib.mjs';
+import { freePort, median } from '../lib.mjs';
 
 const RUNS = 15;
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 
 export default async function consolePaint({ root }) {
   const { chromium } = await import('playwright-core');

@@ -6,10 +6,9 @@
 // on 127.0.0.1 only, on ports free at run time, and is stopped before the case ends.
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { median, timeCommand } from '../lib.mjs';
+import { freePort, median, timeCommand } from '../lib.mjs';
 
 const GEN_RUNS = Number(process.env.BBM_BENCH_GENERATE_RUNS ?? 3); // runs of bbm generate per size
 const TYPES = ['python', 'maven', 'gradle', 'node', 'go', 'docker', 'auto'];
@@ -34,15 +33,6 @@ export default defineConfig(${JSON.stringify({
 `;
 }
 
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 
 async function answers(url) {
   try {
