@@ -65,6 +65,7 @@ export const components = {
   },
   git: { name: 'git', fix: 'apt-get install git', probe: () => commandOk('git', ['--version']) },
   haproxy: { name: 'HAProxy', fix: 'apt-get install haproxy', probe: () => commandOk('haproxy', ['-v']) },
+  openssl: { name: 'openssl', fix: 'apt-get install openssl (scripts/setup.sh installs it)', probe: () => commandOk('openssl', ['version']) },
   compose: {
     name: 'docker-compose',
     fix: setup,

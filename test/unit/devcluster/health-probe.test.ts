@@ -3,17 +3,14 @@
  * final status means for Marathon-level and Mesos-level checks (tables), and what it answers
  * against real loopback servers (plain and TLS) that answer well, badly or not at all.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import tls from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpClient } from '../../../src/devcluster/health.js';
 import { finalStatus, httpVerdict, isInterim, locationOf, MAX_REDIRECTS, probe } from '../../../src/devcluster/health.js';
-import { describeWith } from '../../support/integration.js';
+import { components, describeWith } from '../../support/integration.js';
+import { selfSignedCert, type SelfSignedCert } from '../../support/tls.js';
 
 const SWITCH = 'HTTP/1.1 101 Switching Protocols\r\n\r\n';
 
@@ -203,38 +200,21 @@ describe('HTTP probe on a plain socket', () => {
   });
 });
 
-const openssl = {
-  name: 'openssl',
-  fix: 'apt-get install openssl (scripts/setup.sh installs it)',
-  probe: async () => {
-    try {
-      execFileSync('openssl', ['version'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  },
-};
-const withTls = await describeWith([openssl]);
+const withTls = await describeWith([components.openssl]);
 
 withTls('HTTPS probe on a TLS socket (certificate not verified)', () => {
-  let dir: string;
-  let key: Buffer;
-  let cert: Buffer;
+  let cert: SelfSignedCert;
   const servers: tls.Server[] = [];
   beforeAll(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'bbm-probe-tls-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dir, 'k.pem'), '-out', path.join(dir, 'c.pem'), '-days', '2', '-subj', '/CN=elsewhere.invalid'], { stdio: 'ignore' });
-    key = readFileSync(path.join(dir, 'k.pem'));
-    cert = readFileSync(path.join(dir, 'c.pem'));
+    cert = selfSignedCert('/CN=elsewhere.invalid');
   });
   afterAll(async () => {
     for (const s of servers.splice(0)) await new Promise((r) => s.close(r));
-    rmSync(dir, { recursive: true, force: true });
+    cert?.remove();
   });
 
   async function server(reply: string): Promise<number> {
-    const s = tls.createServer({ key, cert }, (socket) => {
+    const s = tls.createServer({ key: cert.key, cert: cert.cert }, (socket) => {
       let got = '';
       socket.on('data', (d) => {
         got += d.toString('latin1');

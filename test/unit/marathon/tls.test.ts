@@ -1,40 +1,26 @@
 /** HTTPS Marathon with a private CA: refused without --marathon-ca-file (and says so), trusted with it. */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { MarathonClient } from '../../../src/marathon/client.js';
 import { streamEvents } from '../../../src/marathon/events.js';
 import { UsageError } from '../../../src/errors.js';
-import { describeWith } from '../../support/integration.js';
+import { components, describeWith } from '../../support/integration.js';
+import { selfSignedCert, type SelfSignedCert } from '../../support/tls.js';
 
-const openssl = {
-  name: 'openssl',
-  fix: 'apt-get install openssl (scripts/setup.sh installs it)',
-  probe: async () => {
-    try {
-      execFileSync('openssl', ['version'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  },
-};
-const d = await describeWith([openssl]);
+const d = await describeWith([components.openssl]);
 
 d('Marathon over HTTPS', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'bbm-tls-'));
-  const ca = path.join(dir, 'ca.pem');
+  let cert: SelfSignedCert;
+  let ca = '';
   let server: Server;
   let url = '';
   beforeAll(async () => {
-    const key = path.join(dir, 'key.pem');
     // a self-signed certificate for 127.0.0.1 is its own CA
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', ca, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
-    server = createServer({ key: readFileSync(key), cert: readFileSync(ca) }, (req, res) => {
+    cert = selfSignedCert('/CN=127.0.0.1', 'IP:127.0.0.1');
+    ca = cert.certPath;
+    server = createServer({ key: cert.key, cert: cert.cert }, (req, res) => {
       if (req.url?.startsWith('/v2/events')) {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         return res.end('event: event_stream_attached\r\ndata: {"eventType":"event_stream_attached","timestamp":"t"}\r\n\r\n');
@@ -48,7 +34,7 @@ d('Marathon over HTTPS', () => {
   afterAll(async () => {
     server.closeAllConnections();
     await new Promise((r) => server.close(r));
-    rmSync(dir, { recursive: true, force: true });
+    cert.remove();
   });
 
   it('an untrusted certificate is a usage error pointing at --marathon-ca-file, not retried', async () => {
@@ -68,6 +54,6 @@ d('Marathon over HTTPS', () => {
   });
 
   it('a CA file that cannot be read is a usage error naming it', () => {
-    expect(() => new MarathonClient({ url, caFile: path.join(dir, 'missing.pem') })).toThrow(/--marathon-ca-file .*missing\.pem: cannot read it/);
+    expect(() => new MarathonClient({ url, caFile: path.join(path.dirname(ca), 'missing.pem') })).toThrow(/--marathon-ca-file .*missing\.pem: cannot read it/);
   });
 });
