@@ -72,15 +72,8 @@ export function taskJson(t: TaskRecord, agent: Agent): string {
   return json;
 }
 
-/** JSON.stringify(appView(…)), the same text, with each task's JSON from taskJson. */
-export function appJson(
-  app: ResolvedApp,
-  tasks: TaskRecord[],
-  deployments: DeploymentRecord[],
-  lastTaskFailure: TaskFailure | undefined,
-  agent: Agent,
-  embed: { tasks: boolean; lastTaskFailure: boolean },
-): string {
+/** JSON.stringify(appView(…)) with the same arguments, the same text, with each task's JSON from taskJson. */
+export function appJson(...[app, tasks, deployments, lastTaskFailure, agent, embed]: Parameters<typeof appView>): string {
   const { tasks: _views, lastTaskFailure: failure, ...rest } = appView(app, tasks, deployments, lastTaskFailure, agent, { ...embed, tasks: false });
   // appView puts `tasks` and then `lastTaskFailure` after every other key
   let json = JSON.stringify(rest).slice(0, -1);
