@@ -52,6 +52,24 @@ function replay(initial: string[], updates: StatusUpdate[]): { most: number; lau
   return { most, launchesWhileKilling };
 }
 
+/** An app whose shell ignores SIGTERM: each kill takes its whole taskKillGracePeriodSeconds (2 s). */
+function slowToDie(id: string, more: Record<string, unknown>) {
+  return { id, cmd: "trap '' TERM; while :; do sleep 0.2; done", cpus: 0.01, mem: 16, taskKillGracePeriodSeconds: 2, ...more };
+}
+
+/** The status updates from now on, once the stream is attached (the caller stops it). */
+async function statusEvents(base: string): Promise<ReturnType<typeof collectEvents>> {
+  const events = collectEvents(base, '?event_type=status_update_event&event_type=event_stream_attached');
+  try {
+    await until('the event stream', async () => events.events.some((e) => e.event === 'event_stream_attached') || events.failure() !== undefined, 10_000, 50);
+    expect(events.failure()).toBeUndefined();
+  } catch (e) {
+    events.stop();
+    throw e;
+  }
+  return events;
+}
+
 d('bbm devcluster follows Marathon: tasks being killed, 1xx answers (real containers)', () => {
   let dc: TestDevcluster;
   beforeAll(async () => {
@@ -62,24 +80,13 @@ d('bbm devcluster follows Marathon: tasks being killed, 1xx answers (real contai
   });
 
   it('starts a replacement only once the old task is terminal: rolling restart (0.5/0) and a kill through the API', async () => {
-    // the shell ignores SIGTERM: each kill takes the whole grace period
-    const def = {
-      id: '/sem/grace',
-      cmd: "trap '' TERM; while :; do sleep 0.2; done",
-      instances: 2,
-      cpus: 0.01,
-      mem: 16,
-      taskKillGracePeriodSeconds: 2,
-      upgradeStrategy: { minimumHealthCapacity: 0.5, maximumOverCapacity: 0 },
-    };
+    const def = slowToDie('/sem/grace', { instances: 2, upgradeStrategy: { minimumHealthCapacity: 0.5, maximumOverCapacity: 0 } });
     expect(appDefinitionErrors(def)).toEqual([]);
     const created = await call(dc.url, 'PUT', '/v2/apps/sem/grace', def);
     expect(created.status).toBe(201);
     await deploymentGone(dc.url, created.json.deploymentId);
-    const events = collectEvents(dc.url, '?event_type=status_update_event&event_type=event_stream_attached');
+    const events = await statusEvents(dc.url);
     try {
-      await until('the event stream', async () => events.events.some((e) => e.event === 'event_stream_attached') || events.failure() !== undefined, 10_000, 50);
-      expect(events.failure()).toBeUndefined();
       // each task's launch time: a launch shows before the container runs
       const launched: StatusUpdate[] = [];
       const tasks = async () => {
@@ -115,24 +122,14 @@ d('bbm devcluster follows Marathon: tasks being killed, 1xx answers (real contai
   });
 
   it('places nothing beside a task being killed that a UNIQUE constraint still counts, though a superseded deployment decommissioned it', async () => {
-    const def = {
-      id: '/sem/unique',
-      cmd: "trap '' TERM; while :; do sleep 0.2; done",
-      instances: 1,
-      cpus: 0.01,
-      mem: 16,
-      taskKillGracePeriodSeconds: 2,
-      constraints: [['hostname', 'UNIQUE']],
-      upgradeStrategy: { minimumHealthCapacity: 0, maximumOverCapacity: 0 },
-    };
+    const def = slowToDie('/sem/unique', { instances: 1, constraints: [['hostname', 'UNIQUE']], upgradeStrategy: { minimumHealthCapacity: 0, maximumOverCapacity: 0 } });
     expect(appDefinitionErrors(def)).toEqual([]);
     const created = await call(dc.url, 'PUT', '/v2/apps/sem/unique', def);
     expect(created.status).toBe(201);
     await deploymentGone(dc.url, created.json.deploymentId);
     const [old] = ((await call(dc.url, 'GET', '/v2/apps/sem/unique/tasks')).json.tasks as { id: string }[]).map((t) => t.id);
-    const events = collectEvents(dc.url, '?event_type=status_update_event&event_type=event_stream_attached');
+    const events = await statusEvents(dc.url);
     try {
-      await until('the event stream', async () => events.events.some((e) => e.event === 'event_stream_attached') || events.failure() !== undefined, 10_000, 50);
       // the restart decommissions the old task; a forced change supersedes it while the task is in its grace period
       expect((await call(dc.url, 'POST', '/v2/apps/sem/unique/restart', {})).status).toBe(200);
       await until('the old task being killed', async () => events.events.some((e) => e.data.taskId === old && e.data.taskStatus === 'TASK_KILLING'), 10_000, 50);
