@@ -2,6 +2,8 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 /** Wall time of a command, run `runs` times after `warmup` runs; returns sorted milliseconds. */
 export function timeCommand(file, args, { runs = 15, warmup = 2, cwd, env } = {}) {
@@ -28,6 +30,17 @@ export const freePort = () =>
       s.close(() => resolve(port));
     });
   });
+
+/** Imports a module of the built CLI (`dist/<file>`, e.g. 'haproxy/render.js') of the checkout under test. */
+export const importDist = (ctx, file) => import(pathToFileURL(path.join(ctx.root, 'dist', file)).href);
+
+/** Listens on 127.0.0.1 (`port` 0: any free port); resolves with the port, rejects when it cannot bind. */
+export function listen(server, port = 0) {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => (server.off('error', reject), resolve(server.address().port)));
+  });
+}
 
 /** Starts `bbm devcluster` on a free loopback port; resolves with its URL and process once it listens. */
 export function startDevcluster(cli, stateDir, name) {

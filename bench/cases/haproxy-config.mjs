@@ -17,8 +17,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { median } from '../lib.mjs';
+import { importDist, median } from '../lib.mjs';
 
 const APPS = 1000;
 const TASKS = 3;
@@ -83,7 +82,7 @@ const sorted = (xs) => [...xs].sort((a, b) => a - b);
 
 export default async function (ctx) {
   const rows = [];
-  const imp = (p) => import(pathToFileURL(path.join(ctx.root, 'dist', p)).href);
+  const imp = (p) => importDist(ctx, p);
   const { buildServices } = await imp('haproxy/services.js');
   const { renderConfig } = await imp('haproxy/render.js');
   const dir = await mkdtemp(path.join(tmpdir(), 'bbm-bench-haproxy-'));

@@ -24,8 +24,7 @@ import { createServer as createHttpServer, get as httpGet } from 'node:http';
 import { createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { median } from '../lib.mjs';
+import { importDist, listen, median } from '../lib.mjs';
 
 const APPS = 1000;
 const TASKS = 10;
@@ -39,14 +38,6 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const p99 = (sorted) => sorted[Math.max(0, Math.ceil(sorted.length * 0.99) - 1)];
 const iso = () => new Date().toISOString();
 const hr = () => Number(process.hrtime.bigint()) / 1e6;
-
-async function listen(server, port = 0) {
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => (server.off('error', reject), resolve()));
-  });
-  return server.address().port;
-}
 
 /** A run of `n` consecutive ports free on 127.0.0.1 (the service ports HAProxy will bind). */
 async function freeRange(n) {
@@ -165,7 +156,7 @@ function sendHealth(m, t, alive) {
 }
 
 export default async function (ctx) {
-  const imp = (p) => import(pathToFileURL(path.join(ctx.root, 'dist', p)).href);
+  const imp = (p) => importDist(ctx, p);
   const { cliCommand } = await imp('haproxy/adapter.js');
   const { safeAppId } = await imp('marathon/app-id.js');
   const dir = await mkdtemp(path.join(tmpdir(), 'bbm-bench-latency-'));

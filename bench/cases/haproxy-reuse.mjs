@@ -12,11 +12,9 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Agent, createServer, request } from 'node:http';
-import { createServer as createTcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { median } from '../lib.mjs';
+import { freePort, importDist, listen, median } from '../lib.mjs';
 
 const ROUNDS = Number(process.env.BBM_BENCH_REUSE_ROUNDS ?? 5);
 const ROUND_MS = Number(process.env.BBM_BENCH_REUSE_ROUND_MS ?? 3000);
@@ -26,20 +24,6 @@ const MODE_LINE = '\n  mode http\n  balance roundrobin\n';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const hr = () => Number(process.hrtime.bigint()) / 1e6;
-
-function listen(server, port = 0) {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => (server.off('error', reject), resolve(server.address().port)));
-  });
-}
-
-async function freePort() {
-  const s = createTcpServer();
-  const port = await listen(s);
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** Sequential requests on `CONCURRENCY` loops for `ms`: keep-alive agents or a new connection each. */
 async function round(url, keepAlive, ms) {
@@ -69,7 +53,7 @@ async function round(url, keepAlive, ms) {
 }
 
 export default async function (ctx) {
-  const imp = (p) => import(pathToFileURL(path.join(ctx.root, 'dist', p)).href);
+  const imp = (p) => importDist(ctx, p);
   const { renderConfig } = await imp('haproxy/render.js');
   const { buildServices } = await imp('haproxy/services.js');
   const dir = await mkdtemp(path.join(tmpdir(), 'bbm-bench-reuse-'));
