@@ -31,6 +31,11 @@ export interface ExecuteOptions {
   confirmTimeoutMs?: number;
   /** Counts the time Marathon takes (rollout, another deployment's lock, rollback): src/timing.ts. */
   waits?: WaitClock;
+  /**
+   * The app as the caller has just read it (null: not there). The first PUT records its health from
+   * it instead of reading the app again; after waiting out another deployment it is read anew.
+   */
+  current?: AppInfo | null | undefined;
 }
 
 export interface DeployResult {
@@ -92,10 +97,13 @@ export async function executeDeploy(plan: DeployPlan, opts: ExecuteOptions): Pro
   async function deploySteps(): Promise<DeployResult> {
     // 1. PUT, waiting out other deployments that hold the app (409) within the deadline
     let put: Awaited<ReturnType<MarathonClient['putApp']>>;
+    let known = opts.current;
     for (;;) {
       try {
         // what runs now, seen healthy, is recorded on the definition that replaces it (src/promote/source-health.ts)
-        const definition = withHealthRecord(plan.definition, await client.getApp(appId));
+        const running = known !== undefined ? known : await client.getApp(appId);
+        known = undefined;
+        const definition = withHealthRecord(plan.definition, running);
         putSent = true;
         put = await client.putApp(definition, { force: plan.options.force, partialUpdate: false });
         break;

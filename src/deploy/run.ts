@@ -50,10 +50,11 @@ export async function runDeploy(opts: DeployCommandOptions, ctx: RunContext): Pr
   let client: MarathonClient | undefined;
   try {
     let current = undefined;
+    let readId: string | undefined;
     if (opts.keepInstances) {
       client = await makeClient(opts.marathon, ctx, { deadline });
       const rawId = opts.overrides?.appId ?? (source.value as { id?: unknown } | null)?.id;
-      if (typeof rawId === 'string') current = await client.getApp(normalizeAppId(rawId, `${source.where('/id')} "id"`));
+      if (typeof rawId === 'string') current = await client.getApp((readId = normalizeAppId(rawId, `${source.where('/id')} "id"`)));
     }
     const plan = planDeploy({ template: source.value, facts: opts.facts, options: opts, current, overrides: opts.overrides, extraLabels: opts.extraLabels });
     for (const line of formatFindings(plan.findings, source.where)) ctx.reporter.info(line);
@@ -73,7 +74,7 @@ export async function runDeploy(opts: DeployCommandOptions, ctx: RunContext): Pr
       );
     if (opts.dryRun) return plan;
     client ??= await makeClient(opts.marathon, ctx, { deadline });
-    const result = await executeDeploy(plan, { client, reporter: ctx.reporter, deadline, follow: opts.follow, signal: ctx.signal, waits: ctx.waits });
+    const result = await executeDeploy(plan, { client, reporter: ctx.reporter, deadline, follow: opts.follow, signal: ctx.signal, waits: ctx.waits, ...(readId === plan.appId ? { current } : {}) });
     ctx.stdout(`${result.appId} ${result.version}`);
     return plan;
   } finally {

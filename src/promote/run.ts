@@ -119,7 +119,7 @@ export async function runPromote(opts: PromoteOptions, ctx: RunContext): Promise
     if (plan.blocking.length)
       throw new ValidationError(`${template.file}: not promoted`, plan.blocking.map((p) => ({ path: p.path.startsWith('/') ? `${template.where(p.path)} ${p.path}` : p.path, message: p.message })), { hint: 'fix the problems above' });
     ctx.reporter.info(`promoting ${resolved} from ${route.from} to ${route.to} (${targetId} on ${targetClient.url})`);
-    const result = await executeDeploy(plan, { client: targetClient, reporter: ctx.reporter, deadline, follow: opts.follow, signal: ctx.signal, waits: ctx.waits });
+    const result = await executeDeploy(plan, { client: targetClient, reporter: ctx.reporter, deadline, follow: opts.follow, signal: ctx.signal, waits: ctx.waits, ...(plan.appId === targetId ? { current } : {}) });
     ctx.reporter.info(`${route.to}: ${targetId} runs ${resolved}, promoted from ${route.from}`);
     ctx.stdout(`${result.appId} ${result.version}`);
   } finally {
