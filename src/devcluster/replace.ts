@@ -84,6 +84,7 @@ export function planReplacement(input: ReplaceInput): ReplaceDecision {
   const started = fresh.length;
   const room = old.length > 0 ? maxCapacity - old.length - started : n - started;
   const launch = Math.max(0, Math.min(room, n - started));
-  const done = old.length === 0 && fresh.length === n && freshAlive.length === n && freshReady === n;
+  // freshReady counts only tasks not being killed: N ready of N new means none is being killed
+  const done = old.length === 0 && fresh.length === n && freshReady === n;
   return { kill, launch, done };
 }
