@@ -5,23 +5,15 @@
  * newest first. They are what `bbm promote --build N` accepts without --allow-unverified. Pure.
  */
 import type { AppInfo } from '../marathon/types.js';
-import { knownGoodBuilds } from './source-health.js';
+import { knownGoodBuilds, type KnownGoodBuild } from './source-health.js';
 
 /** An app as the deployments endpoint answers it: Marathon's fields plus its recent versions, newest first. */
 export type AppWithHistory = AppInfo & { history?: { version: string; image?: string | null; labels?: Record<string, string> }[] };
 
-export interface PromotionCandidate {
-  /** The value of the promote form's `source_build` field (`bbm promote --build`). */
-  build: string;
-  image: string | null;
-  commit: string | null;
-  /** The app version it ran healthy as (the newest one when it did as several). */
-  version: string;
-  /** Runs in the source now, every instance healthy. */
-  running: boolean;
-}
+/** A build the promote form offers; its `build` is the form's `source_build` field (`bbm promote --build`). */
+export type PromotionCandidate = KnownGoodBuild;
 
 /** Newest first: the running build when healthy, then the builds recorded as having run healthy; each once. */
 export function promotionCandidates(app: AppWithHistory | null | undefined): PromotionCandidate[] {
-  return knownGoodBuilds(app, app?.history ?? []).map(({ build, image, commit, version, running }) => ({ build, image, commit, version, running }));
+  return knownGoodBuilds(app, app?.history ?? []);
 }
