@@ -1,8 +1,9 @@
 /**
  * The Docker adapter's connection: one dockerode client for the engine named by DOCKER_HOST
  * (`unix:///path` or `tcp://host:port`, TLS with DOCKER_TLS_VERIFY/DOCKER_CERT_PATH), default
- * `unix:///var/run/docker.sock`. Reused by build, push, devcluster and stack code.
- * Only this folder imports dockerode, and only from command handlers, so `bbm tag` never loads it.
+ * `unix:///var/run/docker.sock`. Used by `bbm build` and `bbm push`. dockerode is imported only
+ * here and by the devcluster's own runtime (src/devcluster/docker.ts, its own agent so stopping can
+ * cut requests in flight), both reached only from command handlers, so `bbm tag` never loads it.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
