@@ -163,6 +163,8 @@ d('bbm promote between two devcluster engines', () => {
     const prod = await new MarathonClient({ url: production.url }).getApp('/hello');
     expect(prod?.container?.docker?.image).toBe(`${REGISTRY}/${REPO}@${await registryDigest('b2')}`);
     expect(prod?.labels).toMatchObject({ 'bbm.build-number': '2', 'bbm.promoted-from': 'staging', 'bbm.promoted-from-version': recorded });
+    // production's build 1 ran healthy when build 2 replaced it: the promotion's PUT records it (from the target app promote read)
+    expect(prod?.labels?.['bbm.replaced-healthy-version']).toBe(prodBefore?.version);
     expect(prod?.labels).not.toHaveProperty('bbm.promoted-unverified');
   }, 300_000);
 });
